@@ -1,0 +1,120 @@
+"""Engine and sessions: SQLite with WAL and BEGIN IMMEDIATE, Postgres with a checked pool."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+
+def normalize_url(url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// for the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    """True for a SQLite database URL."""
+    return normalize_url(url).startswith("sqlite")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=40,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so that BEGIN IMMEDIATE below is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A read followed by a write in a deferred transaction fails with "database is
+        # locked" under concurrency; taking the write lock up front makes writers queue.
+        readonly = conn.get_execution_options().get("releasebot_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a database URL with the settings each backend needs."""
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=40, pool_timeout=10)
+
+
+class Database:
+    """The database handle shared by handlers, the scheduler and the CLI."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = normalize_url(url)
+        self.engine = engine or make_engine(self.url)
+        self._readonly = self.engine.execution_options(releasebot_readonly=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the backing store is SQLite."""
+        return self.url.startswith("sqlite")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write transaction: commits on success, rolls back on any exception."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction (no write lock on SQLite)."""
+        with Session(self._readonly, expire_on_commit=False) as session:
+            yield session  # closing ends the transaction and keeps loaded objects usable
+
+    def run(self, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+        """Run `work` in a write transaction, retrying when the connection drops."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
