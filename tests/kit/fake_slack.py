@@ -1,0 +1,307 @@
+"""A local stand-in for Slack's Web API, served on 127.0.0.1 for tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+from .block_rules import check_message, check_view
+from .fake_methods import Args, SlackError, SlackMethods
+
+T = TypeVar("T")
+JSON_FIELDS = frozenset({"blocks", "view", "attachments", "files", "metadata"})
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API call as the fake received it."""
+
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: int
+    remaining: int
+
+
+def parse_args(query: str, body: bytes, content_type: str) -> Args:
+    """Merge query-string and body arguments, decoding JSON-valued form fields."""
+    args: Args = dict(parse_qsl(query, keep_blank_values=True))
+    if body and "json" in content_type:
+        args.update(json.loads(body))
+    elif body:
+        args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    for key in JSON_FIELDS & args.keys():
+        if isinstance(args[key], str) and args[key][:1] in ("[", "{"):
+            args[key] = json.loads(args[key])
+    return args
+
+
+def collect_texts(value: Any) -> list[str]:
+    """Every string found under a "text" key, recursively, in document order."""
+    if isinstance(value, list):
+        return [text for item in value for text in collect_texts(item)]
+    if not isinstance(value, dict):
+        return []
+    found: list[str] = []
+    for key, item in value.items():
+        if key == "text" and isinstance(item, str):
+            found.append(item)
+        else:
+            found.extend(collect_texts(item))
+    return found
+
+
+class FakeSlack(SlackMethods):
+    """Slack's Web API on a loopback port: records calls, checks Block Kit, injects faults."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Serve on 127.0.0.1 at a free port in a daemon thread."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        self._server.serve_forever(poll_interval=0.05)
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        assert self._server is not None, "FakeSlack is not started"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL for slack_sdk.WebClient(base_url=...)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def reset(self) -> None:
+        """Forget recorded calls, messages, views, files and faults (keeps users and channels)."""
+        with self._lock:
+            self.calls: list[Call] = []
+            self.failed_calls: list[Call] = []
+            self.errors: list[str] = []
+            self._faults: dict[str, list[_Fault]] = {}
+            self.clear_state()
+
+    # -- test controls and queries ---------------------------------------------------------
+
+    def fail(self, method: str, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
+        """Make the next `times` calls of `method` answer HTTP `status` (429 or 5xx)."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Fault(status, retry_after, times))
+
+    def calls_of(self, method: str) -> list[Call]:
+        """Recorded successful-transport calls of one method, oldest first."""
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """chat.postMessage calls, optionally only those to `channel`."""
+        calls = self.calls_of("chat.postMessage")
+        return [c for c in calls if channel is None or c.args.get("channel") == channel]
+
+    def ephemerals(self, user: str | None = None) -> list[Call]:
+        """chat.postEphemeral calls, optionally only those shown to `user`."""
+        calls = self.calls_of("chat.postEphemeral")
+        return [c for c in calls if user is None or c.args.get("user") == user]
+
+    def message(self, channel: str, ts: str) -> Args | None:
+        """The latest state of a posted message (text, blocks, thread_ts...), or None."""
+        with self._lock:
+            found = self._messages.get((channel, ts))
+            return dict(found) if found is not None else None
+
+    def replies(self, channel: str, thread_ts: str) -> list[Args]:
+        """Messages posted in the thread of `thread_ts`, oldest first."""
+        with self._lock:
+            msgs = [dict(m) for (ch, _), m in self._messages.items() if ch == channel]
+        return [m for m in msgs if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
+
+    def home(self, user_id: str) -> Args | None:
+        """The latest Home tab view published for `user_id`, or None."""
+        with self._lock:
+            view = self._homes.get(user_id)
+            return dict(view) if view is not None else None
+
+    @staticmethod
+    def texts_of(item: Call | Args) -> str:
+        """All text a user would read in a call, message or view, one string per line."""
+        return "\n".join(collect_texts(item.args if isinstance(item, Call) else item))
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Poll `predicate` until it returns something truthy and return that."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    recent = [call.method for call in self.calls[-30:]]
+                raise AssertionError(f"condition not met in {timeout}s; recent calls: {recent}")
+            time.sleep(0.02)
+
+    # -- request handling ------------------------------------------------------------------
+
+    def take_fault(self, method: str) -> _Fault | None:
+        """Consume one pending injected fault for `method`, if any."""
+        with self._lock:
+            faults = self._faults.get(method) or []
+            if not faults:
+                return None
+            fault = faults[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                faults.pop(0)
+            return fault
+
+    def answer(self, method: str, args: Args, authorized: bool) -> Args:
+        """Record a call and compute its JSON answer."""
+        with self._lock:
+            self.calls.append(Call(method, args, time.time()))
+            if not authorized:
+                return {"ok": False, "error": "not_authed"}
+            errors = self._validate(method, args)
+            if errors:
+                self.errors.extend(f"{method}: {error}" for error in errors)
+                meta = {"messages": [f"[ERROR] {e}" for e in errors]}
+                return {
+                    "ok": False,
+                    "error": "invalid_blocks",
+                    "errors": errors,
+                    "response_metadata": meta,
+                }
+            handler = self.handlers().get(method)
+            if handler is None:
+                return {"ok": False, "error": "unknown_method"}
+            try:
+                return {"ok": True, **handler(args)}
+            except SlackError as exc:
+                return {"ok": False, "error": str(exc)}
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                self.errors.append(f"{method}: bad arguments: {exc!r}")
+                return {"ok": False, "error": "invalid_arguments"}
+
+    def record_failure(self, method: str, args: Args) -> None:
+        """Record a call that was answered with an injected fault."""
+        with self._lock:
+            self.failed_calls.append(Call(method, args, time.time()))
+
+    def receive_upload(self, file_id: str, content: bytes) -> bool:
+        """Store bytes sent to an upload URL; False if the file id is unknown."""
+        with self._lock:
+            return super().receive_upload(file_id, content)
+
+    def _validate(self, method: str, args: Args) -> list[str]:
+        if method in MESSAGE_METHODS:
+            return check_message(args)
+        if method.startswith("views.") and "view" in args:
+            return check_view(args["view"])
+        return []
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one FakeSlack."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if fake.latency:
+                time.sleep(fake.latency)
+            if parts.path.startswith("/upload/"):
+                self._upload(parts.path.removeprefix("/upload/"), body)
+            elif parts.path.startswith("/api/"):
+                self._api(parts.path.removeprefix("/api/"), parts.query, body)
+            else:
+                self._send(404, b"not found", "text/plain")
+
+        do_GET = do_POST
+
+        def _upload(self, file_id: str, body: bytes) -> None:
+            if fake.receive_upload(file_id, body):
+                self._send(200, b"OK", "text/plain")
+            else:
+                self._send(404, b"file not found", "text/plain")
+
+        def _api(self, method: str, query: str, body: bytes) -> None:
+            try:
+                args = parse_args(query, body, self.headers.get("Content-Type") or "")
+            except ValueError:
+                self._json(200, {"ok": False, "error": "invalid_json"})
+                return
+            fault = fake.take_fault(method)
+            if fault is not None:
+                self._fault(method, args, fault)
+                return
+            bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            token = bearer or str(args.get("token", ""))
+            self._json(200, fake.answer(method, args, authorized=token.startswith("xox")))
+
+        def _fault(self, method: str, args: Args, fault: _Fault) -> None:
+            fake.record_failure(method, args)
+            error = "ratelimited" if fault.status == 429 else "internal_error"
+            headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
+            self._json(fault.status, {"ok": False, "error": error}, headers)
+
+        def _json(self, status: int, answer: Args, headers: dict[str, str] | None = None) -> None:
+            body = json.dumps(answer).encode()
+            self._send(status, body, "application/json; charset=utf-8", headers)
+
+        def _send(
+            self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep test output quiet."""
+
+    return Handler
