@@ -1,0 +1,137 @@
+"""The `releasebot` command: run | migrate | doctor | manifest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from types import FrameType
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database
+
+
+class Stop(Exception):
+    """Raised in the main thread by SIGTERM/SIGINT to leave the serving loop."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop()
+
+
+def cmd_run(settings: Settings) -> int:
+    """Migrate, then serve Slack over HTTP (or Socket Mode) until SIGTERM."""
+    from bot import migrate
+    from bot.app import create_app, create_services
+    from bot.web import WebApp
+
+    settings.require_tokens()
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    services = create_services(settings, db)
+    app = create_app(services)
+    services.scheduler.start()
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log = logging.getLogger("releasebot")
+    server = None
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack over Socket Mode")
+            SocketModeHandler(app, settings.app_token).start()
+        else:
+            from waitress import create_server  # type: ignore[attr-defined]
+
+            server = create_server(
+                WebApp(app, db),
+                host=settings.host,
+                port=settings.port,
+                threads=settings.http_threads,
+                connection_limit=1000,
+                channel_timeout=30,
+                ident="releasebot",
+            )
+            log.info(
+                "serving Slack requests on http://%s:%s/slack/events", settings.host, settings.port
+            )
+            server.run()
+    except Stop:
+        log.info("stopping")
+    finally:
+        if server is not None:
+            server.close()
+        services.scheduler.stop()
+        services.refresher.stop()
+        services.notifier.shutdown()
+        db.dispose()
+    return 0
+
+
+def cmd_migrate(settings: Settings) -> int:
+    """Bring the database schema to the newest migration."""
+    from bot import migrate
+
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+    current, _ = migrate.pending(db)
+    print(f"database schema is at revision {current}")
+    return 0
+
+
+def cmd_doctor(settings: Settings) -> int:
+    """Check configuration, database and templates; non-zero exit on a problem."""
+    from bot.doctor import run_checks
+    from handlers import register_checks
+
+    register_checks()
+    findings = run_checks(settings, Database(settings.database_url))
+    for finding in findings:
+        mark = "ok  " if finding.ok else "FAIL"
+        fix = f"  -> {finding.fix}" if finding.fix and not finding.ok else ""
+        print(f"{mark} {finding.what}{fix}")
+    bad = [f for f in findings if not f.ok]
+    print("all good" if not bad else f"{len(bad)} problem(s) found")
+    return 1 if bad else 0
+
+
+def cmd_manifest(url: str | None) -> int:
+    """Print the Slack app manifest, optionally with the request URLs set."""
+    from bot.manifest import render
+
+    sys.stdout.write(render(url))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = argparse.ArgumentParser(prog="releasebot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Slack (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("doctor", help="check configuration, database and templates")
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--url", help="public base URL of this bot, e.g. https://bot.example.com")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        if args.command == "run":
+            return cmd_run(settings)
+        if args.command == "migrate":
+            return cmd_migrate(settings)
+        if args.command == "doctor":
+            return cmd_doctor(settings)
+        return cmd_manifest(args.url)
+    except ConfigError as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Building the running application: services, the Bolt app, and its listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.config import Settings
+from bot.db import Database
+from bot.leader import Leadership
+from bot.notify import Notifier, make_client
+from bot.people import Directory
+from bot.refresh import Refresher
+from bot.scheduler import Scheduler
+from bot.services import Services
+
+
+def create_services(settings: Settings, db: Database | None = None) -> Services:
+    """Wire settings, database, Slack client and timekeeping together."""
+    db = db or Database(settings.database_url)
+    client = make_client(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        notifier=Notifier(client),
+        people=Directory(client),
+        refresher=Refresher(),
+        scheduler=Scheduler(db, Leadership(db), replan_seconds=settings.replan_seconds),
+    )
+
+
+def create_app(services: Services) -> App:
+    """The Bolt app with every feature's listeners registered."""
+    from handlers import register_all
+    from handlers.errors import on_unhandled
+
+    settings = services.settings
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "unused-in-socket-mode",
+        client=services.notifier.client,
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="listener"
+        ),
+        logger=logging.getLogger("releasebot.bolt"),
+    )
+
+    @app.error
+    def handle_errors(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        return on_unhandled(error, body)
+
+    register_all(app, services)
+    return app

@@ -1,0 +1,126 @@
+"""Renderers for a release: announcements, status, roles. Pure: data in, Block Kit out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks.timefmt import when
+from bot.escape import escape
+from bot.models import Release
+from bot.status import Section
+
+Blocks = list[dict[str, Any]]
+SECTION_LIMIT = 2900
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A section block with mrkdwn text, cut to Slack's limit."""
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def header(text: str) -> dict[str, Any]:
+    """A header block (plain text, at most 150 characters)."""
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def context(text: str) -> dict[str, Any]:
+    """A small grey context line."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def release_day(release: Release) -> str:
+    """Release day as a date token every reader sees in their own time."""
+    if release.release_at is None:
+        return "not set yet"
+    return when(release.release_at, ZoneInfo(release.zone))
+
+
+def mentions(users: list[str]) -> str:
+    """Slack mentions for user ids, or a dash."""
+    return ", ".join(f"<@{u}>" for u in users) if users else "—"
+
+
+def announce_new(release: Release) -> tuple[str, Blocks]:
+    """The channel announcement of a new release."""
+    name = escape(release.name)
+    text = f"Release {name} starts here. Release day: {release_day(release)}."
+    blocks = [
+        header(f"Release {release.name}"),
+        mrkdwn(
+            f":rocket: <@{release.created_by}> started release *{name}* in this channel.\n"
+            f"*Release day:* {release_day(release)}\n"
+            f"*Lead:* <@{release.created_by}>"
+        ),
+        context(
+            "Assign roles with `/release role ROLE @person`, see where things stand "
+            "with `/release status`."
+        ),
+    ]
+    return text, blocks
+
+
+def roles_lines(holders: dict[str, list[str]]) -> list[str]:
+    """One line per role: `role`: @a, @b."""
+    return [f"*{escape(role)}*: {mentions(users)}" for role, users in holders.items()]
+
+
+def roles_text(release: Release, holders: dict[str, list[str]]) -> str:
+    """The answer to `/release roles`."""
+    lines = [f"*Roles in release {escape(release.name)}*", *roles_lines(holders)]
+    lines.append("_A role with nobody in it falls to the lead._")
+    return "\n".join(lines)
+
+
+def status_blocks(
+    release: Release,
+    *,
+    phase: str,
+    holders: dict[str, list[str]],
+    sections: list[Section],
+    now: datetime,
+) -> tuple[str, Blocks]:
+    """The release's status: phase, release day, roles, then every feature's section."""
+    name = escape(release.name)
+    blocks: Blocks = [
+        header(f"Release {release.name}"),
+        mrkdwn(
+            f"*Phase:* {escape(phase)}\n*Release day:* {release_day(release)}\n"
+            f"*Timezone:* {release.zone}"
+        ),
+        mrkdwn("*Roles*\n" + "\n".join(roles_lines(holders))),
+    ]
+    for section in sections:
+        body = "\n".join(section.lines) if section.lines else "_nothing yet_"
+        blocks.append(mrkdwn(f"*{escape(section.title)}*\n{body}"))
+    blocks.append(context(f"As of {when(now, ZoneInfo(release.zone), style='time')}"))
+    return f"Release {name}: {phase}", blocks[:50]
+
+
+def postponed(
+    release: Release, before: datetime | None, actor: str, reason: str
+) -> tuple[str, Blocks]:
+    """The channel announcement that release day moved."""
+    zone = ZoneInfo(release.zone)
+    old = when(before, zone) if before else "not set"
+    text = f"Release {escape(release.name)} moves to {release_day(release)}."
+    body = (
+        f":calendar: <@{actor}> moved release day of *{escape(release.name)}*\n"
+        f"*From:* ~{old}~\n*To:* {release_day(release)}"
+    )
+    if reason:
+        body += f"\n*Why:* {escape(reason)}"
+    return text, [mrkdwn(body)]
+
+
+def closed(release: Release, actor: str) -> tuple[str, Blocks]:
+    """The channel announcement that the release is released or cancelled."""
+    name = escape(release.name)
+    if release.state == "cancelled":
+        text = f"Release {name} was cancelled by <@{actor}>."
+        return text, [mrkdwn(f":no_entry: {text}")]
+    text = f"Release {name} is out. Marked released by <@{actor}>."
+    return text, [mrkdwn(f":tada: {text} Thank you all.")]

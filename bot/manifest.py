@@ -1,0 +1,40 @@
+"""The Slack app manifest: commands, scopes, events, interactivity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST_FILE = Path(__file__).resolve().parent.parent / "manifest.yaml"
+
+
+def load() -> dict[str, object]:
+    """The manifest as a mapping, read from manifest.yaml at the project root."""
+    data = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def render(url: str | None = None) -> str:
+    """The manifest as YAML, with every request URL pointed at `url` when given."""
+    data = load()
+    if url:
+        endpoint = url.rstrip("/")
+        if not endpoint.endswith("/slack/events"):
+            endpoint += "/slack/events"
+        settings = data["settings"]
+        features = data["features"]
+        assert isinstance(settings, dict) and isinstance(features, dict)
+        settings["event_subscriptions"]["request_url"] = endpoint
+        settings["interactivity"]["request_url"] = endpoint
+        for command in features["slash_commands"]:
+            command["url"] = endpoint
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def commands() -> list[str]:
+    """The slash commands the manifest declares."""
+    features = load()["features"]
+    assert isinstance(features, dict)
+    return [c["command"] for c in features["slash_commands"]]

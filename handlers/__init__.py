@@ -1,0 +1,28 @@
+"""Thin Slack listeners, one module per feature."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import burndown, checklist, events, gate, gonogo, home, release
+from handlers.router import Command
+
+COMMANDS: list[Command] = [
+    release.COMMAND,
+    burndown.COMMAND,
+    gonogo.COMMAND,
+    checklist.COMMAND,
+    gate.COMMAND,
+]
+
+
+def register_all(app: App, services: Services) -> None:
+    """Attach every feature's listeners to the app."""
+    events.register(app, services)
+    for module in (release, burndown, gonogo, checklist, gate, home):
+        module.register(app, services)
+
+
+def register_checks() -> None:
+    """Add every feature's `releasebot doctor` checks."""

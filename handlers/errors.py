@@ -1,0 +1,38 @@
+"""Turning any error into a clear answer for the person who caused it, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt import BoltResponse
+
+from bot.domain.errors import DomainError
+from bot.timeparse import ParseError
+
+log = logging.getLogger("releasebot.errors")
+
+
+def explain(err: Exception, *, usage: str | None = None, help_hint: str | None = None) -> str:
+    """The message for an error: what was wrong and the right form, or a logged reference."""
+    if isinstance(err, ParseError | DomainError):
+        message = err.message if isinstance(err, DomainError) else str(err)
+        text = f":warning: {message}"
+        if isinstance(err, ParseError) and usage:
+            text += f"\nThe form is `{usage}`"
+        if isinstance(err, ParseError) and help_hint:
+            text += f" (see `{help_hint} help`)."
+        return text
+    ref = secrets.token_hex(4)
+    log.exception("unexpected error (ref %s)", ref, exc_info=err)
+    return (
+        ":x: Something went wrong on our side and your request was not carried out. "
+        f"Please try again; if it keeps failing, give your admin the reference `{ref}`."
+    )
+
+
+def on_unhandled(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Bolt's last resort: log it and answer Slack with a plain, safe message."""
+    explain(error)
+    return BoltResponse(status=200, body="")

@@ -1,0 +1,175 @@
+"""Fixtures: a fresh migrated database per test, a fake Slack, and the bot over real HTTP.
+
+The suite runs on SQLite; with TEST_DATABASE_URL set it runs on that Postgres server too
+(each test gets a database of its own, cloned from a migrated template).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot import migrate
+from bot.app import create_app, create_services
+from bot.config import Settings
+from bot.db import Database, normalize_url
+from bot.services import Services
+from bot.web import WebApp
+from tests.kit.bot_process import free_port
+from tests.kit.fake_slack import FakeSlack
+from tests.kit.slack_requests import SlackClient
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+_counter = itertools.count()
+
+
+def _admin_engine(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = normalize_url(url).rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database to clone: a SQLite file, or a Postgres template database."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("tpl") / "template.db"
+        db = Database(f"sqlite:///{path}")
+        migrate.upgrade(db)
+        db.dispose()
+        yield str(path)
+        return
+    name = f"rbtpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _admin_engine(PG_URL)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(_with_database(PG_URL, name))
+    migrate.upgrade(db)
+    db.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(db_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    if not PG_URL:
+        path = tmp_path / "releasebot.db"
+        shutil.copy(db_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"rbt_{os.getpid()}_{next(_counter)}"
+    admin = _admin_engine(PG_URL)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{db_template}"'))
+    yield _with_database(PG_URL, name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The test's database handle."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A local stand-in for Slack's Web API; fails the test on invalid blocks."""
+    with FakeSlack() as fake:
+        yield fake
+        assert fake.errors == [], f"Slack would refuse these payloads: {fake.errors}"
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Settings:
+    """Settings for a bot talking to the fake Slack and the test database."""
+    return Settings(
+        bot_token=TOKEN,
+        signing_secret=SECRET,
+        api_url=fake_slack.url,
+        database_url=database_url,
+        host="127.0.0.1",
+        port=free_port(),
+        admins=frozenset({"U_ADMIN"}),
+        replan_seconds=0.5,
+    )
+
+
+@dataclass
+class RunningBot:
+    """The bot served over HTTP on loopback, in this process."""
+
+    services: Services
+    url: str
+    slack: SlackClient
+    fake: FakeSlack
+
+    def freeze(self, instant: datetime) -> None:
+        """Make the bot's clock stand still at `instant`."""
+        self.services.clock = lambda: instant
+
+
+def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
+    from waitress import create_server
+
+    services = create_services(settings)
+    app = create_app(services)
+    server = create_server(
+        WebApp(app, services.db), host="127.0.0.1", port=settings.port, threads=32
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    services.scheduler.start()
+    url = f"http://127.0.0.1:{settings.port}"
+    try:
+        yield RunningBot(services, url, SlackClient(url, SECRET), fake)
+    finally:
+        services.scheduler.stop()
+        server.close()
+        thread.join(timeout=5)
+        services.refresher.stop()
+        services.notifier.shutdown()
+        services.db.dispose()
+
+
+@pytest.fixture
+def bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    """The real app behind a real HTTP server on loopback."""
+    yield from _serve(settings, fake_slack)
+
+
+@pytest.fixture
+def make_bot(settings: Settings, fake_slack: FakeSlack) -> Iterator[object]:
+    """Start a bot with changed settings: make_bot(templates_dir=...)."""
+    running: list[Iterator[RunningBot]] = []
+
+    def start(**changes: object) -> RunningBot:
+        gen = _serve(replace(settings, **changes), fake_slack)  # type: ignore[arg-type]
+        running.append(gen)
+        return next(gen)
+
+    yield start
+    for gen in running:
+        with __import__("contextlib").suppress(StopIteration):
+            next(gen)
