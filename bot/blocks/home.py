@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.release import context, header, mrkdwn, release_day
+from bot.blocks.common import context, header, mrkdwn
+from bot.blocks.release import release_day
 from bot.escape import escape
 from bot.models import Release
 

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks.common import Blocks, context, header, mentions, mrkdwn
 from bot.blocks.timefmt import when
 from bot.escape import escape
 from bot.models import Release
 from bot.status import Section
-
-Blocks = list[dict[str, Any]]
-SECTION_LIMIT = 2900
-
-
-def mrkdwn(text: str) -> dict[str, Any]:
-    """A section block with mrkdwn text, cut to Slack's limit."""
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def header(text: str) -> dict[str, Any]:
-    """A header block (plain text, at most 150 characters)."""
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
-
-
-def context(text: str) -> dict[str, Any]:
-    """A small grey context line."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
 
 
 def release_day(release: Release) -> str:
@@ -37,11 +17,6 @@ def release_day(release: Release) -> str:
     if release.release_at is None:
         return "not set yet"
     return when(release.release_at, ZoneInfo(release.zone))
-
-
-def mentions(users: list[str]) -> str:
-    """Slack mentions for user ids, or a dash."""
-    return ", ".join(f"<@{u}>" for u in users) if users else "—"
 
 
 def announce_new(release: Release) -> tuple[str, Blocks]:

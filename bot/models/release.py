@@ -72,3 +72,12 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Claim(SQLModel, table=True):
+    """A side effect claimed before it happens, so it happens once across retries and replicas."""
+
+    __tablename__ = "claim"
+
+    key: str = Field(primary_key=True, max_length=200)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
