@@ -28,11 +28,13 @@ def free_port() -> int:
 class BotProcess:
     """The bot as a separate process, listening on 127.0.0.1:PORT; restartable after stop."""
 
-    def __init__(self, env: dict[str, str], cwd: str = "/work/main") -> None:
+    def __init__(self, env: dict[str, str], cwd: str | None = None) -> None:
         self.env = {"PORT": str(free_port()), "PYTHONUNBUFFERED": "1", **env}
-        self.cwd = cwd
+        workdir = Path(tempfile.mkdtemp(prefix="botprocess-"))
+        # A directory of its own, so a developer's .env in the checkout is not read.
+        self.cwd = cwd or str(workdir)
         self.port = int(self.env["PORT"])
-        self.log_path = Path(tempfile.mkdtemp(prefix="botprocess-")) / "bot.log"
+        self.log_path = workdir / "bot.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
