@@ -1,14 +1,95 @@
-"""Go/no-go polls: start, vote, close, and what the outcome was."""
+"""Go/no-go polls: start, vote, close, and what the outcome was.
+
+Every vote first bumps the poll's revision with an UPDATE guarded on `state = 'open'`:
+that refuses votes on a closed poll and serializes the votes of one poll (the row lock on
+Postgres, the write lock on SQLite), so the all-Go check and the close never miss a vote.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.models.poll import Poll
+from bot.domain import audit
+from bot.domain.errors import Conflict, DomainError, NotFound
+from bot.domain.releases import role_holders
+from bot.models import Release
+from bot.models.poll import Poll, PollVote, PollVoter
 
 GO = "GO"
 NO_GO = "NO-GO"
 NO_DECISION = "NO DECISION"
+CHOICES = {"go": "Go", "nogo": "No-Go"}
+PING_BEFORE = timedelta(minutes=15)
+MAX_QUESTION = 300
+MAX_REASON = 1000
+MAX_VOTERS = 500
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A poll with its required voters and current votes, counted."""
+
+    poll: Poll
+    required: list[str]
+    votes: dict[str, PollVote] = field(default_factory=dict)
+
+    def _of(self, users: list[str], choice: str) -> list[str]:
+        return [u for u in users if u in self.votes and self.votes[u].choice == choice]
+
+    @property
+    def go(self) -> list[str]:
+        """Required voters whose vote is Go."""
+        return self._of(self.required, "go")
+
+    @property
+    def nogo(self) -> list[str]:
+        """Required voters whose vote is No-Go."""
+        return self._of(self.required, "nogo")
+
+    @property
+    def missing(self) -> list[str]:
+        """Required voters who have not voted."""
+        return [u for u in self.required if u not in self.votes]
+
+    @property
+    def advisory(self) -> list[str]:
+        """People who voted without being required, in the order they voted."""
+        wanted = set(self.required)
+        ordered = sorted(self.votes.values(), key=lambda v: (v.voted_at, v.id or 0))
+        return [v.user_id for v in ordered if v.user_id not in wanted]
+
+    @property
+    def advisory_go(self) -> list[str]:
+        """Advisory Go votes."""
+        return self._of(self.advisory, "go")
+
+    @property
+    def advisory_nogo(self) -> list[str]:
+        """Advisory No-Go votes."""
+        return self._of(self.advisory, "nogo")
+
+    def outcome(self) -> str:
+        """What the poll decides if it closes now."""
+        if self.required and len(self.go) == len(self.required):
+            return GO
+        return NO_GO if self.nogo else NO_DECISION
+
+
+@dataclass(frozen=True)
+class Voted:
+    """What a vote did: the choice it replaced, whether it counts, and a close it caused."""
+
+    poll: Poll
+    before: str | None
+    required: bool
+    closed: bool
 
 
 def latest_outcome(session: Session, release_id: int) -> str | None:
@@ -19,3 +100,261 @@ def latest_outcome(session: Session, release_id: int) -> str | None:
         .order_by(col(Poll.closed_at).desc(), col(Poll.id).desc())
     )
     return session.exec(query).first()
+
+
+def open_poll(session: Session, release_id: int) -> Poll | None:
+    """The release's open poll, or None."""
+    query = select(Poll).where(Poll.release_id == release_id, Poll.state == "open")
+    return session.exec(query).first()
+
+
+def last_poll(session: Session, release_id: int) -> Poll | None:
+    """The release's most recent poll, open or closed."""
+    query = select(Poll).where(Poll.release_id == release_id).order_by(col(Poll.id).desc())
+    return session.exec(query).first()
+
+
+def get(session: Session, poll_id: int) -> Poll:
+    """A poll by id, or NotFound."""
+    poll = session.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound("That poll no longer exists; nothing changed.")
+    return poll
+
+
+def tally(session: Session, poll: Poll) -> Tally:
+    """Count a poll's votes as stored now."""
+    voters = session.exec(
+        select(PollVoter.user_id)
+        .where(PollVoter.poll_id == poll.id)
+        .order_by(col(PollVoter.position))
+    )
+    votes = session.exec(select(PollVote).where(PollVote.poll_id == poll.id))
+    return Tally(poll, list(voters), {v.user_id: v for v in votes})
+
+
+def default_voters(session: Session, release_id: int) -> list[str]:
+    """Every role holder of the release, lead first, each once."""
+    holders = role_holders(session, release_id)
+    return list(dict.fromkeys(u for users in holders.values() for u in users))
+
+
+def start(
+    session: Session,
+    release: Release,
+    *,
+    question: str,
+    voters: list[str],
+    deadline: datetime | None,
+    actor: str,
+    now: datetime,
+) -> Poll:
+    """Open the release's poll with its required voters (the caller checked authority)."""
+    assert release.id is not None
+    question = " ".join(question.split())
+    if len(question) > MAX_QUESTION:
+        raise DomainError(f"Keep the question under {MAX_QUESTION} characters.")
+    voters = list(dict.fromkeys(voters)) or default_voters(session, release.id)
+    if len(voters) > MAX_VOTERS:
+        raise DomainError(f"A poll can have at most {MAX_VOTERS} required voters.")
+    if deadline is not None and deadline <= now:
+        raise DomainError("The deadline has already passed; pick a time in the future.")
+    if open_poll(session, release.id) is not None:
+        raise Conflict("A poll is already open here; close it first with `/gonogo close`.")
+    poll = Poll(
+        release_id=release.id,
+        channel_id=release.channel_id,
+        question=question or f"Go for release {release.name}?",
+        deadline=deadline,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(poll)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("Another poll was just started here.") from None
+    assert poll.id is not None
+    for position, user in enumerate(voters):
+        session.add(PollVoter(poll_id=poll.id, user_id=user, position=position))
+    audit.record(
+        session,
+        release=release,
+        channel_id=release.channel_id,
+        actor=actor,
+        action="poll.started",
+        subject=poll.question,
+        after=deadline.isoformat() if deadline else None,
+        detail="required: " + " ".join(voters),
+        at=now,
+    )
+    return poll
+
+
+def set_message(session: Session, poll_id: int, ts: str) -> None:
+    """Remember where the poll's channel message is, for refreshes and threads."""
+    session.execute(update(Poll).where(col(Poll.id) == poll_id).values(message_ts=ts))
+
+
+def refused(poll: Poll) -> Conflict:
+    """The refusal for acting on a poll that is closed."""
+    return Conflict(f"This poll is closed: the result was *{poll.outcome}*. Nothing changed.")
+
+
+def vote(
+    session: Session,
+    poll_id: int,
+    *,
+    user: str,
+    choice: str,
+    reason: str | None,
+    channel_id: str | None,
+    now: datetime,
+) -> Voted:
+    """Store (or change) a vote on an open poll; closes GO when every required vote is Go."""
+    if choice not in CHOICES:
+        raise DomainError("That is not a vote I know; nothing changed.")
+    reason = (reason or "").strip()[:MAX_REASON] or None
+    if choice == "nogo" and reason is None:
+        raise DomainError("A No-Go needs a reason, so the team knows what to fix.")
+    bump = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
+        .values(revision=Poll.revision + 1)
+    )
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        raise refused(get(session, poll_id))
+    poll = get(session, poll_id)
+    if channel_id and poll.channel_id != channel_id:
+        raise Conflict("That button belongs to a poll in another channel; nothing changed.")
+    before = session.exec(
+        select(PollVote.choice).where(PollVote.poll_id == poll_id, PollVote.user_id == user)
+    ).first()
+    _upsert(session, poll_id, user, choice, reason, now)
+    required = session.get(PollVoter, (poll_id, user)) is not None
+    release = session.get(Release, poll.release_id)
+    audit.record(
+        session,
+        release=release,
+        channel_id=poll.channel_id,
+        actor=user,
+        action="poll.voted" if required else "poll.voted_advisory",
+        subject=poll.question,
+        before=CHOICES[before] if before else None,
+        after=CHOICES[choice],
+        detail=reason,
+        at=now,
+    )
+    closed = required and choice == "go" and _all_go(session, poll_id)
+    if closed:
+        _finish(session, poll, GO, actor=audit.SYSTEM_ACTOR, now=now, why="every required Go")
+    return Voted(poll, before, required, closed)
+
+
+def _upsert(
+    session: Session, poll_id: int, user: str, choice: str, reason: str | None, now: datetime
+) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {"choice": choice, "reason": reason, "voted_at": now}
+    statement = insert(PollVote).values(poll_id=poll_id, user_id=user, **values)
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=values)
+    )
+
+
+def _all_go(session: Session, poll_id: int) -> bool:
+    gone = and_(
+        col(PollVote.poll_id) == col(PollVoter.poll_id),
+        col(PollVote.user_id) == col(PollVoter.user_id),
+        col(PollVote.choice) == "go",
+    )
+    not_go = (
+        select(func.count())
+        .select_from(PollVoter)
+        .outerjoin(PollVote, gone)
+        .where(col(PollVoter.poll_id) == poll_id, col(PollVote.id).is_(None))
+    )
+    return int(session.exec(not_go).one()) == 0
+
+
+def close(session: Session, poll_id: int, *, actor: str, now: datetime, why: str) -> Poll | None:
+    """Close an open poll once (guarded UPDATE) and settle its outcome; None if already closed."""
+    claim = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
+        .values(state="closed", closed_at=now, closed_by=actor)
+    )
+    if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
+        return None
+    poll = get(session, poll_id)
+    # Read after the guarded UPDATE: every vote committed before it is counted, none after.
+    _finish(session, poll, tally(session, poll).outcome(), actor=actor, now=now, why=why)
+    return poll
+
+
+def _finish(
+    session: Session, poll: Poll, outcome: str, *, actor: str, now: datetime, why: str
+) -> None:
+    poll.state, poll.outcome, poll.closed_at, poll.closed_by = "closed", outcome, now, actor
+    session.add(poll)
+    session.flush()
+    audit.record(
+        session,
+        release=session.get(Release, poll.release_id),
+        channel_id=poll.channel_id,
+        actor=actor,
+        action="poll.closed",
+        subject=poll.question,
+        before="open",
+        after=outcome,
+        detail=why,
+        at=now,
+    )
+
+
+def claim_ping(session: Session, poll_id: int, now: datetime) -> Poll | None:
+    """Claim the 15-minute reminder of an open poll once; None if done or the poll closed."""
+    claim = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == "open", col(Poll.pinged_at).is_(None))
+        .values(pinged_at=now)
+    )
+    if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
+        return None
+    poll = get(session, poll_id)
+    return poll
+
+
+def ping_due(poll: Poll) -> datetime | None:
+    """When the missing voters get their reminder; None when the poll is too short for one."""
+    if poll.deadline is None or poll.pinged_at is not None:
+        return None
+    due = poll.deadline - PING_BEFORE
+    return due if due > poll.created_at else None
+
+
+def with_deadline_before(session: Session, until: datetime) -> list[Poll]:
+    """Open polls whose reminder or deadline falls before `until` (overdue ones included)."""
+    query = select(Poll).where(
+        Poll.state == "open",
+        col(Poll.deadline).is_not(None),
+        col(Poll.deadline) <= until + PING_BEFORE,
+    )
+    return list(session.exec(query))
+
+
+def missing_votes_for(session: Session, user_id: str) -> list[Poll]:
+    """Open polls where `user_id` is a required voter who has not voted yet."""
+    voted = select(PollVote.poll_id).where(PollVote.user_id == user_id)
+    query = (
+        select(Poll)
+        .join(PollVoter, col(PollVoter.poll_id) == col(Poll.id))
+        .where(
+            Poll.state == "open",
+            PollVoter.user_id == user_id,
+            col(Poll.id).not_in(voted),
+        )
+        .order_by(col(Poll.deadline).asc().nulls_last(), col(Poll.id))
+    )
+    return list(session.exec(query))
