@@ -35,6 +35,11 @@ class Settings:
     listener_threads: int = 64
     http_threads: int = 64
     replan_seconds: float = 10.0
+    gate_damping: int = 2
+    gate_repeat_seconds: int = 1800
+    gate_escalate_after: int = 3
+    gate_min_interval: float = 10.0
+    gate_timeout: float = 10.0
 
     @property
     def socket_mode(self) -> bool:
@@ -112,4 +117,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         listener_threads=_int(env, "RELEASEBOT_LISTENER_THREADS", 64),
         http_threads=_int(env, "RELEASEBOT_HTTP_THREADS", 64),
         replan_seconds=_float(env, "RELEASEBOT_REPLAN_SECONDS", 10.0),
+        gate_damping=max(1, _int(env, "RELEASEBOT_GATE_DAMPING", 2)),
+        gate_repeat_seconds=max(1, _int(env, "RELEASEBOT_GATE_REPEAT_SECONDS", 1800)),
+        gate_escalate_after=max(0, _int(env, "RELEASEBOT_GATE_ESCALATE_AFTER", 3)),
+        gate_min_interval=max(0.1, _float(env, "RELEASEBOT_GATE_MIN_INTERVAL_SECONDS", 10.0)),
+        gate_timeout=max(0.1, _float(env, "RELEASEBOT_GATE_TIMEOUT_SECONDS", 10.0)),
     )
