@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from bot.config import Settings
 from bot.db import Database
 from bot.leader import Leadership
-from bot.notify import Notifier, make_client
+from bot.notify import Notifier, make_client, make_quick_client
 from bot.people import Directory
 from bot.refresh import Refresher
 from bot.scheduler import Scheduler
@@ -26,7 +26,7 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
         settings=settings,
         db=db,
         notifier=Notifier(client),
-        people=Directory(client),
+        people=Directory(make_quick_client(settings)),
         refresher=Refresher(),
         scheduler=Scheduler(db, Leadership(db), replan_seconds=settings.replan_seconds),
     )

@@ -64,6 +64,24 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=40, pool_timeout=10)
 
 
+def retry_transient(work: Callable[[], T], *, budget: float = 2.0) -> T:
+    """Run `work`, retrying while the database is briefly unreachable, for up to `budget` s.
+
+    Each attempt is a whole transaction that rolled back on failure, so a retry cannot
+    apply a change twice. Slack waits 3 s for an answer; the budget stays inside that.
+    """
+    deadline = time.monotonic() + budget
+    pause = 0.1
+    while True:
+        try:
+            return work()
+        except OperationalError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 class Database:
     """The database handle shared by handlers, the scheduler and the CLI."""
 
@@ -93,18 +111,6 @@ class Database:
         """A read-only transaction (no write lock on SQLite)."""
         with Session(self._readonly, expire_on_commit=False) as session:
             yield session  # closing ends the transaction and keeps loaded objects usable
-
-    def run(self, work: Callable[[Session], T], *, attempts: int = 3) -> T:
-        """Run `work` in a write transaction, retrying when the connection drops."""
-        for attempt in range(attempts):
-            try:
-                with self.session() as session:
-                    return work(session)
-            except OperationalError:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
-        raise AssertionError("unreachable")
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

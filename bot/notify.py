@@ -34,6 +34,16 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+def make_quick_client(settings: Settings) -> WebClient:
+    """A client for lookups inside a request: short timeout, no waiting out rate limits."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=2,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
 class Notifier:
     """Posts for the bot; failures are logged, never raised into the caller's flow."""
 
@@ -48,13 +58,16 @@ class Notifier:
         blocks: list[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> str | None:
-        """Post a message; returns its ts, or None when Slack refused it."""
+        """Post a message (a thread reply also shown in the channel if `broadcast`); its ts."""
         args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
         if blocks is not None:
             args["blocks"] = blocks
         if thread_ts:
             args["thread_ts"] = thread_ts
+            if broadcast:
+                args["reply_broadcast"] = True
         result = self._call("chat_postMessage", **args)
         return str(result["ts"]) if result else None
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
+from bot.domain.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 FALLBACK_ZONE = ZoneInfo("UTC")
@@ -16,7 +18,11 @@ TTL_SECONDS = 3600.0
 
 
 class Directory:
-    """Looks up profile timezones with users.info, cached for an hour."""
+    """Looks up profile timezones with users.info, cached for an hour.
+
+    This runs inside a request that must be answered within 3 s, so its client does not
+    wait out rate limits; a failed lookup is told to the user instead of guessed.
+    """
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -41,9 +47,13 @@ class Directory:
     def _fetch(self, user_id: str) -> ZoneInfo:
         try:
             user = self.client.users_info(user=user_id)["user"]
-            return ZoneInfo(user.get("tz") or "UTC")
-        except (ZoneInfoNotFoundError, ValueError, KeyError):
-            return FALLBACK_ZONE
         except Exception as err:
             log.warning("users.info for %s failed: %s", user_id, err)
+            raise DomainError(
+                "I could not read your timezone from Slack just now. "
+                "Name one in the command (like `PT` or `Europe/Berlin`), or try again."
+            ) from None
+        try:
+            return ZoneInfo(user.get("tz") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
             return FALLBACK_ZONE

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.db import retry_transient
 from bot.domain.errors import DomainError
 from bot.services import Services
 from handlers.errors import explain
@@ -106,7 +107,7 @@ def on_click(app: App, action_id: str, services: Services, fn: ClickFn) -> None:
     def listen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         click = _click_from(body, client, services)
         try:
-            note = fn(click)
+            note = retry_transient(lambda: fn(click))
         except Exception as err:
             ack()
             click.tell(explain(err))
@@ -131,7 +132,7 @@ def on_submit(app: App, callback_id: str, services: Services, fn: SubmitFn) -> N
             view=view,
         )
         try:
-            note = fn(submission)
+            note = retry_transient(lambda: fn(submission))
         except Exception as err:
             first = next(iter(view.get("state", {}).get("values", {})), None)
             text = explain(err)

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commandline import CommandLine, split
+from bot.db import retry_transient
 from bot.services import Services
 from handlers.errors import explain
 
@@ -94,15 +95,12 @@ class Command:
             if line.sub in ("help", "-h", "--help", "?"):
                 ack(text=self.help_text(), response_type="ephemeral")
                 return
-            sub = self.subs.get(line.sub)
-            if sub is not None:
-                reply = sub.run(ctx, line)
-            elif self.fallback is not None:
-                sub = self.fallback
-                reply = sub.run(ctx, line)
-            else:
+            sub = self.subs.get(line.sub) or self.fallback
+            if sub is None:
                 ack(text=self._unknown(line), response_type="ephemeral")
                 return
+            run = sub.run
+            reply = retry_transient(lambda: run(ctx, line))
         except Exception as err:
             ack(
                 text=explain(err, usage=sub.usage if sub else None, help_hint=self.name),

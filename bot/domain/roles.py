@@ -9,6 +9,7 @@ from sqlmodel import Session, col, delete
 
 from bot.domain import audit
 from bot.domain.errors import DomainError
+from bot.escape import quoted
 from bot.domain.releases import LEAD, role_holders
 from bot.models import Release, RoleAssignment
 
@@ -20,9 +21,8 @@ def normalize_role(text: str) -> str:
     """A role name in its stored form, or DomainError with the allowed form."""
     role = text.strip().lower()
     if not ROLE_NAME.match(role):
-        shown = text if len(text) <= 40 else text[:40] + "…"
         raise DomainError(
-            f"`{shown}` is not a role name. Use lowercase letters, digits and dashes, "
+            f"{quoted(text)} is not a role name. Use lowercase letters, digits and dashes, "
             "like `branch-manager` or `docs`."
         )
     return role
