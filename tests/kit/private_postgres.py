@@ -5,6 +5,7 @@ Never the machine's shared server: fault tests stop and start this one.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -71,10 +72,8 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         """Stop if running and remove every file."""
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PrivatePostgres:
