@@ -2,32 +2,301 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+import os
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.commandline import CommandLine
+from slack_bolt import App
+from sqlmodel import Session
+
+from bot import status
+from bot.blocks import gate as render
+from bot.commandline import CommandLine, user_id
+from bot.domain import gates, releases
 from bot.domain.errors import DomainError
+from bot.gates import check, expect, guard
+from bot.gates.runner import GateRunner, probe_of
+from bot.models import Release
+from bot.models.gate import Gate
 from bot.services import Services
+from bot.timeparse import ParseError, parse_duration
+from handlers.actions import Click, on_click
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
+ADD_USAGE = (
+    '/gate add NAME URL [expect EXPR] [header "Name: value"] [owner @u] [every 10m] '
+    "[after 2] [repeat 30m]"
+)
+KEYWORDS = {"expect", "header", "owner", "owners", "every", "after", "repeat"}
+_RAW = re.compile(r'"[^"]*"|\'[^\']*\'|<[^>]*>|\S+')
+_FANCY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
 
-def not_built(ctx: Ctx, line: CommandLine) -> Reply:
-    """Placeholder until this command is built."""
-    raise DomainError("`/gate` is not available yet.")
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in command text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def raw_words(text: str) -> list[str]:
+    """The command's words with their quotes kept (the expectation language needs them)."""
+    for fancy, plain in _FANCY.items():
+        text = text.replace(fancy, plain)
+    return [w if w.startswith("<") else unescape(w) for w in _RAW.findall(text)]
+
+
+def unquote(word: str) -> str:
+    """A word without its surrounding quotes."""
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
+        return word[1:-1]
+    return word
+
+
+def unwrap_url(word: str) -> str:
+    """Slack sends links as `<https://x|label>` or `<https://x>`: the URL inside."""
+    if word.startswith("<") and word.endswith(">"):
+        word = word[1:-1].split("|", 1)[0]
+    return unescape(word.strip())
+
+
+def _seconds(word: str, what: str, minimum: float) -> int:
+    span = parse_duration(word)
+    if span.total_seconds() < minimum:
+        raise ParseError(f"`{what}` must be at least {minimum:g}s.")
+    return max(1, int(span.total_seconds()))
+
+
+def _options(ctx: Ctx, words: list[str], gate: Gate) -> list[tuple[str, str]]:
+    """Fill the gate from `expect/header/owner/every/after/repeat` options; returns headers."""
+    settings = ctx.services.settings
+    headers: list[tuple[str, str]] = []
+    owners: list[str] = []
+    i = 0
+    while i < len(words):
+        key = words[i].lower()
+        if key not in KEYWORDS:
+            raise ParseError(f"I did not understand `{unquote(words[i])[:40]}`.")
+        j = i + 1
+        while j < len(words) and words[j].lower() not in KEYWORDS:
+            j += 1
+        values = words[i + 1 : j]
+        if not values:
+            raise ParseError(f"`{key}` needs a value after it.")
+        if key == "expect":
+            text = " ".join(values)
+            text = unquote(text) if len(values) == 1 else text
+            try:
+                gate.expect = expect.parse(text).text or None
+            except expect.ExpectError as err:
+                raise ParseError(str(err)) from None
+        elif key in ("owner", "owners"):
+            for word in values:
+                uid = user_id(word)
+                if uid is None:
+                    raise ParseError(f"`{word[:40]}` is not a person; type @ and pick them.")
+                owners.append(uid)
+        elif len(values) != 1:
+            raise ParseError(f"`{key}` takes one value, not `{' '.join(values)[:60]}`.")
+        elif key == "header":
+            try:
+                headers.append(check.parse_header(unquote(values[0])))
+            except check.HeaderError as err:
+                raise ParseError(str(err)) from None
+        elif key == "every":
+            gate.interval_seconds = _seconds(values[0], "every", settings.gate_min_interval)
+        elif key == "repeat":
+            gate.repeat_seconds = _seconds(values[0], "repeat", settings.gate_min_interval)
+        elif key == "after":
+            if not values[0].isdigit() or not 1 <= int(values[0]) <= 20:
+                raise ParseError("`after` takes a number of failures in a row, 1 to 20.")
+            gate.damping = int(values[0])
+        i = j
+    gate.owners = " ".join(dict.fromkeys(owners or [ctx.user_id]))
+    return headers
+
+
+def _new_gate(ctx: Ctx, name: str, kind: str) -> Gate:
+    settings = ctx.services.settings
+    return Gate(
+        release_id=0,
+        name=gates.valid_name(name),
+        kind=kind,
+        damping=settings.gate_damping,
+        repeat_seconds=settings.gate_repeat_seconds,
+        interval_seconds=600,
+        created_by=ctx.user_id,
+    )
+
+
+def _store(ctx: Ctx, gate: Gate) -> Reply:
+    now = ctx.services.now()
+    with ctx.services.db.session() as s:
+        release = releases.lock_active(s, ctx.channel_id)
+        releases.require_lead(s, release, ctx.user_id, ctx.services.settings.admins, "add gates")
+        gate.state_since = now
+        if gate.kind == gates.HTTP:
+            gate.next_check_at = now
+        gates.add(s, release, gate, actor=ctx.user_id, now=now)
+        zone = ZoneInfo(release.zone)
+    ctx.services.scheduler.poke()
+    text, blocks = render.card(gate, zone)
+
+    def post_card() -> None:
+        ts = ctx.services.notifier.post(ctx.channel_id, text, blocks)
+        if ts and gate.id is not None:
+            with ctx.services.db.session() as s:
+                gates.remember_message(s, gate.id, message_ts=ts)
+            GateRunner(ctx.services).refresh_card(gate.id)
+
+    return Reply(text=render.added(gate, ctx.user_id), after=post_card)
+
+
+def add(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate add NAME URL [expect EXPR] [header "N: v"] [owner @u] [every 10m] ...`."""
+    words = raw_words(ctx.text)[1:]
+    if len(words) < 2:
+        raise ParseError("Name the gate and the URL to check.")
+    gate = _new_gate(ctx, words[0], gates.HTTP)
+    gate.url = unwrap_url(words[1])
+    headers = _options(ctx, words[2:], gate)
+    gate.headers = check.dump_headers(headers)
+    try:
+        guard.check(gate.url, ctx.services.settings.gate_allow)
+    except guard.Refused as err:
+        raise DomainError(f"I will not check that URL: {err}") from None
+    reply = _store(ctx, gate)
+    missing = [v for v in check.variables(headers) if v not in os.environ]
+    if missing:
+        names = ", ".join(f"`${{{v}}}`" for v in missing)
+        reply.text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
+    return reply
+
+
+def manual(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate manual NAME [owner @u]`."""
+    words = raw_words(ctx.text)[1:]
+    if not words:
+        raise ParseError("Name the gate.")
+    gate = _new_gate(ctx, words[0], gates.MANUAL)
+    options = words[1:]
+    if options and options[0].lower() not in ("owner", "owners"):
+        raise ParseError("A manual gate takes only `owner @person...`.")
+    _options(ctx, options, gate)
+    return _store(ctx, gate)
+
+
+def list_gates(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate list`."""
+    with ctx.services.db.read() as s:
+        release = releases.active_release(s, ctx.channel_id)
+        assert release.id is not None
+        found = gates.gates_of(s, release.id)
+    return Reply(text=render.listing(found, ZoneInfo(release.zone)))
+
+
+def check_now(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate check [NAME]`: run HTTP checks now; the results come to the caller."""
+    with ctx.services.db.read() as s:
+        release = releases.active_release(s, ctx.channel_id)
+        assert release.id is not None
+        if line.args:
+            chosen = [gates.by_name(s, release, line.args[0])]
+        else:
+            chosen = gates.gates_of(s, release.id)
+    manual_ones = [g for g in chosen if g.kind != gates.HTTP]
+    if line.args and manual_ones:
+        gate = manual_ones[0]
+        return Reply(text=f"`{gate.name}` is a manual gate, set by its owners; it is {gate.state}.")
+    probes = [probe_of(g) for g in chosen if g.kind == gates.HTTP]
+    if not probes:
+        return Reply(text=render.results([]))
+
+    def run() -> None:
+        runner = GateRunner(ctx.services)
+        rows = runner.check_many(probes, ctx.services.now, ctx.user_id)
+        ctx.services.notifier.ephemeral(ctx.channel_id, ctx.user_id, render.results(rows))
+
+    count = f"{len(probes)} gates" if len(probes) > 1 else f"`{probes[0].name}`"
+    return Reply(text=f"Checking {count} now; the results follow.", after=run)
+
+
+def remove(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate remove NAME`."""
+    if len(line.args) != 1:
+        raise ParseError("Name the one gate to remove.")
+    now = ctx.services.now()
+    with ctx.services.db.session() as s:
+        release = releases.lock_active(s, ctx.channel_id)
+        releases.require_lead(s, release, ctx.user_id, ctx.services.settings.admins, "remove gates")
+        gate = gates.remove(s, release, line.args[0], actor=ctx.user_id, now=now)
+    text, blocks = render.removed(gate.name, ctx.user_id)
+    ts = gate.message_ts
+    ctx.services.scheduler.poke()
+
+    def retire_card() -> None:
+        if ts:
+            ctx.services.notifier.update(ctx.channel_id, ts, text, blocks)
+
+    return Reply(text=f"Gate `{gate.name}` is removed.", after=retire_card)
+
+
+def on_set(click: Click) -> str | None:
+    """`gate:set`: an owner or lead marks a manual gate passing or failing."""
+    data = click.data()
+    gate_id, version, to = data.get("g"), data.get("v"), data.get("to")
+    if not isinstance(gate_id, int) or not isinstance(version, int) or to not in ("pass", "fail"):
+        raise DomainError("That button is not one of mine; nothing changed.")
+    services = click.services
+    with services.db.session() as s:
+        gate, change = gates.set_manual(
+            s,
+            gate_id,
+            to_pass=to == "pass",
+            version=version,
+            user_id=click.user_id,
+            admins=services.settings.admins,
+            now=services.now(),
+        )
+        release = releases.get(s, gate.release_id)
+    services.notifier.later(GateRunner(services).announce, gate, release, change)
+    return None
+
+
+def section(session: Session, release: Release, now: datetime) -> status.Section | None:
+    """The gates part of `/release status`."""
+    assert release.id is not None
+    found = gates.gates_of(session, release.id)
+    if not found:
+        return None
+    red = sum(1 for g in found if g.state == gates.FAILING)
+    title = f"Gates ({red} failing)" if red else "Gates"
+    return status.Section(title, render.status_lines(found, ZoneInfo(release.zone)))
 
 
 COMMAND = Command(
     name="/gate",
     summary="automated and manual gates.",
     subs={
-        "add": Sub(not_built, "/gate add NAME URL"),
-        "manual": Sub(not_built, "/gate manual NAME"),
-        "list": Sub(not_built, "/gate list"),
-        "check": Sub(not_built, "/gate check [NAME]"),
-        "remove": Sub(not_built, "/gate remove NAME"),
+        "add": Sub(add, ADD_USAGE),
+        "manual": Sub(manual, "/gate manual NAME [owner @person...]"),
+        "list": Sub(list_gates, "/gate list"),
+        "check": Sub(check_now, "/gate check [NAME]"),
+        "remove": Sub(remove, "/gate remove NAME"),
     },
+    notes=[
+        'EXPR: `status == 200`, `json.items.0.state == "success"` (also <=, >=, !=, <, >), '
+        '`body contains "text"`, joined with `and`. Without it, any 2xx answer passes.',
+        "Headers take secrets from the bot's environment: `header \"Authorization: Bearer "
+        '${GITHUB_TOKEN}"`; the secret itself is never stored.',
+        "`after N`: failures in a row before the gate turns red (default 2). "
+        "`repeat 30m`: how often owners are reminded while it is red.",
+    ],
 )
 
 
 def register(app: App, services: Services) -> None:
-    """Attach /gate to the app."""
+    """Attach /gate, its buttons, its timers and its status section to the app."""
     register_command(app, COMMAND, services)
+    on_click(app, "gate:set", services, on_set)
+    services.scheduler.add_planner("gates", GateRunner(services).planner)
+    status.register("gates", 50, section)
