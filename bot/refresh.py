@@ -72,6 +72,8 @@ class Refresher:
             log.exception("refreshing %s failed", key)
         finally:
             with self._cv:
+                # Space the next run from this one's end, so Slack sees them >= interval apart.
+                self._last[key] = time.monotonic()
                 self._running.discard(key)
                 if key in self._dirty:
                     self._dirty.discard(key)

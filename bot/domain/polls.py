@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain import audit
+from bot.domain import audit, roles
 from bot.domain.errors import Conflict, DomainError, NotFound
 from bot.domain.releases import role_holders
 from bot.models import Release
@@ -137,6 +137,21 @@ def default_voters(session: Session, release_id: int) -> list[str]:
     """Every role holder of the release, lead first, each once."""
     holders = role_holders(session, release_id)
     return list(dict.fromkeys(u for users in holders.values() for u in users))
+
+
+def resolve_voters(
+    session: Session, release: Release, users: list[str], role_names: list[str]
+) -> tuple[list[str], list[str]]:
+    """Named people plus holders of named roles; also the roles that fell to the lead."""
+    assert release.id is not None
+    holders = role_holders(session, release.id)
+    found, fallen = list(users), []
+    for name in role_names:
+        role = roles.normalize_role(name)
+        if not holders.get(role):
+            fallen.append(role)
+        found += roles.holders_of(session, release, role)
+    return list(dict.fromkeys(found)), fallen
 
 
 def start(
@@ -313,17 +328,32 @@ def _finish(
     )
 
 
-def claim_ping(session: Session, poll_id: int, now: datetime) -> Poll | None:
-    """Claim the 15-minute reminder of an open poll once; None if done or the poll closed."""
+def claim_ping(session: Session, poll_id: int, now: datetime) -> Tally | None:
+    """Claim the reminder of an open poll once, before its deadline; None if not to send."""
     claim = (
         update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.state) == "open", col(Poll.pinged_at).is_(None))
+        .where(
+            col(Poll.id) == poll_id,
+            col(Poll.state) == "open",
+            col(Poll.pinged_at).is_(None),
+            col(Poll.deadline) > now,
+        )
         .values(pinged_at=now)
     )
     if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
         return None
-    poll = get(session, poll_id)
-    return poll
+    found = tally(session, get(session, poll_id))
+    audit.record(
+        session,
+        release=session.get(Release, found.poll.release_id),
+        channel_id=found.poll.channel_id,
+        actor=audit.SYSTEM_ACTOR,
+        action="poll.reminded",
+        subject=found.poll.question,
+        detail="missing: " + (" ".join(found.missing) or "nobody"),
+        at=now,
+    )
+    return found
 
 
 def ping_due(poll: Poll) -> datetime | None:
