@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
+from bot.blocks import burndown as burndown_render
 from bot.blocks import release as render
 from bot.blocks import timeline as timeline_render
 from bot.commandline import CommandLine, user_ids
-from bot.domain import audit, releases, roles
+from bot.domain import audit, cadence, releases, roles
 from bot.escape import escape, quoted
 from bot.services import Services
 from bot.status import sections
@@ -141,8 +142,11 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
         before = releases.postpone(
             s, release, release_at=moment.instant, reason=line.reason, actor=ctx.user_id, now=now
         )
+        moved = cadence.move_with_release(s, release, actor=ctx.user_id, now=now)
     ctx.services.scheduler.poke()
     text, blocks = render.postponed(release, before, ctx.user_id, line.reason)
+    if moved:
+        blocks.append(render.mrkdwn(burndown_render.cadence_moved(moved)))
     return Reply(
         text=f"Release day is now {render.release_day(release)}.",
         after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks),

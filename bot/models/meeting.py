@@ -25,7 +25,7 @@ class MeetingSeries(SQLModel, table=True):
     start_date: date
     end_date: date | None = None
     remind: str = Field(default="3600,600", max_length=120, description="seconds before")
-    status_lead: int | None = Field(default=86400, description="seconds before; None: off")
+    status_lead: int | None = Field(default=None, description="seconds before; None: off")
     link: str | None = Field(default=None, max_length=500)
     areas: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     cadence: str | None = Field(default=None, max_length=32)
