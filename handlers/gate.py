@@ -8,11 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import status
 from bot.blocks import gate as render
 from bot.commandline import CommandLine, user_id
+from bot.config import Settings
+from bot.db import Database
+from bot.doctor import Finding
 from bot.domain import gates, releases
 from bot.domain.errors import DomainError
 from bot.gates import check, expect, guard
@@ -241,10 +244,14 @@ def remove(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def on_set(click: Click) -> str | None:
-    """`gate:set`: an owner or lead marks a manual gate passing or failing."""
+    """`gate:set:pass|fail`: an owner or lead marks a manual gate passing or failing."""
     data = click.data()
     gate_id, version, to = data.get("g"), data.get("v"), data.get("to")
-    if not isinstance(gate_id, int) or not isinstance(version, int) or to not in ("pass", "fail"):
+    if (
+        not isinstance(gate_id, int)
+        or not isinstance(version, int)
+        or click.action_id != f"gate:set:{to}"
+    ):
         raise DomainError("That button is not one of mine; nothing changed.")
     services = click.services
     with services.db.session() as s:
@@ -273,6 +280,27 @@ def section(session: Session, release: Release, now: datetime) -> status.Section
     return status.Section(title, render.status_lines(found, ZoneInfo(release.zone)))
 
 
+def check_gates(settings: Settings, db: Database) -> list[Finding]:
+    """`releasebot doctor`: the allow-list reads well and gate headers find their variables."""
+    findings = []
+    for entry in settings.gate_allow:
+        if not guard.valid_allow_entry(entry):
+            fix = "use host names (ci.internal) or networks (10.0.0.0/8), comma-separated"
+            findings.append(
+                Finding(False, f"RELEASEBOT_GATE_ALLOW entry {entry!r} is unusable", fix)
+            )
+    if settings.gate_allow and not findings:
+        findings.append(Finding(True, f"gates may also reach {', '.join(settings.gate_allow)}"))
+    with db.read() as s:
+        stored = [(g.name, g.headers) for g in s.exec(select(Gate).where(Gate.headers != None))]  # noqa: E711
+    for name, headers in stored:
+        for variable in check.variables(check.load_headers(headers)):
+            if variable not in os.environ:
+                fix = f"set {variable} in the bot's environment (.env), or the gate fails"
+                findings.append(Finding(False, f"gate {name} needs ${{{variable}}}", fix))
+    return findings
+
+
 COMMAND = Command(
     name="/gate",
     summary="automated and manual gates.",
@@ -297,6 +325,7 @@ COMMAND = Command(
 def register(app: App, services: Services) -> None:
     """Attach /gate, its buttons, its timers and its status section to the app."""
     register_command(app, COMMAND, services)
-    on_click(app, "gate:set", services, on_set)
+    on_click(app, "gate:set:pass", services, on_set)
+    on_click(app, "gate:set:fail", services, on_set)
     services.scheduler.add_planner("gates", GateRunner(services).planner)
     status.register("gates", 50, section)

@@ -77,11 +77,11 @@ def card(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
         buttons = []
         if gate.state != "passing":
             buttons.append(
-                button("Mark passing", "gate:set", value | {"to": "pass"}, style="primary")
+                button("Mark passing", "gate:set:pass", value | {"to": "pass"}, style="primary")
             )
         if gate.state != "failing":
             buttons.append(
-                button("Mark failing", "gate:set", value | {"to": "fail"}, style="danger")
+                button("Mark failing", "gate:set:fail", value | {"to": "fail"}, style="danger")
             )
         blocks.append(actions(buttons, block_id=f"gate-{gate.id}"))
     return text, blocks

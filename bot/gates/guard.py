@@ -9,6 +9,7 @@ them) and returns the address the check must connect to, so DNS cannot change in
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SCHEMES = {"http": 80, "https": 443}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*")
 
 
 class Refused(ValueError):
@@ -132,6 +134,16 @@ def _address_allowed(address: IPAddress, allow: Sequence[str]) -> bool:
         if address.version == network.version and address in network:
             return True
     return False
+
+
+def valid_allow_entry(entry: str) -> bool:
+    """True for a host name, an IP address or a network (CIDR) in RELEASEBOT_GATE_ALLOW."""
+    entry = entry.strip()
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        return bool(_HOST.fullmatch(entry.rstrip(".")))
 
 
 def _reason(err: Exception) -> str:

@@ -148,3 +148,31 @@ def test_names_are_unique_per_release_and_validated(db: Database) -> None:
         with pytest.raises(Exception, match="gate name"):
             gates.valid_name(bad)
     assert gates.valid_name("CI-Blocking.v2") == "ci-blocking.v2"
+
+
+def test_doctor_names_unusable_allow_entries_and_missing_header_variables(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import Settings
+    from bot.gates import check
+    from handlers.gate import check_gates
+
+    with db.session() as s:
+        release = releases.create_release(
+            s, channel_id="C1", name="v1", release_at=None, zone=ZoneInfo("UTC"), actor=LEAD, now=T0
+        )
+        headers = check.dump_headers([("X-Key", "${DOCTOR_GATE_KEY}")])
+        gate = Gate(
+            release_id=0, name="api", kind="http", url="https://x.example/", headers=headers
+        )
+        gates.add(s, release, gate, actor=LEAD, now=T0)
+    monkeypatch.delenv("DOCTOR_GATE_KEY", raising=False)
+    settings = Settings(gate_allow=("10.0.0.0/8", "ci.internal", "not a host!"))
+    findings = check_gates(settings, db)
+    bad = [f.what for f in findings if not f.ok]
+    assert bad == [
+        "RELEASEBOT_GATE_ALLOW entry 'not a host!' is unusable",
+        "gate api needs ${DOCTOR_GATE_KEY}",
+    ]
+    monkeypatch.setenv("DOCTOR_GATE_KEY", "x")
+    assert all(f.ok for f in check_gates(Settings(gate_allow=("ci.internal",)), db))
