@@ -12,17 +12,25 @@ from sqlmodel import Session
 
 from bot import status
 from bot.blocks import gonogo as render
-from bot.blocks.common import modal_value
 from bot.commandline import CommandLine, user_id
 from bot.domain import audit, polls, releases
-from bot.domain.errors import DomainError, NotFound
+from bot.domain.errors import NotFound
 from bot.escape import escape, quoted
 from bot.models import Release
 from bot.scheduler import Timer
 from bot.services import Services
 from bot.status import Section
 from bot.timeparse import ParseError, looks_like_zone, parse_moment
-from handlers.actions import Click, Submission, on_click, on_submit
+from handlers.actions import Click, on_click, on_submit
+from handlers.gonogo_votes import (
+    VoteWriter,
+    announce,
+    click_go,
+    click_nogo,
+    poll_id_of,
+    post_poll,
+    submit_reason,
+)
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 KEYWORDS = ("voters", "by")
@@ -106,17 +114,6 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
     return Reply(text=note, after=partial(post_poll, ctx.services, poll.id, text, blocks))
 
 
-def post_poll(services: Services, poll_id: int, text: str, blocks: render.Blocks) -> None:
-    """Post the poll message and remember it; a vote that came first shows at the refresh."""
-    with services.db.read() as s:
-        poll = polls.get(s, poll_id)
-    ts = services.notifier.post(poll.channel_id, text, blocks)
-    if ts:
-        with services.db.session() as s:
-            polls.set_message(s, poll_id, ts)
-        refresh(services, poll_id)
-
-
 def close(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gonogo close`: close the open poll now (a lead or an admin)."""
     if line.args:
@@ -143,102 +140,9 @@ def _close(s: Session, poll_id: int, actor: str, services: Services) -> polls.Po
     return closed
 
 
-def _state(services: Services, poll_id: int) -> tuple[polls.Tally, ZoneInfo] | None:
-    with services.db.read() as s:
-        poll = s.get(polls.Poll, poll_id)
-        release = s.get(Release, poll.release_id) if poll else None
-        if poll is None or release is None:
-            return None
-        return polls.tally(s, poll), ZoneInfo(release.zone)
-
-
-def refresh(services: Services, poll_id: int) -> None:
-    """Bring the poll message up to the stored tally; bursts coalesce to one update a second."""
-
-    def run() -> None:
-        state = _state(services, poll_id)
-        if state is None or not state[0].poll.message_ts:
-            return
-        poll = state[0].poll
-        text, blocks = render.poll_message(*state)
-        services.notifier.update(poll.channel_id, str(poll.message_ts), text, blocks)
-
-    services.refresher.request(f"poll:{poll_id}", run)
-
-
-def announce(services: Services, poll_id: int) -> None:
-    """Tell the channel the result, in the poll's thread and in the channel."""
-    refresh(services, poll_id)
-    state = _state(services, poll_id)
-    if state is None:
-        return
-    poll = state[0].poll
-    text, blocks = render.announcement(*state)
-    services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
-
-
-def _poll_id(data: dict[str, object]) -> int:
-    value = data.get("p")
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise DomainError("That button is not one of mine; nothing changed.")
-    return value
-
-
-def _cast(
-    services: Services, poll_id: int, user: str, choice: str, reason: str | None, channel: str
-) -> str | None:
-    with services.db.session() as s:
-        voted = polls.vote(
-            s,
-            poll_id,
-            user=user,
-            choice=choice,
-            reason=reason,
-            channel_id=channel,
-            now=services.now(),
-        )
-    refresh(services, poll_id)
-    if voted.closed:
-        services.notifier.later(announce, services, poll_id)
-    label = polls.CHOICES[choice]
-    if not voted.required:
-        return f"Your {label} is recorded as advisory: you are not one of the required voters."
-    if voted.before and voted.before != choice:
-        return f"You changed your vote from {polls.CHOICES[voted.before]} to {label}."
-    return None
-
-
-def click_go(click: Click) -> str | None:
-    """Go: stored before the click is acknowledged."""
-    poll_id = _poll_id(click.data())
-    return _cast(click.services, poll_id, click.user_id, "go", None, click.channel_id)
-
-
-def click_nogo(click: Click) -> str | None:
-    """No-Go: ask for the reason first (the vote is stored when the modal is submitted)."""
-    poll_id = _poll_id(click.data())
-    with click.services.db.read() as s:
-        poll = polls.get(s, poll_id)
-    if poll.state != "open":
-        raise polls.refused(poll)
-    if poll.channel_id != click.channel_id:
-        raise DomainError("That button belongs to a poll in another channel; nothing changed.")
-    view = render.nogo_modal(poll_id, poll.channel_id, poll.question)
-    click.client.views_open(trigger_id=click.trigger_id, view=view)
-    return None
-
-
-def submit_reason(sub: Submission) -> str | None:
-    """The No-Go modal: the reason is required; the vote counts when stored."""
-    meta = sub.metadata()
-    poll_id, channel = _poll_id(meta), str(meta.get("c", ""))
-    reason = modal_value(sub.view, "reason", "text")
-    return _cast(sub.services, poll_id, sub.user_id, "nogo", reason, channel)
-
-
 def click_close(click: Click) -> str | None:
     """Close poll: a lead or an admin only."""
-    poll_id = _poll_id(click.data())
+    poll_id = poll_id_of(click.data())
     services = click.services
     with services.db.session() as s:
         poll = polls.get(s, poll_id)
@@ -313,9 +217,10 @@ COMMAND = Command(
 def register(app: App, services: Services) -> None:
     """Attach /gonogo, its buttons and modal, its timers and its status section."""
     register_command(app, COMMAND, services)
-    on_click(app, "gonogo:go", services, click_go)
+    writer = VoteWriter(services)
+    on_click(app, "gonogo:go", services, partial(click_go, writer))
     on_click(app, "gonogo:nogo", services, click_nogo)
     on_click(app, "gonogo:close", services, click_close)
-    on_submit(app, "gonogo:reason", services, submit_reason)
+    on_submit(app, "gonogo:reason", services, partial(submit_reason, writer))
     services.scheduler.add_planner("gonogo", partial(planner, services))
     status.register("gonogo", 40, status_section)

@@ -1,18 +1,11 @@
-"""Go/no-go polls: start, vote, close, and what the outcome was.
-
-Every vote first bumps the poll's revision with an UPDATE guarded on `state = 'open'`:
-that refuses votes on a closed poll and serializes the votes of one poll (the row lock on
-Postgres, the write lock on SQLite), so the all-Go check and the close never miss a vote.
-"""
+"""Go/no-go polls: start, tally, close, remind, and what the outcome was (votes: poll_votes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -25,10 +18,8 @@ from bot.models.poll import Poll, PollVote, PollVoter
 GO = "GO"
 NO_GO = "NO-GO"
 NO_DECISION = "NO DECISION"
-CHOICES = {"go": "Go", "nogo": "No-Go"}
 PING_BEFORE = timedelta(minutes=15)
 MAX_QUESTION = 300
-MAX_REASON = 1000
 MAX_VOTERS = 500
 
 
@@ -80,16 +71,6 @@ class Tally:
         if self.required and len(self.go) == len(self.required):
             return GO
         return NO_GO if self.nogo else NO_DECISION
-
-
-@dataclass(frozen=True)
-class Voted:
-    """What a vote did: the choice it replaced, whether it counts, and a close it caused."""
-
-    poll: Poll
-    before: str | None
-    required: bool
-    closed: bool
 
 
 def latest_outcome(session: Session, release_id: int) -> str | None:
@@ -216,83 +197,6 @@ def refused(poll: Poll) -> Conflict:
     return Conflict(f"This poll is closed: the result was *{poll.outcome}*. Nothing changed.")
 
 
-def vote(
-    session: Session,
-    poll_id: int,
-    *,
-    user: str,
-    choice: str,
-    reason: str | None,
-    channel_id: str | None,
-    now: datetime,
-) -> Voted:
-    """Store (or change) a vote on an open poll; closes GO when every required vote is Go."""
-    if choice not in CHOICES:
-        raise DomainError("That is not a vote I know; nothing changed.")
-    reason = (reason or "").strip()[:MAX_REASON] or None
-    if choice == "nogo" and reason is None:
-        raise DomainError("A No-Go needs a reason, so the team knows what to fix.")
-    bump = (
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
-        .values(revision=Poll.revision + 1)
-    )
-    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-        raise refused(get(session, poll_id))
-    poll = get(session, poll_id)
-    if channel_id and poll.channel_id != channel_id:
-        raise Conflict("That button belongs to a poll in another channel; nothing changed.")
-    before = session.exec(
-        select(PollVote.choice).where(PollVote.poll_id == poll_id, PollVote.user_id == user)
-    ).first()
-    _upsert(session, poll_id, user, choice, reason, now)
-    required = session.get(PollVoter, (poll_id, user)) is not None
-    release = session.get(Release, poll.release_id)
-    audit.record(
-        session,
-        release=release,
-        channel_id=poll.channel_id,
-        actor=user,
-        action="poll.voted" if required else "poll.voted_advisory",
-        subject=poll.question,
-        before=CHOICES[before] if before else None,
-        after=CHOICES[choice],
-        detail=reason,
-        at=now,
-    )
-    closed = required and choice == "go" and _all_go(session, poll_id)
-    if closed:
-        _finish(session, poll, GO, actor=audit.SYSTEM_ACTOR, now=now, why="every required Go")
-    return Voted(poll, before, required, closed)
-
-
-def _upsert(
-    session: Session, poll_id: int, user: str, choice: str, reason: str | None, now: datetime
-) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {"choice": choice, "reason": reason, "voted_at": now}
-    statement = insert(PollVote).values(poll_id=poll_id, user_id=user, **values)
-    session.execute(
-        statement.on_conflict_do_update(index_elements=["poll_id", "user_id"], set_=values)
-    )
-
-
-def _all_go(session: Session, poll_id: int) -> bool:
-    gone = and_(
-        col(PollVote.poll_id) == col(PollVoter.poll_id),
-        col(PollVote.user_id) == col(PollVoter.user_id),
-        col(PollVote.choice) == "go",
-    )
-    not_go = (
-        select(func.count())
-        .select_from(PollVoter)
-        .outerjoin(PollVote, gone)
-        .where(col(PollVoter.poll_id) == poll_id, col(PollVote.id).is_(None))
-    )
-    return int(session.exec(not_go).one()) == 0
-
-
 def close(session: Session, poll_id: int, *, actor: str, now: datetime, why: str) -> Poll | None:
     """Close an open poll once (guarded UPDATE) and settle its outcome; None if already closed."""
     claim = (
@@ -304,13 +208,14 @@ def close(session: Session, poll_id: int, *, actor: str, now: datetime, why: str
         return None
     poll = get(session, poll_id)
     # Read after the guarded UPDATE: every vote committed before it is counted, none after.
-    _finish(session, poll, tally(session, poll).outcome(), actor=actor, now=now, why=why)
+    finish(session, poll, tally(session, poll).outcome(), actor=actor, now=now, why=why)
     return poll
 
 
-def _finish(
+def finish(
     session: Session, poll: Poll, outcome: str, *, actor: str, now: datetime, why: str
 ) -> None:
+    """Record a closing poll's outcome (its state was claimed by a guarded UPDATE)."""
     poll.state, poll.outcome, poll.closed_at, poll.closed_by = "closed", outcome, now, actor
     session.add(poll)
     session.flush()

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.db import Database
-from bot.domain import polls, releases, roles
+from bot.domain import poll_votes, polls, releases, roles
 from bot.domain.errors import Conflict, DomainError
 from bot.models import AuditEvent, Release
 from bot.models.poll import Poll
@@ -51,9 +51,9 @@ def start(db: Database, release: Release, voters: list[str] | None = None, **kw:
 
 def cast(
     db: Database, poll_id: int, user: str, choice: str, reason: str | None = None
-) -> polls.Voted:
+) -> poll_votes.Voted:
     with db.session() as s:
-        return polls.vote(
+        return poll_votes.vote(
             s, poll_id, user=user, choice=choice, reason=reason, channel_id="C1", now=NOW
         )
 
@@ -174,3 +174,33 @@ def test_concurrent_votes_and_close_count_every_stored_vote(db: Database) -> Non
     tally = state(db, poll_id)
     assert len(tally.go) == 30
     assert tally.poll.outcome == polls.GO
+
+
+def test_a_batch_of_votes_is_one_transaction_with_an_answer_each(db: Database) -> None:
+    release = setup_release(db)
+    poll_id = start(db, release, ["U_A", "U_B"])
+    ballots = [
+        poll_votes.ballot("U_A", "nogo", "flaky e2e", "C1"),
+        poll_votes.ballot("U_X", "go", None, "C1"),
+        poll_votes.ballot("U_B", "go", None, "C_OTHER"),
+        poll_votes.ballot("U_A", "go", None, "C1"),
+        poll_votes.ballot("U_B", "go", None, "C1"),
+    ]
+    with db.session() as s:
+        results = poll_votes.vote_batch(s, poll_id, ballots, NOW)
+    assert isinstance(results[2], Conflict)
+    voted = [r for r in results if isinstance(r, poll_votes.Voted)]
+    assert [(v.before, v.required, v.closed) for v in voted] == [
+        (None, True, False),
+        (None, False, False),
+        ("nogo", True, False),
+        (None, True, True),
+    ]
+    tally = state(db, poll_id)
+    assert tally.poll.outcome == polls.GO and tally.advisory_go == ["U_X"]
+    with db.session() as s:
+        late = poll_votes.vote_batch(s, poll_id, ballots[:2], NOW)
+    assert all(isinstance(r, Conflict) and "GO" in r.message for r in late)
+    with db.read() as s:
+        votes = s.exec(select(AuditEvent).where(AuditEvent.action.startswith("poll.voted"))).all()  # type: ignore[attr-defined]
+    assert len(votes) == 4
