@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 T = TypeVar("T")
+CHANGED_RELEASES = "releasebot_changed_releases"
 
 
 def normalize_url(url: str) -> str:
@@ -89,6 +90,7 @@ class Database:
         self.url = normalize_url(url)
         self.engine = engine or make_engine(self.url)
         self._readonly = self.engine.execution_options(releasebot_readonly=True)
+        self._on_change: list[Callable[[set[int]], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +107,14 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            changed = session.info.pop(CHANGED_RELEASES, None)
+        if changed:
+            for listener in self._on_change:
+                listener(set(changed))
+
+    def on_change(self, listener: Callable[[set[int]], None]) -> None:
+        """Call `listener` with the ids of releases whose state a committed session changed."""
+        self._on_change.append(listener)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

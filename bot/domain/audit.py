@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.db import CHANGED_RELEASES
 from bot.models import AuditEvent, Release
 
 SYSTEM_ACTOR = "releasebot"
@@ -37,6 +38,8 @@ def record(
         at=at,
     )
     session.add(event)
+    if release is not None and release.id is not None:
+        session.info.setdefault(CHANGED_RELEASES, set()).add(release.id)
     return event
 
 
