@@ -26,3 +26,7 @@ def register_all(app: App, services: Services) -> None:
 
 def register_checks() -> None:
     """Add every feature's `releasebot doctor` checks."""
+    from bot.doctor import add_check
+
+    add_check(checklist.check_templates)
+    add_check(gate.check_gates)

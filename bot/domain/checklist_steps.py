@@ -1,0 +1,271 @@
+"""Clicks on checklist steps: done, failed, retry, skip, each refused with the reason or done once.
+
+A click names the step, the state and the attempt its button was rendered for. It is checked
+(who clicked, is the step still as shown, does its go/no-go or gates allow it) and then carried
+out as one guarded UPDATE with a checked row count, so of racing clicks exactly one wins and
+the others are told who did it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.blocks.timefmt import when
+from bot.domain.checklists import (
+    ACTIVE,
+    DONE,
+    FAILED,
+    FINISHED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    WAITING,
+    Outcome,
+    activation_values,
+    changed_one,
+    open_next,
+    owners_of,
+    record,
+)
+from bot.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.domain.releases import LEAD, require_lead, role_holders
+from bot.escape import escape
+from bot.models import Release
+from bot.models.checklist import Checklist, ChecklistStep
+
+MAX_REASON = 1000
+
+
+def _mentions(users: list[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in users) or "nobody yet"
+
+
+class GateBlocked(Conflict):
+    """Done refused because gates of the step are not passing."""
+
+    def __init__(self, step: ChecklistStep, blocked: list[tuple[str, list[str]]]) -> None:
+        names = ", ".join(f"*{escape(name)}*" for name, _ in blocked)
+        verb = "is" if len(blocked) == 1 else "are"
+        super().__init__(
+            f"*{escape(step.title)}* cannot be marked done while {names} {verb} not passing. "
+            "I asked the gate owners in the checklist thread; check with `/gate list`."
+        )
+        self.step = step
+        self.blocked = blocked
+
+
+@dataclass(frozen=True)
+class Action:
+    """One kind of click: the states it starts from, where it goes, who may do it."""
+
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    verb: str
+    lead_only: bool = False
+
+
+ACTIONS = {
+    "done": Action("done", (ACTIVE,), DONE, "mark it done"),
+    "fail": Action("fail", (ACTIVE,), FAILED, "mark it failed"),
+    "retry": Action("retry", (FAILED,), ACTIVE, "retry it"),
+    "skip": Action("skip", (ACTIVE, FAILED), SKIPPED, "skip a step", lead_only=True),
+}
+
+
+def check(
+    session: Session,
+    *,
+    action: str,
+    step_id: int,
+    state: str,
+    attempt: int,
+    actor: str,
+    admins: frozenset[str],
+) -> tuple[Release, Checklist, ChecklistStep]:
+    """Refuse (with the reason) unless `actor` may do `action` on the step as it was rendered."""
+    kind = ACTIONS[action]
+    step = session.get(ChecklistStep, step_id, populate_existing=True)
+    if step is None:
+        raise NotFound("That checklist step no longer exists; nothing changed.")
+    checklist = session.get(Checklist, step.checklist_id)
+    assert checklist is not None
+    release = session.get(Release, checklist.release_id)
+    assert release is not None
+    if state not in kind.sources:
+        raise DomainError("That button is not one of mine; nothing changed.")
+    _expect(session, release, step, state, attempt)
+    if checklist.state != RUNNING:
+        raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
+    _authorize(session, release, step, actor, admins, kind)
+    return release, checklist, step
+
+
+def transition(
+    session: Session,
+    *,
+    action: str,
+    step_id: int,
+    state: str,
+    attempt: int,
+    actor: str,
+    admins: frozenset[str],
+    now: datetime,
+    reason: str = "",
+) -> Outcome:
+    """Carry out a click on a step: one guarded UPDATE, then open the next step if finished."""
+    kind = ACTIONS[action]
+    release, checklist, step = check(
+        session,
+        action=action,
+        step_id=step_id,
+        state=state,
+        attempt=attempt,
+        actor=actor,
+        admins=admins,
+    )
+    reason = reason.strip()
+    if kind.target in (FAILED, SKIPPED):
+        if not reason:
+            raise DomainError("Say why, so the team knows what happened.")
+        if len(reason) > MAX_REASON:
+            raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
+    if kind.target == DONE:
+        _require_go(session, release, step)
+        _require_gates(session, release, step)
+    values: dict[str, Any] = {"state": kind.target, "acted_by": actor}
+    if kind.target in FINISHED:
+        values["finished_at"] = now
+    if kind.target in (FAILED, SKIPPED):
+        values["reason"] = reason
+    if kind.target == ACTIVE:
+        values.update(activation_values(now, first=False))
+    stmt = (
+        update(ChecklistStep)
+        .where(
+            col(ChecklistStep.id) == step_id,
+            col(ChecklistStep.state) == state,
+            col(ChecklistStep.activations) == attempt,
+        )
+        .values(**values)
+    )
+    if not changed_one(session, stmt):
+        session.refresh(step)
+        _expect(session, release, step, state, attempt)
+        raise Conflict("The step changed meanwhile; nothing changed.")
+    session.refresh(step)
+    event = "step.retried" if action == "retry" else f"step.{kind.target}"
+    record(session, release, actor, event, step.title, state, kind.target, now, reason or None)
+    if kind.target == ACTIVE:  # reopened: its owners are up again
+        assert release.id is not None
+        up = owners_of(role_holders(session, release.id), step.owner)
+        return Outcome(release, checklist, step, state, actor, step, up)
+    if kind.target not in FINISHED:
+        return Outcome(release, checklist, step, state, actor)
+    opened, owners, completed = open_next(session, release, checklist, step.position, actor, now)
+    return Outcome(release, checklist, step, state, actor, opened, owners, completed)
+
+
+def _expect(
+    session: Session, release: Release, step: ChecklistStep, state: str, attempt: int
+) -> None:
+    """Raise Conflict saying what happened when the step is not as the button showed it."""
+    title = f"*{escape(step.title)}*"
+    by = f"<@{step.acted_by}>" if step.acted_by else "someone"
+    if step.state == state and step.activations == attempt:
+        return
+    if step.state == DONE:
+        raise Conflict(f"{title} was already marked done by {by}; nothing changed.")
+    if step.state == SKIPPED:
+        raise Conflict(f"{title} was already skipped by {by}; nothing changed.")
+    if step.state == FAILED and state != FAILED:
+        raise Conflict(f"{title} was marked failed by {by}; retry it first. Nothing changed.")
+    if step.state == WAITING:
+        assert step.not_before is not None
+        opens = when(step.not_before, ZoneInfo(release.zone))
+        raise Conflict(f"{title} opens at {opens}; nothing changed before then.")
+    if step.state == PENDING:
+        current = _current(session, step.checklist_id)
+        first = f"step {current.position}, *{escape(current.title)}*" if current else "another"
+        raise Conflict(f"{title} is not open yet: {first} comes first. Nothing changed.")
+    if step.state == ACTIVE and state == FAILED:
+        raise Conflict(f"{title} was already reopened by {by}; nothing changed.")
+    raise Conflict(
+        f"That button is from an earlier attempt at {title}; use the checklist as it is now. "
+        "Nothing changed."
+    )
+
+
+def _current(session: Session, checklist_id: int) -> ChecklistStep | None:
+    query = (
+        select(ChecklistStep)
+        .where(
+            ChecklistStep.checklist_id == checklist_id,
+            col(ChecklistStep.state).not_in(FINISHED),
+        )
+        .order_by(col(ChecklistStep.position))
+    )
+    return session.exec(query).first()
+
+
+def _authorize(
+    session: Session,
+    release: Release,
+    step: ChecklistStep,
+    actor: str,
+    admins: frozenset[str],
+    kind: Action,
+) -> None:
+    """Owners or a lead (or admin) may act; skipping is for a lead only."""
+    if kind.lead_only:
+        require_lead(session, release, actor, admins, kind.verb)
+        return
+    assert release.id is not None
+    holders = role_holders(session, release.id)
+    leads = holders.get(LEAD, [])
+    owners = owners_of(holders, step.owner)
+    if actor in admins or actor in leads or actor in owners.users:
+        return
+    title = f"*{escape(step.title)}*"
+    if owners.fallback:
+        raise Forbidden(
+            f"Only a lead ({_mentions(leads)}) can {kind.verb}: {title} belongs to "
+            f"*{escape(step.owner)}*, which has nobody assigned. Nothing changed."
+        )
+    raise Forbidden(
+        f"Only *{escape(step.owner)}* ({_mentions(owners.users)}) or a lead "
+        f"({_mentions(leads)}) can {kind.verb}: {title}. Nothing changed."
+    )
+
+
+def _require_go(session: Session, release: Release, step: ChecklistStep) -> None:
+    """A `requires: gonogo` step completes only after a go/no-go poll closed with GO."""
+    if step.requires != "gonogo":
+        return
+    polls = importlib.import_module("bot.domain.polls")
+    outcome = polls.latest_outcome(session, release.id)
+    if outcome == "GO":
+        return
+    said = "no go/no-go poll has closed yet" if outcome is None else f"the last poll said {outcome}"
+    raise DomainError(
+        f"*{escape(step.title)}* needs a GO from the team, and {said}. Ask with `/gonogo` "
+        "(the lead can close it early with `/gonogo close`), then mark this step done."
+    )
+
+
+def _require_gates(session: Session, release: Release, step: ChecklistStep) -> None:
+    """Done is refused while any gate the step names is not passing."""
+    names = step.gate_names
+    if not names:
+        return
+    gates = importlib.import_module("bot.domain.gates")
+    blocked: list[tuple[str, list[str]]] = gates.blocking(session, release.id, names)
+    if blocked:
+        raise GateBlocked(step, blocked)
