@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from bot.blocks.timefmt import duration, when
 from bot.escape import escape, shorten
 from bot.models.gate import Gate
 
+USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
 ICONS = {"passing": ":large_green_circle:", "failing": ":red_circle:", "unknown": ":white_circle:"}
 WORDS = {"passing": "passing", "failing": "failing", "unknown": "not decided yet"}
 
@@ -56,6 +58,9 @@ def last_check(gate: Gate, zone: ZoneInfo) -> str | None:
     """When the gate was last checked and what was seen."""
     if not gate.last_checked_at:
         return None
+    if gate.kind == "manual":
+        by = f" by <@{gate.last_detail}>" if USER.fullmatch(gate.last_detail or "") else ""
+        return f"Last set {when(gate.last_checked_at, zone)}{by}."
     seen = escape(shorten(gate.last_detail or "", 300))
     verdict = "passed" if gate.last_result == "pass" else "failed"
     streak = f" ({gate.fail_streak} in a row)" if gate.fail_streak > 1 else ""
@@ -120,7 +125,9 @@ def reping(
             f"\n{mentions(leads)}: pulling you in, it stayed red through {number - 1} reminders."
         )
     seen = last_check(gate, zone)
-    text = f"Gate {gate.name} is still failing (red for {red})."
+    text = f"Gate {gate.name} is still failing (red for {red}). {who}"
+    if leads:
+        text += f" {mentions(leads)}"
     return text, [mrkdwn(line), *([context(seen)] if seen else [])]
 
 

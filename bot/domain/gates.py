@@ -268,7 +268,7 @@ def set_manual(
         "last_result": "pass" if to_pass else "fail",
         "last_checked_at": now,
     }
-    values["last_detail"] = f"set by <@{user_id}>"
+    values["last_detail"] = user_id
     if not _guarded(session, gate, **values):
         raise Conflict(f"`{gate.name}` was just changed by someone else; nothing changed.")
     _audit_change(session, gate, change, gate.state, user_id, f"set by {user_id}", now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -202,6 +203,7 @@ def test_manual_gate_set_by_its_owner_with_buttons(bot: RunningBot) -> None:
             (m := bot.fake.message(CHANNEL, ts)) and "passing since" in bot.fake.texts_of(m) and m
         )
     )
+    assert f"by <@{OWNER}>" in bot.fake.texts_of(updated)
     assert "Mark failing" in bot.fake.texts_of(updated) and "Mark passing" not in bot.fake.texts_of(
         updated
     )
@@ -260,3 +262,30 @@ def test_only_a_lead_adds_or_removes_gates_and_names_are_unique(
     assert gate(bot, "x") is None
     help_text = say(bot, "/gate", "help", user=OTHER)
     assert "/gate add NAME URL" in help_text and "body contains" in help_text
+
+
+def test_slack_escaped_url_and_operators_are_read_as_typed(
+    gbot: RunningBot, server: GateServer
+) -> None:
+    server.set(200, json.dumps({"failed": 2, "name": "a&b"}))
+    url = server.url("/q?branch=main&amp;limit=2")
+    line = f'add esc <{url}|link> expect json.failed &lt;= 3 and json.name == "a&amp;b" every 1h'
+    assert "added" in say(gbot, "/gate", line)
+    gbot.fake.wait_for(lambda: (g := gate(gbot, "esc")) and g.state == "passing")
+    assert server.requests[-1][0] == "/q?branch=main&limit=2"
+    stored = gate(gbot, "esc")
+    assert stored is not None and stored.expect == 'json.failed <= 3 and json.name == "a&b"'
+
+
+def test_removing_a_gate_retires_its_card_and_its_checks(
+    gbot: RunningBot, server: GateServer
+) -> None:
+    say(gbot, "/gate", f"add ci {server.url()} every 1s")
+    ts = gbot.fake.wait_for(lambda: (gate(gbot, "ci") or Gate()).message_ts)  # type: ignore[call-arg]
+    assert "removed" in say(gbot, "/gate", "remove ci")
+    gbot.fake.wait_for(
+        lambda: (m := gbot.fake.message(CHANNEL, ts)) and "was removed" in gbot.fake.texts_of(m)
+    )
+    hits = server.hits()
+    time.sleep(1.5)
+    assert server.hits() <= hits + 1  # at most a check already in flight
