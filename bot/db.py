@@ -90,7 +90,7 @@ class Database:
         self.url = normalize_url(url)
         self.engine = engine or make_engine(self.url)
         self._readonly = self.engine.execution_options(releasebot_readonly=True)
-        self._on_change: list[Callable[[set[int]], None]] = []
+        self._on_change: list[Callable[[set[int]], object]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,7 +112,7 @@ class Database:
             for listener in self._on_change:
                 listener(set(changed))
 
-    def on_change(self, listener: Callable[[set[int]], None]) -> None:
+    def on_change(self, listener: Callable[[set[int]], object]) -> None:
         """Call `listener` with the ids of releases whose state a committed session changed."""
         self._on_change.append(listener)
 

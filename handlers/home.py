@@ -1,37 +1,82 @@
-"""App Home: what waits on the person looking."""
+"""App Home: what waits on the person looking, refreshed when something of theirs changes."""
 
 from __future__ import annotations
 
+import threading
+from functools import partial
+import time
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from bot.blocks import home as render
-from bot.models import Release, RoleAssignment
+from bot.domain import agenda, releases
 from bot.services import Services
+from bot.status import sections
+
+VIEWER_TTL = 24 * 3600.0
+REFRESH_KEY = "home:{}"
 
 
-def publish_home(services: Services, client: WebClient, user_id: str) -> None:
-    """Render and publish the Home tab for one person."""
+class Viewers:
+    """People who opened their Home recently on this replica: only their Home is refreshed."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def saw(self, user_id: str) -> None:
+        """Remember that the person looked at their Home."""
+        with self._lock:
+            self._seen[user_id] = time.monotonic()
+
+    def among(self, users: set[str]) -> set[str]:
+        """Those of `users` who looked at their Home within the last day."""
+        cutoff = time.monotonic() - VIEWER_TTL
+        with self._lock:
+            return {u for u in users if u in self._seen and self._seen[u] > cutoff}
+
+
+def publish(services: Services, user_id: str) -> None:
+    """Render the person's Home from the database and publish it."""
+    now = services.now()
     with services.db.read() as s:
-        query = (
-            select(Release, RoleAssignment.role)
-            .join(RoleAssignment, RoleAssignment.release_id == Release.id)  # type: ignore[arg-type]
-            .where(RoleAssignment.user_id == user_id, Release.state == "active")
-        )
-        mine: dict[int, tuple[Release, list[str]]] = {}
-        for release, role in s.exec(query):
+        mine = agenda.agenda_for(s, user_id, now)
+        states = []
+        for release in mine.releases:
             assert release.id is not None
-            mine.setdefault(release.id, (release, []))[1].append(role)
-    client.views_publish(user_id=user_id, view=render.home_view(list(mine.values())))
+            states.append(
+                render.ReleaseState(
+                    release=release,
+                    phase=releases.phase(release, now),
+                    holders=releases.role_holders(s, release.id),
+                    sections=sections(s, release, now),
+                )
+            )
+    services.notifier.client.views_publish(
+        user_id=user_id, view=render.home_view(mine, states, now)
+    )
 
 
 def register(app: App, services: Services) -> None:
-    """Publish the Home tab when someone opens it."""
+    """Publish Home when it is opened, and again when a release of the viewer changes."""
+    viewers = Viewers()
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") == "home":
-            publish_home(services, client, str(event["user"]))
+        if event.get("tab", "home") != "home":
+            return
+        user_id = str(event.get("user", ""))
+        viewers.saw(user_id)
+        publish(services, user_id)
+
+    def on_change(release_ids: set[int]) -> None:
+        with services.db.read() as s:
+            involved = agenda.people_involved(s, release_ids)
+        for user_id in viewers.among(involved):
+            services.refresher.request(
+                REFRESH_KEY.format(user_id), partial(publish, services, user_id)
+            )
+
+    services.db.on_change(lambda ids: services.notifier.later(on_change, ids))

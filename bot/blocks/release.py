@@ -50,6 +50,31 @@ def roles_text(release: Release, holders: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
+def state_blocks(
+    release: Release,
+    *,
+    phase: str,
+    holders: dict[str, list[str]],
+    sections: list[Section],
+) -> Blocks:
+    """A release's state: phase, release day, roles, then every feature's section.
+
+    One renderer for `/release status` and for each release on App Home.
+    """
+    blocks: Blocks = [
+        header(f"Release {release.name}"),
+        mrkdwn(
+            f"*Phase:* {escape(phase)}\n*Release day:* {release_day(release)}\n"
+            f"*Timezone:* {release.zone} · <#{release.channel_id}>"
+        ),
+        mrkdwn("*Roles*\n" + "\n".join(roles_lines(holders))),
+    ]
+    for section in sections:
+        body = "\n".join(section.lines) if section.lines else "_nothing yet_"
+        blocks.append(mrkdwn(f"*{escape(section.title)}*\n{body}"))
+    return blocks
+
+
 def status_blocks(
     release: Release,
     *,
@@ -58,21 +83,10 @@ def status_blocks(
     sections: list[Section],
     now: datetime,
 ) -> tuple[str, Blocks]:
-    """The release's status: phase, release day, roles, then every feature's section."""
-    name = escape(release.name)
-    blocks: Blocks = [
-        header(f"Release {release.name}"),
-        mrkdwn(
-            f"*Phase:* {escape(phase)}\n*Release day:* {release_day(release)}\n"
-            f"*Timezone:* {release.zone}"
-        ),
-        mrkdwn("*Roles*\n" + "\n".join(roles_lines(holders))),
-    ]
-    for section in sections:
-        body = "\n".join(section.lines) if section.lines else "_nothing yet_"
-        blocks.append(mrkdwn(f"*{escape(section.title)}*\n{body}"))
+    """The answer to `/release status`."""
+    blocks = state_blocks(release, phase=phase, holders=holders, sections=sections)
     blocks.append(context(f"As of {when(now, ZoneInfo(release.zone), style='time')}"))
-    return f"Release {name}: {phase}", blocks[:50]
+    return f"Release {escape(release.name)}: {phase}", blocks[:50]
 
 
 def postponed(

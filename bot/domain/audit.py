@@ -39,8 +39,13 @@ def record(
     )
     session.add(event)
     if release is not None and release.id is not None:
-        session.info.setdefault(CHANGED_RELEASES, set()).add(release.id)
+        touched(session, release.id)
     return event
+
+
+def touched(session: Session, release_id: int) -> None:
+    """Note that this transaction changes the release (listeners hear of it after commit)."""
+    session.info.setdefault(CHANGED_RELEASES, set()).add(release_id)
 
 
 def trail(session: Session, release_id: int) -> list[AuditEvent]:

@@ -114,6 +114,7 @@ def vote_batch(
     if rows:
         _upsert(session, list(rows.values()))
         session.execute(insert(AuditEvent), trail)
+        audit.touched(session, poll.release_id)
     gone = [i for i, r in enumerate(results) if isinstance(r, Voted) and r.required]
     if gone and ballots[gone[-1]].choice == "go" and _all_go(session, poll_id):
         finish(session, poll, GO, actor=audit.SYSTEM_ACTOR, now=now, why="every required Go")
