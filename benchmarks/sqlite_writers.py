@@ -42,7 +42,9 @@ def writer(url: str, index: int, requests: int, start: threading.Event, out: Out
     """One lead: create a release, then hand the docs role over `requests` times."""
     client = SlackClient(url, SECRET)
     lead, channel = f"U_L{index:03d}", f"C_{index:03d}"
-    client.command("/release", f"new w{index} on 2027-03-15 10:00 PT", user_id=lead, channel_id=channel)
+    client.command(
+        "/release", f"new w{index} on 2027-03-15 10:00 PT", user_id=lead, channel_id=channel
+    )
     start.wait()
     for n in range(requests):
         began = time.perf_counter()

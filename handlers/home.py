@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from functools import partial
 import time
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
