@@ -219,7 +219,7 @@ def apply_result(
     actor: str = audit.SYSTEM_ACTOR,
 ) -> tuple[Gate, Change] | None:
     """Record a check result with one guarded UPDATE (retried on a race); None if gone."""
-    for _ in range(5):
+    for _ in range(10):
         gate = fresh(session, gate_id)
         if gate is None:
             return None

@@ -176,3 +176,29 @@ def test_doctor_names_unusable_allow_entries_and_missing_header_variables(
     ]
     monkeypatch.setenv("DOCTOR_GATE_KEY", "x")
     assert all(f.ok for f in check_gates(Settings(gate_allow=("ci.internal",)), db))
+
+
+def test_concurrent_failures_make_exactly_one_alert(db: Database) -> None:
+    import threading
+
+    _, ids = setup(db, ("ci", "http"))
+    result(db, ids["ci"], True, T0)
+    barrier = threading.Barrier(6)
+    events: list[str | None] = []
+
+    def fail() -> None:
+        barrier.wait()
+        applied = result(db, ids["ci"], False, T0 + timedelta(minutes=1))
+        events.append(applied[1].event if applied else "gone")
+
+    threads = [threading.Thread(target=fail) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert events.count("alert") == 1 and events.count(None) == 5
+    with db.read() as s:
+        stored = s.get(Gate, ids["ci"])
+        assert stored is not None and stored.fail_streak == 6 and stored.version == 7
+        alerts = s.exec(select(AuditEvent).where(AuditEvent.action == "gate.failing")).all()
+    assert len(alerts) == 1
