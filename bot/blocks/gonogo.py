@@ -23,6 +23,15 @@ SHOWN_PEOPLE = 40
 SHOWN_REASONS = 10
 ICONS = {GO: ":white_check_mark:", NO_GO: ":no_entry:"}
 DEFAULT_ICON = ":grey_question:"
+CLOSE_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Close the poll now?"},
+    "text": {
+        "type": "mrkdwn",
+        "text": "Votes stop here. A required No-Go makes it NO-GO, a missing vote NO DECISION.",
+    },
+    "confirm": {"type": "plain_text", "text": "Close it"},
+    "deny": {"type": "plain_text", "text": "Keep it open"},
+}
 
 
 def people(users: list[str], limit: int = SHOWN_PEOPLE) -> str:
@@ -109,12 +118,12 @@ def poll_message(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
                 [
                     button("Go", "gonogo:go", value, style="primary"),
                     button("No-Go", "gonogo:nogo", value, style="danger"),
-                    button("Close poll", "gonogo:close", value),
+                    {**button("Close poll", "gonogo:close", value), "confirm": CLOSE_CONFIRM},
                 ],
                 block_id=f"gonogo-{poll.id}",
             )
         )
-        text = f"Go / No-Go: {question} ({counts(tally)})"
+        text = f"Go / No-Go: {question}: {counts(tally)}"
     else:
         blocks.append(mrkdwn(f"*Result:* {result_line(tally, zone)}"))
         text = f"Go / No-Go: {question}: {poll.outcome}"

@@ -154,7 +154,9 @@ def test_close_button_by_the_lead_with_votes_missing_is_no_decision(bot: Running
     click(bot, LEAD, "go", value, ts)
     click(bot, LEAD, "close", value, ts)
     bot.fake.wait_for(lambda: "NO DECISION" in shown(bot, ts), timeout=4)
-    result = [c for c in bot.fake.posts(CHANNEL) if c.args.get("thread_ts") == ts]
+    result = bot.fake.wait_for(
+        lambda: [c for c in bot.fake.posts(CHANNEL) if c.args.get("thread_ts") == ts]
+    )
     assert "<@U_D1>" in mrkdwn_of(result[0])  # the missing voter is named
     click(bot, "U_D1", "go", value, ts)
     bot.fake.wait_for(lambda: "NO DECISION" in told(bot, "U_D1"))

@@ -50,7 +50,7 @@ def audit_actions(db: Database, action: str) -> list[AuditEvent]:
 
 def test_poll_closes_by_itself_at_the_deadline_once(bot: RunningBot) -> None:
     release_with_docs(bot)
-    poll_id = poll_due_in(bot, 1.5, ["U_A", "U_B"])
+    poll_id = poll_due_in(bot, 2, ["U_A", "U_B"])
     post = poll_post(bot)
     ts = bot.fake.wait_for(lambda: polls_ts(bot, poll_id))
     click(bot, "U_A", "go", poll_value(post), ts)
@@ -65,11 +65,11 @@ def test_poll_closes_by_itself_at_the_deadline_once(bot: RunningBot) -> None:
 
 def test_missing_voters_are_pinged_once_fifteen_minutes_before(bot: RunningBot) -> None:
     release_with_docs(bot)
-    poll_id = poll_due_in(bot, 15 * 60 + 1.5, ["U_A", "U_B"])
+    poll_id = poll_due_in(bot, 15 * 60 + 3, ["U_A", "U_B"])
     post = poll_post(bot)
     ts = bot.fake.wait_for(lambda: polls_ts(bot, poll_id))
     click(bot, "U_A", "go", poll_value(post), ts)
-    ping = bot.fake.wait_for(lambda: thread_posts(bot, ts), timeout=6)
+    ping = bot.fake.wait_for(lambda: thread_posts(bot, ts), timeout=8)
     text = mrkdwn_of(ping[0])
     assert "<@U_B>" in text and "<@U_A>" not in text and "<!date^" in text
     assert ping[0].args.get("reply_broadcast") is True
