@@ -179,7 +179,7 @@ def click_nogo(click: Click) -> str | None:
         poll = polls.get(s, poll_id)
     if poll.state != "open":
         raise polls.refused(poll)
-    if poll.channel_id != click.channel_id:
+    if click.channel_id and poll.channel_id != click.channel_id:
         raise DomainError("That button belongs to a poll in another channel; nothing changed.")
     view = render.nogo_modal(poll_id, poll.channel_id, poll.question)
     click.client.views_open(trigger_id=click.trigger_id, view=view)

@@ -184,3 +184,34 @@ def test_only_a_lead_starts_one_poll_at_a_time_and_bad_input_is_explained(
     reply = gonogo(bot, "Ready? voters nobody-role")
     assert "1 required voter." in reply and "falls to the lead" in reply
     assert "already open" in gonogo(bot, "Again?")
+
+
+def test_no_go_from_app_home_asks_the_reason_and_counts(bot: RunningBot) -> None:
+    release_with_docs(bot)
+    gonogo(bot, "voters <@U_A>")
+    value = poll_value(poll_post(bot))
+    home = {"id": "V_HOME", "type": "home"}
+    resp = bot.slack.click(
+        user_id="U_A", channel_id=None, action_id="gonogo:nogo", value=value, view=home
+    )
+    assert resp.status_code == 200
+    view = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open"))[0].args["view"]
+    blank = {"reason": {"text": {"type": "plain_text_input", "value": "   "}}}
+    refused = bot.slack.submit(
+        user_id="U_A",
+        callback_id="gonogo:reason",
+        private_metadata=view["private_metadata"],
+        values=blank,
+    ).json()
+    assert refused["response_action"] == "errors" and "reason" in refused["errors"]["reason"]
+    values = {"reason": {"text": {"type": "plain_text_input", "value": "docs not frozen"}}}
+    sent = bot.slack.submit(
+        user_id="U_A",
+        callback_id="gonogo:reason",
+        private_metadata=view["private_metadata"],
+        values=values,
+    )
+    assert sent.status_code == 200 and not sent.text
+    with bot.services.db.read() as s:
+        vote = s.exec(select(PollVote).where(PollVote.user_id == "U_A")).one()
+    assert (vote.choice, vote.reason) == ("nogo", "docs not frozen")
