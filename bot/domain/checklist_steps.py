@@ -103,6 +103,8 @@ def check(
         raise DomainError("That button is not one of mine; nothing changed.")
     _expect(session, release, step, state, attempt)
     if checklist.state != RUNNING:
+        session.refresh(step)  # it may have finished the checklist a moment ago: say who did
+        _expect(session, release, step, state, attempt)
         raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
     _authorize(session, release, step, actor, admins, kind)
     return release, checklist, step
@@ -268,4 +270,5 @@ def _require_gates(session: Session, release: Release, step: ChecklistStep) -> N
     gates = importlib.import_module("bot.domain.gates")
     blocked: list[tuple[str, list[str]]] = gates.blocking(session, release.id, names)
     if blocked:
+        session.expunge(step)  # the refusal rolls back; keep the step readable for the ping
         raise GateBlocked(step, blocked)
