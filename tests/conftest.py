@@ -142,9 +142,11 @@ def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
     thread.start()
     services.scheduler.start()
     url = f"http://127.0.0.1:{settings.port}"
+    slack = SlackClient(url, SECRET)
     try:
-        yield RunningBot(services, url, SlackClient(url, SECRET), fake)
+        yield RunningBot(services, url, slack, fake)
     finally:
+        slack.close()  # a kept-alive connection holds waitress's loop open past close()
         services.scheduler.stop()
         server.close()
         thread.join(timeout=5)
