@@ -32,7 +32,7 @@ class NoDatabase:
 
 
 def create_bare_app(signing_secret: str, listener_threads: int, api_url: str) -> App:
-    """A Bolt app answering every go/no-go click and slash command with an empty ack."""
+    """A Bolt app answering go/no-go and checklist clicks and /gonogo with an empty ack."""
     app = App(
         token="xoxb-bare",
         client=WebClient(token="xoxb-bare", base_url=api_url),
@@ -43,6 +43,7 @@ def create_bare_app(signing_secret: str, listener_threads: int, api_url: str) ->
     )
 
     @app.action({"action_id": "gonogo:go"})
+    @app.action({"action_id": "checklist:done"})
     def on_click(ack: Ack, body: dict[str, Any]) -> None:
         ack()
 
