@@ -8,6 +8,7 @@ verified against it). Redirects are checked by the guard again, at most MAX_REDI
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
@@ -18,6 +19,7 @@ import httpx
 
 from bot.gates import expect, guard
 
+log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 MAX_BODY = 1_000_000
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -111,6 +113,9 @@ def run(
         verdict = expect.Verdict(False, f"no answer within {timeout:g}s (timed out)")
     except httpx.HTTPError as err:
         verdict = expect.Verdict(False, f"request failed: {_describe(err)}")
+    except Exception as err:  # a hostile or broken server must not stop the checker
+        log.warning("gate check of %s failed unexpectedly", url, exc_info=True)
+        verdict = expect.Verdict(False, f"check failed: {type(err).__name__}: {err}")
     return expect.Verdict(verdict.ok, _redact(verdict.detail, secrets))
 
 
@@ -154,10 +159,17 @@ def _get(
             if size >= MAX_BODY:
                 break
             _left(deadline)
-        body = b"".join(chunks)[:MAX_BODY].decode(response.encoding or "utf-8", errors="replace")
+        body = _text(b"".join(chunks)[:MAX_BODY], response.charset_encoding)
     finally:
         response.close()
     return response.status_code, response.headers.get("location", ""), body
+
+
+def _text(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
 
 
 def _left(deadline: float) -> float:

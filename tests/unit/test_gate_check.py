@@ -159,3 +159,9 @@ def test_cross_origin_redirect_drops_the_headers(
     ).ok
     assert server.requests[0][1].get("X-Token") == "abcd1234"
     assert "X-Token" not in server.requests[1][1]
+
+
+def test_an_unknown_charset_and_binary_body_still_give_a_verdict(server: GateServer) -> None:
+    server.set(200, "\x00\xff{", headers={"Content-Type": "text/plain; charset=no-such-codec"})
+    verdict = run(server.url(), 'body contains "{"')
+    assert verdict.ok, verdict.detail
