@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from urllib.parse import urljoin
@@ -92,6 +93,7 @@ def run(
     allow: Sequence[str],
     timeout: float = 10.0,
     environ: Mapping[str, str] | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> expect.Verdict:
     """Check a gate now: never raises; a failure's detail says what went wrong."""
     environ = os.environ if environ is None else environ
@@ -105,7 +107,7 @@ def run(
         return expect.Verdict(False, f"the environment variable {err.args[0]} is not set")
     secrets = [environ[name] for name in variables(pairs) if environ.get(name)]
     try:
-        response = fetch(url, sent, allow=allow, timeout=timeout)
+        response = fetch(url, sent, allow=allow, timeout=timeout, verify=verify)
         verdict = wanted.evaluate(response)
     except guard.Refused as err:
         verdict = expect.Verdict(False, f"refused: {err}")
@@ -120,12 +122,17 @@ def run(
 
 
 def fetch(
-    url: str, headers: Mapping[str, str], *, allow: Sequence[str], timeout: float
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    allow: Sequence[str],
+    timeout: float,
+    verify: ssl.SSLContext | bool = True,
 ) -> expect.Response:
     """GET the URL through the guard, following redirects by hand; raises httpx errors."""
     deadline = time.monotonic() + timeout
     current, sent = url, dict(headers)
-    with httpx.Client(trust_env=False, follow_redirects=False, verify=True) as client:
+    with httpx.Client(trust_env=False, follow_redirects=False, verify=verify) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target = guard.check(current, allow)
             status, location, body = _get(client, target, sent, deadline)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +169,27 @@ def test_an_unknown_charset_and_binary_body_still_give_a_verdict(server: GateSer
     server.set(200, "\x00\xff{", headers={"Content-Type": "text/plain; charset=no-such-codec"})
     verdict = run(server.url(), 'body contains "{"')
     assert verdict.ok, verdict.detail
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_real_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=ci.gates.test",
+         "-addext", "subjectAltName=DNS:ci.gates.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(guard, "resolve", lambda host, port: ["127.0.0.1"])
+    allow = ("ci.gates.test", "other.gates.test")
+    with GateServer(tls=served) as server:
+        good = run(f"https://ci.gates.test:{server.port}/", allow=allow, verify=trusted)
+        assert good.ok, good.detail
+        bad = run(f"https://other.gates.test:{server.port}/", allow=allow, verify=trusted)
+        assert not bad.ok and "certificate" in bad.detail.lower(), bad.detail
