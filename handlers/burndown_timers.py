@@ -38,6 +38,7 @@ def push_forward(services: Services, stale: list[Stale], now: datetime) -> None:
     """Store the real next due time of series whose work was dropped or finished."""
     with services.db.session() as s:
         reminders.push_forward(s, stale)
+    services.scheduler.poke()  # the next pass sees what this one had no room for
 
 
 def deliver(services: Services, due: Due, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -66,13 +67,24 @@ def areas_of(series: MeetingSeries) -> list[str]:
     return [area for area in series.areas.split("\n") if area]
 
 
+@cache
+def zone_named(key: str) -> ZoneInfo:
+    """A zone by name; ZoneInfo's own cache keeps only a few, and planning reads thousands."""
+    return ZoneInfo(key)
+
+
+@cache
+def _clock(text: str) -> time:
+    hour, minute = (int(part) for part in text.split(":"))
+    return time(hour, minute)
+
+
 def rule_of(series: MeetingSeries, skips: Iterable[date] = ()) -> Rule:
     """The series' recurrence rule."""
-    hour, minute = (int(part) for part in series.at_time.split(":"))
     return Rule(
         days=series.days,
-        at=time(hour, minute),
-        zone=ZoneInfo(series.zone),
+        at=_clock(series.at_time),
+        zone=zone_named(series.zone),
         start=series.start_date,
         end=series.end_date,
         skips=frozenset(skips),
@@ -84,11 +96,16 @@ def plan_of(series: MeetingSeries, skips: Iterable[date] = ()) -> Plan:
     return Plan(rule_of(series, skips), remind_of(series), series.status_lead, series.plan_from)
 
 
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    """Id lists short enough for any database's parameter limit."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def skips_of(session: Session, series_ids: list[int]) -> dict[int, set[date]]:
     """Skipped local dates per series."""
     found: dict[int, set[date]] = {sid: set() for sid in series_ids}
-    if series_ids:
-        query = select(MeetingSkip).where(col(MeetingSkip.series_id).in_(series_ids))
+    for chunk in _chunks(series_ids):
+        query = select(MeetingSkip).where(col(MeetingSkip.series_id).in_(chunk))
         for row in session.exec(query):
             found[row.series_id].add(row.day)
     return found
@@ -97,9 +114,9 @@ def skips_of(session: Session, series_ids: list[int]) -> dict[int, set[date]]:
 def claimed_of(session: Session, series_ids: list[int], since: datetime) -> dict[int, Claimed]:
     """Work already claimed per series, for meetings from `since` on."""
     found: dict[int, Claimed] = {sid: set() for sid in series_ids}
-    if series_ids:
+    for chunk in _chunks(series_ids):
         query = select(MeetingDelivery).where(
-            col(MeetingDelivery.series_id).in_(series_ids), MeetingDelivery.occurs_at >= since
+            col(MeetingDelivery.series_id).in_(chunk), MeetingDelivery.occurs_at >= since
         )
         for row in session.exec(query):
             found[row.series_id].add((row.occurs_at, row.kind, row.offset_s))

@@ -10,18 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.domain.meetings import claimed_of, plan_of, refresh_due, skips_of
 from bot.domain.recurrence import Item, next_due, pending
-from bot.models import Release
+from bot.models import Release, UTCDateTime
 from bot.models.meeting import MeetingDelivery, MeetingSeries
 
 # Work sent more than this after its due time was held up by the bot being away.
 LATE_AFTER = timedelta(seconds=5)
+# At most this many series per pass, most overdue first: after a long outage the stale ones
+# are pushed forward and the next pass follows at once, so no single pass takes long.
+PLAN_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def plan_window(session: Session, now: datetime, until: datetime) -> tuple[list[
             col(MeetingSeries.next_due_at) < until,
             Release.state == "active",
         )
+        .order_by(col(MeetingSeries.next_due_at))
+        .limit(PLAN_BATCH)
     )
     chosen = list(session.exec(query))
     ids = [s.id for s in chosen if s.id is not None]
@@ -69,29 +74,31 @@ def plan_window(session: Session, now: datetime, until: datetime) -> tuple[list[
     for series in chosen:
         assert series.id is not None and series.next_due_at is not None
         plan = plan_of(series, skips[series.id])
-        items = pending(plan, claimed[series.id], now, until)
-        work.extend(Due(series.id, item) for item in items)
-        if not items:
-            actual = next_due(plan, claimed[series.id], now)
-            if actual is None or actual > series.next_due_at:
-                stale.append(Stale(series.id, series.next_due_at, actual))
+        actual = next_due(plan, claimed[series.id], now)
+        if actual is not None and actual < until:
+            work.extend(
+                Due(series.id, item) for item in pending(plan, claimed[series.id], now, until)
+            )
+        elif actual is None or actual > series.next_due_at:
+            stale.append(Stale(series.id, series.next_due_at, actual))
     return work, stale
 
 
-def push_forward(session: Session, stale: list[Stale]) -> int:
+def push_forward(session: Session, stale: list[Stale]) -> None:
     """Store the real next_due_at of stale series, unless someone changed them meanwhile."""
-    moved = 0
-    for entry in stale:
-        result = session.execute(
-            update(MeetingSeries)
-            .where(
-                col(MeetingSeries.id) == entry.series_id,
-                col(MeetingSeries.next_due_at) == entry.stored,
-            )
-            .values(next_due_at=entry.actual)
+    if not stale:
+        return
+    table = MeetingSeries.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("sid"),
+            table.c.next_due_at == bindparam("stored", type_=UTCDateTime),
         )
-        moved += int(result.rowcount)  # type: ignore[attr-defined]
-    return moved
+        .values(next_due_at=bindparam("actual", type_=UTCDateTime))
+    )
+    rows = [{"sid": e.series_id, "stored": e.stored, "actual": e.actual} for e in stale]
+    session.connection().execute(statement, rows)
 
 
 @dataclass(frozen=True)
