@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,6 +61,7 @@ class Scheduler:
         self._poke = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._planned = False
         self._aps = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -104,6 +106,7 @@ class Scheduler:
         if not self.leadership.acquire():
             self._drop_all()
             return 0
+        started = time.perf_counter()
         now = self.clock()
         until = now + self.horizon
         timers: list[Timer] = []
@@ -115,19 +118,28 @@ class Scheduler:
                     log.exception("planner %s failed", name)
         for timer in timers:
             self._schedule(timer, now)
+        level = logging.DEBUG if self._planned else logging.INFO
+        self._planned = True
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.log(level, "planned %d timers in %.1f ms", len(timers), elapsed_ms)
         return len(self._aps.get_jobs())
 
     def _schedule(self, timer: Timer, now: datetime) -> None:
         with self._lock:
             if timer.key in self._running:
                 return
+        run_at = max(timer.due, now)
         existing = self._aps.get_job(timer.key)
-        if existing is not None and existing.next_run_time == max(timer.due, now):
+        # An overdue job already waiting for a worker keeps its place: re-adding it on every
+        # replan would only churn APScheduler (its action re-checks the database anyway).
+        if existing is not None and (
+            existing.next_run_time == run_at or (timer.due <= now and existing.next_run_time <= now)
+        ):
             return
         self._aps.add_job(
             self._run,
             "date",
-            run_date=max(timer.due, now),
+            run_date=run_at,
             args=[timer],
             id=timer.key,
             replace_existing=True,
