@@ -43,6 +43,9 @@ def create_app(services: Services) -> App:
         signing_secret=settings.signing_secret or "unused-in-socket-mode",
         client=services.notifier.client,
         token_verification_enabled=False,
+        # Listeners answer through ack() and leave slow work to workers, so the response can
+        # go out the moment the listener returns; otherwise Bolt polls for the ack every 10 ms.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="listener"
         ),

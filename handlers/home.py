@@ -69,7 +69,7 @@ def register(app: App, services: Services) -> None:
             return
         user_id = str(event.get("user", ""))
         viewers.saw(user_id)
-        publish(services, user_id)
+        services.notifier.later(publish, services, user_id)
 
     def on_change(release_ids: set[int]) -> None:
         with services.db.read() as s:
