@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from bot.blocks.burndown_status import digest_lines, status_button
 from bot.blocks.common import Blocks, actions, context, mentions, mrkdwn
 from bot.blocks.timefmt import duration, utc_plain, when
-from bot.domain.meetings import Upcoming, areas_of, remind_of
+from bot.domain.meetings import Upcoming
 from bot.domain.recurrence import describe_days
+from bot.domain.series import areas_of, remind_of
 from bot.escape import escape
 from bot.models import Release
 from bot.models.meeting import MeetingSeries, MeetingStatus

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, Blocks, actions, button, context, mrkdwn
 from bot.blocks.timefmt import when
-from bot.domain.meetings import areas_of
+from bot.domain.series import areas_of
 from bot.escape import escape
 from bot.models import Release
 from bot.models.meeting import MeetingSeries, MeetingStatus

@@ -17,16 +17,9 @@ from sqlmodel import Session, col, select
 
 from bot.domain import audit
 from bot.domain.errors import DomainError
-from bot.domain.meetings import (
-    SeriesSpec,
-    areas_of,
-    create_series,
-    describe,
-    refresh_due,
-    remind_of,
-    rule_of,
-)
-from bot.domain.recurrence import days_mask, mask_days, next_occurrence
+from bot.domain.meetings import SeriesSpec, create_series, describe
+from bot.domain.recurrence import Rule, days_mask, mask_days, next_occurrence
+from bot.domain.series import areas_of, refresh_due, remind_of
 from bot.models import Release
 from bot.models.meeting import MeetingSeries
 
@@ -107,7 +100,7 @@ def lay_out(
     first_day = now.astimezone(template.zone).date()
     created = []
     for piece in kubernetes_pieces(day, first_day, weekly_day):
-        spec = replace(template, days=piece.days, start=piece.start, end=piece.end)
+        spec = _spec(template, piece)
         if _meets_after(spec, now):
             created.append(
                 create_series(
@@ -125,18 +118,13 @@ def lay_out(
     return created, len(old)
 
 
+def _spec(template: SeriesSpec, piece: Piece) -> SeriesSpec:
+    return replace(template, days=piece.days, start=piece.start, end=piece.end)
+
+
 def _meets_after(spec: SeriesSpec, now: datetime) -> bool:
-    probe = MeetingSeries(
-        release_id=0,
-        channel_id="",
-        days=spec.days,
-        at_time=spec.at.strftime("%H:%M"),
-        zone=spec.zone.key,
-        start_date=spec.start,
-        end_date=spec.end,
-        created_by="",
-    )
-    return next_occurrence(rule_of(probe), now) is not None
+    rule = Rule(days=spec.days, at=spec.at, zone=spec.zone, start=spec.start, end=spec.end)
+    return next_occurrence(rule, now) is not None
 
 
 def _template_of(series: MeetingSeries) -> SeriesSpec:
@@ -170,16 +158,14 @@ def move_with_release(
     changed: list[MeetingSeries] = []
     for series in old:
         piece = wanted.pop(series.piece or "", None)
-        if piece is None or not _meets_after(
-            replace(template, start=piece.start, end=piece.end, days=piece.days), now
-        ):
+        if piece is None or not _meets_after(_spec(template, piece), now):
             _end(session, release, series, actor=actor, now=now, why="release day moved")
             changed.append(series)
         elif (series.start_date, series.end_date) != (piece.start, piece.end):
             _move(session, release, series, piece, actor=actor, now=now)
             changed.append(series)
     for piece in wanted.values():
-        spec = replace(template, days=piece.days, start=piece.start, end=piece.end)
+        spec = _spec(template, piece)
         if _meets_after(spec, now):
             changed.append(
                 create_series(

@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from bot.domain.meetings import claimed_of, plan_of, refresh_due, skips_of
 from bot.domain.recurrence import Item, next_due, pending
+from bot.domain.series import claimed_of, plan_of, refresh_due, skips_of
 from bot.models import Release, UTCDateTime
 from bot.models.meeting import MeetingDelivery, MeetingSeries
 

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 
 from bot.domain import audit
 from bot.domain.errors import DomainError, Forbidden, NotFound
-from bot.domain.meetings import areas_of, rule_of, skips_of
 from bot.domain.recurrence import occurrences
 from bot.domain.releases import role_holders
+from bot.domain.series import areas_of, rule_of, skips_of
 from bot.models import Release, RoleAssignment
 from bot.models.meeting import MeetingSeries, MeetingStatus
 
