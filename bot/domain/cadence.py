@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import audit
 from bot.domain.errors import DomainError
-from bot.domain.meetings import SeriesSpec, create_series, describe
+from bot.domain.meetings import MAX_AHEAD, SeriesSpec, create_series, describe
 from bot.domain.recurrence import Rule, days_mask, mask_days, next_occurrence
 from bot.domain.series import areas_of, refresh_due, remind_of
 from bot.models import Release
@@ -66,6 +66,8 @@ def _release_day(release: Release, now: datetime) -> date:
     day = release.release_at.astimezone(ZoneInfo(release.zone)).date()
     if release.release_at <= now:
         raise DomainError("Release day has passed; there is no burndown rhythm to lay out.")
+    if day > now.date() + MAX_AHEAD:
+        raise DomainError("Release day is more than three years away; lay out the cadence later.")
     return day
 
 
@@ -149,6 +151,8 @@ def move_with_release(
     old = cadence_series(session, release)
     if not old or release.release_at is None or release.release_at <= now:
         return []
+    if release.release_at > now + MAX_AHEAD:
+        return []  # too far to lay out; the pieces stay where they were
     day = release.release_at.astimezone(ZoneInfo(release.zone)).date()
     template = _template_of(old[0])
     weekly = next((s for s in old if s.piece == WEEKLY), None)

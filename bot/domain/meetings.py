@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -19,6 +19,7 @@ from bot.models.meeting import MeetingSeries, MeetingSkip
 
 MAX_SERIES = 40
 MAX_SKIPS = 200
+MAX_AHEAD = timedelta(days=3 * 366)
 DEFAULT_REMIND = (3600, 600)
 DEFAULT_STATUS_LEAD = 86400
 
@@ -61,6 +62,8 @@ def create_series(
     assert release.id is not None
     if spec.end is not None and spec.end < spec.start:
         raise DomainError("The last day comes before the first: check `from` and `until`.")
+    if spec.start > now.date() + MAX_AHEAD:
+        raise DomainError("A series can start at most three years from now.")
     count = session.exec(
         select(func.count()).where(
             MeetingSeries.release_id == release.id, MeetingSeries.state == "active"

@@ -111,6 +111,7 @@ def test_daylight_saving_moves_the_utc_instant_not_the_local_time(bot: RunningBo
         ("schedule mon 10:00 UTC colour red", "The options are"),
         ("schedule mon 10:00 UTC from 2030-03-10 until 2030-03-01", "comes before"),
         ("schedule mon 10:00 UTC until 2020-01-01", "comes before"),
+        ("schedule mon 10:00 UTC from 9999-12-30", "three years"),
         ("cancel x", "not a series number"),
         ("cancel 99", "no active series #99"),
         ("skip 2030-13-01", "not a real date"),

@@ -119,3 +119,10 @@ def test_a_release_without_a_day_cannot_have_a_cadence(db: Database) -> None:
         )
     with db.session() as s, pytest.raises(DomainError, match="release day"):
         cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", now=now)
+
+
+def test_a_release_day_far_ahead_is_refused_not_crashed(db: Database) -> None:
+    now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    release = _release(db, now, datetime(9999, 12, 31, 17, 0, tzinfo=UTC))
+    with db.session() as s, pytest.raises(DomainError, match="three years"):
+        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", now=now)
