@@ -34,13 +34,12 @@ class Leadership:
                 if self._conn is None:
                     self._conn = self.db.engine.connect()
                     self._conn.execution_options(isolation_level="AUTOCOMMIT")
+                if not self.is_leader:
+                    # A standby keeps its connection and asks again: cheap enough to ask often.
                     got = self._conn.execute(
                         text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}
                     ).scalar()
-                    if not got:
-                        self._close()
-                        return self._changed(False)
-                    return self._changed(True)
+                    return self._changed(bool(got))
                 self._conn.execute(text("SELECT 1"))
                 return self._changed(True)
             except Exception:

@@ -24,6 +24,8 @@ from bot.leader import Leadership
 from bot.models import utcnow
 
 log = logging.getLogger(__name__)
+# A standby asks for the lead this often, so it takes over within seconds of a leader's death.
+STANDBY_RETRY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class Scheduler:
                 self.replan()
             except Exception:
                 log.exception("planning failed; trying again shortly")
-            self._poke.wait(timeout=self.replan_seconds)
+            wait = self.replan_seconds if self.leadership.is_leader else STANDBY_RETRY_SECONDS
+            self._poke.wait(timeout=min(self.replan_seconds, wait))
             self._poke.clear()
 
     def replan(self) -> int:
