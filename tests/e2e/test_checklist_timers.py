@@ -100,13 +100,6 @@ def test_a_step_due_while_the_bot_was_down_opens_once_after_restart(
 ) -> None:
     directory = tmp_path / "templates"
     directory.mkdir()
-    day, at = soon(7)
-    due = datetime.strptime(f"{day[:10]} {at[:8]}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-    steps = [
-        {"title": "Morning build", "owner": "lead"},
-        {"title": "Afternoon publish", "owner": "branch-manager", "not_before": at},
-    ]
-    write_template(directory, "t", steps)
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     env = {
         "SLACK_BOT_TOKEN": TOKEN,
@@ -119,6 +112,14 @@ def test_a_step_due_while_the_bot_was_down_opens_once_after_restart(
     }
     first = BotProcess(env, cwd=str(Path(__file__).resolve().parents[2])).start()
     try:
+        # templates are read at `/checklist start`, so the step's time counts from here
+        day, at = soon(6)
+        due = datetime.strptime(f"{day[:10]} {at[:8]}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        steps = [
+            {"title": "Morning build", "owner": "lead"},
+            {"title": "Afternoon publish", "owner": "branch-manager", "not_before": at},
+        ]
+        write_template(directory, "t", steps)
         with SlackClient(first.url, SECRET) as slack:
             run_morning(slack, fake_slack, url, day)
     finally:
