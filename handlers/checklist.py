@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot import status as release_status
 from bot.blocks import checklist as render
+from bot.blocks import checklist_notes as notes
 from bot.blocks.common import modal_value, mrkdwn
 from bot.commandline import CommandLine
 from bot.domain import checklist_steps as steps
@@ -137,7 +138,7 @@ def done(click: Click) -> str | None:
     try:
         _act(click.services, "done", click.user_id, click.data(), "")
     except steps.GateBlocked as blocked:
-        text = render.gate_ping(blocked.step, click.user_id, blocked.blocked)
+        text = notes.gate_ping(blocked.step, click.user_id, blocked.blocked)
         click.services.notifier.later(thread, click.services, blocked.step.checklist_id, text)
         raise
     return None

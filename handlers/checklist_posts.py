@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from bot.blocks import checklist as render
+from bot.blocks import checklist_notes as notes
 from bot.blocks.common import mrkdwn
 from bot.config import Settings
 from bot.db import Database
@@ -78,12 +79,12 @@ def announce(services: Services, outcome: checklists.Outcome) -> None:
 
 def _replies(services: Services, outcome: checklists.Outcome) -> None:
     assert outcome.checklist.id is not None
-    thread(services, outcome.checklist.id, render.transition_reply(outcome))
+    thread(services, outcome.checklist.id, notes.transition_reply(outcome))
     _tell_opened(services, outcome)
     if outcome.completed:
         with services.db.read() as s:
             board = checklists.board(s, outcome.checklist.id)
-        text, blocks = render.summary(board)
+        text, blocks = notes.summary(board)
         services.notifier.post(board.release.channel_id, text, blocks)
 
 
@@ -92,7 +93,7 @@ def _tell_opened(services: Services, outcome: checklists.Outcome) -> None:
         return
     assert outcome.checklist.id is not None
     zone = ZoneInfo(outcome.release.zone)
-    text = render.opened_reply(outcome.opened, outcome.opened_owners, zone)
+    text = notes.opened_reply(outcome.opened, outcome.opened_owners, zone)
     thread(services, outcome.checklist.id, text)
 
 
@@ -133,7 +134,7 @@ def _nudge(services: Services, due: timers.NudgeDue, now: datetime) -> None:
     if claimed is None:
         return
     assert claimed.checklist.id is not None
-    text = render.nudge_reply(
+    text = notes.nudge_reply(
         claimed.step, claimed.level, claimed.owners, claimed.leads, claimed.overdue_for
     )
     thread(services, claimed.checklist.id, text)

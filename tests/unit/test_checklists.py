@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.blocks import checklist as render
+from bot.blocks import checklist_notes as notes
 from bot.db import Database
 from bot.domain import checklist_steps as steps
 from bot.domain import checklist_timers as timers
@@ -142,7 +143,7 @@ def test_done_is_refused_while_a_named_gate_is_not_passing(db: Database) -> None
             act(s, "done", step, LEAD)
         assert refused.value.blocked == [("ci", ["U_CI"]), ("e2e", [])]
         assert "*ci*, *e2e* are not passing" in refused.value.message
-        ping = render.gate_ping(step, LEAD, refused.value.blocked)
+        ping = notes.gate_ping(step, LEAD, refused.value.blocked)
         assert "<@U_CI>" in ping and "`e2e`: no owner" in ping
 
 
