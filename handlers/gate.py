@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,18 +11,18 @@ from sqlmodel import Session, select
 
 from bot import status
 from bot.blocks import gate as render
-from bot.commandline import CommandLine, user_id
+from bot.commandline import CommandLine
 from bot.config import Settings
 from bot.db import Database
 from bot.doctor import Finding
 from bot.domain import gates, releases
 from bot.domain.errors import DomainError
-from bot.gates import check, expect, guard
+from bot.gates import check, guard, options
 from bot.gates.runner import GateRunner, probe_of
 from bot.models import Release
 from bot.models.gate import Gate
 from bot.services import Services
-from bot.timeparse import ParseError, parse_duration
+from bot.timeparse import ParseError
 from handlers.actions import Click, on_click
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
@@ -31,102 +30,21 @@ ADD_USAGE = (
     '/gate add NAME URL [expect EXPR] [header "Name: value"] [owner @u] [every 10m] '
     "[after 2] [repeat 30m]"
 )
-KEYWORDS = {"expect", "header", "owner", "owners", "every", "after", "repeat"}
-_RAW = re.compile(r'"[^"]*"|\'[^\']*\'|<[^>]*>|\S+')
-_FANCY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+DEFAULT_INTERVAL = 600
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of `&`, `<` and `>` in command text."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def raw_words(text: str) -> list[str]:
-    """The command's words with their quotes kept (the expectation language needs them)."""
-    for fancy, plain in _FANCY.items():
-        text = text.replace(fancy, plain)
-    return [w if w.startswith("<") else unescape(w) for w in _RAW.findall(text)]
-
-
-def unquote(word: str) -> str:
-    """A word without its surrounding quotes."""
-    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
-        return word[1:-1]
-    return word
-
-
-def unwrap_url(word: str) -> str:
-    """Slack sends links as `<https://x|label>` or `<https://x>`: the URL inside."""
-    if word.startswith("<") and word.endswith(">"):
-        word = word[1:-1].split("|", 1)[0]
-    return unescape(word.strip())
-
-
-def _seconds(word: str, what: str, minimum: float) -> int:
-    span = parse_duration(word)
-    if span.total_seconds() < minimum:
-        raise ParseError(f"`{what}` must be at least {minimum:g}s.")
-    return max(1, int(span.total_seconds()))
-
-
-def _options(ctx: Ctx, words: list[str], gate: Gate) -> list[tuple[str, str]]:
-    """Fill the gate from `expect/header/owner/every/after/repeat` options; returns headers."""
-    settings = ctx.services.settings
-    headers: list[tuple[str, str]] = []
-    owners: list[str] = []
-    i = 0
-    while i < len(words):
-        key = words[i].lower()
-        if key not in KEYWORDS:
-            raise ParseError(f"I did not understand `{unquote(words[i])[:40]}`.")
-        j = i + 1
-        while j < len(words) and words[j].lower() not in KEYWORDS:
-            j += 1
-        values = words[i + 1 : j]
-        if not values:
-            raise ParseError(f"`{key}` needs a value after it.")
-        if key == "expect":
-            text = " ".join(values)
-            text = unquote(text) if len(values) == 1 else text
-            try:
-                gate.expect = expect.parse(text).text or None
-            except expect.ExpectError as err:
-                raise ParseError(str(err)) from None
-        elif key in ("owner", "owners"):
-            for word in values:
-                uid = user_id(word)
-                if uid is None:
-                    raise ParseError(f"`{word[:40]}` is not a person; type @ and pick them.")
-                owners.append(uid)
-        elif len(values) != 1:
-            raise ParseError(f"`{key}` takes one value, not `{' '.join(values)[:60]}`.")
-        elif key == "header":
-            try:
-                headers.append(check.parse_header(unquote(values[0])))
-            except check.HeaderError as err:
-                raise ParseError(str(err)) from None
-        elif key == "every":
-            gate.interval_seconds = _seconds(values[0], "every", settings.gate_min_interval)
-        elif key == "repeat":
-            gate.repeat_seconds = _seconds(values[0], "repeat", settings.gate_min_interval)
-        elif key == "after":
-            if not values[0].isdigit() or not 1 <= int(values[0]) <= 20:
-                raise ParseError("`after` takes a number of failures in a row, 1 to 20.")
-            gate.damping = int(values[0])
-        i = j
-    gate.owners = " ".join(dict.fromkeys(owners or [ctx.user_id]))
-    return headers
-
-
-def _new_gate(ctx: Ctx, name: str, kind: str) -> Gate:
+def _new_gate(ctx: Ctx, name: str, kind: str, given: options.Options) -> Gate:
     settings = ctx.services.settings
     return Gate(
         release_id=0,
         name=gates.valid_name(name),
         kind=kind,
-        damping=settings.gate_damping,
-        repeat_seconds=settings.gate_repeat_seconds,
-        interval_seconds=600,
+        owners=" ".join(dict.fromkeys(given.owners or [ctx.user_id])),
+        expect=given.expect,
+        headers=check.dump_headers(given.headers),
+        damping=given.damping or settings.gate_damping,
+        repeat_seconds=given.repeat or settings.gate_repeat_seconds,
+        interval_seconds=given.interval or DEFAULT_INTERVAL,
         created_by=ctx.user_id,
     )
 
@@ -156,19 +74,18 @@ def _store(ctx: Ctx, gate: Gate) -> Reply:
 
 def add(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gate add NAME URL [expect EXPR] [header "N: v"] [owner @u] [every 10m] ...`."""
-    words = raw_words(ctx.text)[1:]
+    words = options.raw_words(ctx.text)[1:]
     if len(words) < 2:
         raise ParseError("Name the gate and the URL to check.")
-    gate = _new_gate(ctx, words[0], gates.HTTP)
-    gate.url = unwrap_url(words[1])
-    headers = _options(ctx, words[2:], gate)
-    gate.headers = check.dump_headers(headers)
+    given = options.parse(words[2:], min_interval=ctx.services.settings.gate_min_interval)
+    gate = _new_gate(ctx, words[0], gates.HTTP, given)
+    gate.url = options.unwrap_url(words[1])
     try:
         guard.check(gate.url, ctx.services.settings.gate_allow)
     except guard.Refused as err:
         raise DomainError(f"I will not check that URL: {err}") from None
     reply = _store(ctx, gate)
-    missing = [v for v in check.variables(headers) if v not in os.environ]
+    missing = [v for v in check.variables(given.headers) if v not in os.environ]
     if missing:
         names = ", ".join(f"`${{{v}}}`" for v in missing)
         reply.text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
@@ -177,15 +94,11 @@ def add(ctx: Ctx, line: CommandLine) -> Reply:
 
 def manual(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gate manual NAME [owner @u]`."""
-    words = raw_words(ctx.text)[1:]
+    words = options.raw_words(ctx.text)[1:]
     if not words:
         raise ParseError("Name the gate.")
-    gate = _new_gate(ctx, words[0], gates.MANUAL)
-    options = words[1:]
-    if options and options[0].lower() not in ("owner", "owners"):
-        raise ParseError("A manual gate takes only `owner @person...`.")
-    _options(ctx, options, gate)
-    return _store(ctx, gate)
+    given = options.parse(words[1:], min_interval=0, allowed=("owner", "owners"))
+    return _store(ctx, _new_gate(ctx, words[0], gates.MANUAL, given))
 
 
 def list_gates(ctx: Ctx, line: CommandLine) -> Reply:

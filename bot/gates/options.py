@@ -1,0 +1,121 @@
+"""What `/gate add` and `/gate manual` take after the name, read from Slack's command text.
+
+Slack escapes `&`, `<` and `>` (so `<=` arrives as `&lt;=`) and wraps links as
+`<https://x|label>`; quotes are kept here because the expectation language needs them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.commandline import user_id
+from bot.gates import check, expect
+from bot.timeparse import ParseError, parse_duration
+
+KEYWORDS = ("expect", "header", "owner", "owners", "every", "after", "repeat")
+MAX_DAMPING = 20
+_RAW = re.compile(r'"[^"]*"|\'[^\']*\'|<[^>]*>|\S+')
+_FANCY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+
+
+@dataclass
+class Options:
+    """The options given; None means the default."""
+
+    expect: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    interval: int | None = None
+    repeat: int | None = None
+    damping: int | None = None
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in command text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def raw_words(text: str) -> list[str]:
+    """The command's words with their quotes kept; `<...>` (links, mentions) stays whole."""
+    for fancy, plain in _FANCY.items():
+        text = text.replace(fancy, plain)
+    return [w if w.startswith("<") else unescape(w) for w in _RAW.findall(text)]
+
+
+def unquote(word: str) -> str:
+    """A word without its surrounding quotes."""
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'":
+        return word[1:-1]
+    return word
+
+
+def unwrap_url(word: str) -> str:
+    """Slack sends links as `<https://x|label>` or `<https://x>`: the URL inside."""
+    if word.startswith("<") and word.endswith(">"):
+        word = word[1:-1].split("|", 1)[0]
+    return unescape(word.strip())
+
+
+def parse(words: list[str], *, min_interval: float, allowed: tuple[str, ...] = KEYWORDS) -> Options:
+    """Read `keyword value...` groups; ParseError says which one is wrong and why."""
+    options = Options()
+    for key, values in _groups(words, allowed):
+        _apply(options, key, values, min_interval)
+    return options
+
+
+def _groups(words: list[str], allowed: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    groups: list[tuple[str, list[str]]] = []
+    for word in words:
+        if word.lower() in allowed:
+            groups.append((word.lower(), []))
+        elif not groups:
+            said = ", ".join(f"`{k}`" for k in allowed if k != "owners")
+            raise ParseError(f"I did not understand `{unquote(word)[:40]}`; options are {said}.")
+        else:
+            groups[-1][1].append(word)
+    for key, values in groups:
+        if not values:
+            raise ParseError(f"`{key}` needs a value after it.")
+    return groups
+
+
+def _apply(options: Options, key: str, values: list[str], min_interval: float) -> None:
+    if key == "expect":
+        text = unquote(values[0]) if len(values) == 1 else " ".join(values)
+        try:
+            options.expect = expect.parse(text).text or None
+        except expect.ExpectError as err:
+            raise ParseError(str(err)) from None
+    elif key in ("owner", "owners"):
+        options.owners += [_person(word) for word in values]
+    elif len(values) != 1:
+        raise ParseError(f"`{key}` takes one value, not `{' '.join(values)[:60]}`.")
+    elif key == "header":
+        try:
+            options.headers.append(check.parse_header(unquote(values[0])))
+        except check.HeaderError as err:
+            raise ParseError(str(err)) from None
+    elif key == "every":
+        options.interval = _seconds(values[0], key, min_interval)
+    elif key == "repeat":
+        options.repeat = _seconds(values[0], key, min_interval)
+    elif key == "after":
+        if not values[0].isdigit() or not 1 <= int(values[0]) <= MAX_DAMPING:
+            raise ParseError(f"`after` takes a number of failures in a row, 1 to {MAX_DAMPING}.")
+        options.damping = int(values[0])
+
+
+def _person(word: str) -> str:
+    uid = user_id(word)
+    if uid is None:
+        raise ParseError(f"`{word[:40]}` is not a person; type @ and pick them from the list.")
+    return uid
+
+
+def _seconds(word: str, key: str, minimum: float) -> int:
+    span = parse_duration(word)
+    if span.total_seconds() < minimum:
+        raise ParseError(f"`{key}` must be at least {minimum:g}s.")
+    return max(1, int(span.total_seconds()))
