@@ -289,6 +289,27 @@ def test_default_template_waits_for_a_go_and_status_is_private(bot: RunningBot) 
     shown = json.dumps(resp.json())
     assert "0/12 done" in shown and "Go / No-Go" in shown and "checklist:done" not in shown
 
+    # the lead alone votes Go: the poll closes with GO, and now the step can be done
+    answer(bot.slack.command("/gonogo", f"voters <@{LEAD}>", user_id=LEAD, channel_id=CHANNEL))
+    go = bot.fake.wait_for(lambda: [v for p in bot.fake.posts(CHANNEL) for v in go_buttons(p)])
+    resp = bot.slack.click(
+        user_id=LEAD, channel_id=CHANNEL, action_id="gonogo:go", value=go[0], message_ts="1"
+    )
+    assert resp.status_code == 200
+    bot.fake.wait_for(lambda: audit_actions(bot, "poll.closed"))
+    answer(click(bot, LEAD, "done", value_of(steps[0]), ts))
+    assert [s.state for s in steps_of(bot)[:2]] == ["done", "active"]
+
+
+def go_buttons(post: Any) -> list[str]:
+    """Values of the Go buttons in a posted message."""
+    return [
+        str(element["value"])
+        for block in post.args.get("blocks") or []
+        for element in block.get("elements", [])
+        if isinstance(element, dict) and element.get("action_id") == "gonogo:go"
+    ]
+
 
 def test_templates_lists_builtins_and_names_a_broken_file(
     make_bot: MakeBot, tmp_path: Path
