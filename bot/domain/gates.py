@@ -26,6 +26,7 @@ from bot.domain.gate_alerting import (
     after_result,
     ping_due,
 )
+from bot.escape import quoted
 from bot.models import Release
 from bot.models.gate import Gate
 
@@ -82,7 +83,7 @@ def by_name(session: Session, release: Release, name: str) -> Gate:
         if gate.name == key:
             return gate
     known = ", ".join(f"`{g.name}`" for g in gates) or "none yet"
-    raise NotFound(f"There is no gate `{key[:40]}` in this release (gates: {known}).")
+    raise NotFound(f"There is no gate {quoted(key)} in this release (gates: {known}).")
 
 
 def fresh(session: Session, gate_id: int) -> Gate | None:

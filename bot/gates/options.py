@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.commandline import user_id
+from bot.escape import escape, quoted
 from bot.gates import check, expect
 from bot.timeparse import ParseError, parse_duration
 
@@ -72,7 +73,7 @@ def _groups(words: list[str], allowed: tuple[str, ...]) -> list[tuple[str, list[
             groups.append((word.lower(), []))
         elif not groups:
             said = ", ".join(f"`{k}`" for k in allowed if k != "owners")
-            raise ParseError(f"I did not understand `{unquote(word)[:40]}`; options are {said}.")
+            raise ParseError(f"I did not understand {quoted(unquote(word))}; options are {said}.")
         else:
             groups[-1][1].append(word)
     for key, values in groups:
@@ -87,16 +88,16 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
         try:
             options.expect = expect.parse(text).text or None
         except expect.ExpectError as err:
-            raise ParseError(str(err)) from None
+            raise ParseError(escape(str(err))) from None
     elif key in ("owner", "owners"):
         options.owners += [_person(word) for word in values]
     elif len(values) != 1:
-        raise ParseError(f"`{key}` takes one value, not `{' '.join(values)[:60]}`.")
+        raise ParseError(f"`{key}` takes one value, not {quoted(' '.join(values), 60)}.")
     elif key == "header":
         try:
             options.headers.append(check.parse_header(unquote(values[0])))
         except check.HeaderError as err:
-            raise ParseError(str(err)) from None
+            raise ParseError(escape(str(err))) from None
     elif key == "every":
         options.interval = _seconds(values[0], key, min_interval)
     elif key == "repeat":
@@ -110,7 +111,7 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
 def _person(word: str) -> str:
     uid = user_id(word)
     if uid is None:
-        raise ParseError(f"`{word[:40]}` is not a person; type @ and pick them from the list.")
+        raise ParseError(f"{quoted(word)} is not a person; type @ and pick them from the list.")
     return uid
 
 

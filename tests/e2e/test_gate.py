@@ -289,3 +289,25 @@ def test_removing_a_gate_retires_its_card_and_its_checks(
     hits = server.hits()
     time.sleep(1.5)
     assert server.hits() <= hits + 1  # at most a check already in flight
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "check <!channel>",
+        "remove <!here>",
+        "add ci https://ci.example.com/ owner <!channel>",
+        "add ci https://ci.example.com/ <!everyone>",
+        'add ci https://ci.example.com/ expect json.x == "<!channel>\\q"',
+        "add ci https://ci.example.com/ every <!here>",
+        'add ci https://ci.example.com/ header "<!channel>: x"',
+    ],
+)
+def test_hostile_words_are_never_echoed_as_pings(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    monkeypatch.setattr(guard, "resolve", lambda h, p: ["93.184.216.34"])
+    start(bot)
+    reply = say(bot, "/gate", line)
+    assert reply.startswith(":warning:"), reply
+    assert "<!" not in reply
