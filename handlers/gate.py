@@ -80,12 +80,15 @@ def add(ctx: Ctx, line: CommandLine) -> Reply:
     given = options.parse(words[2:], min_interval=ctx.services.settings.gate_min_interval)
     gate = _new_gate(ctx, words[0], gates.HTTP, given)
     gate.url = options.unwrap_url(words[1])
+    if check.host_has_variable(gate.url):
+        raise DomainError("Environment variables may go in the URL's path or query, not its host.")
     try:
         guard.check(gate.url, ctx.services.settings.gate_allow)
     except guard.Refused as err:
         raise DomainError(f"I will not check that URL: {err}") from None
     reply = _store(ctx, gate)
-    missing = [v for v in check.variables(given.headers) if v not in os.environ]
+    named = [*check.variables(given.headers), *check.VARIABLE.findall(gate.url)]
+    missing = [v for v in dict.fromkeys(named) if v not in os.environ]
     if missing:
         names = ", ".join(f"`${{{v}}}`" for v in missing)
         reply.text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
@@ -227,8 +230,8 @@ COMMAND = Command(
     notes=[
         'EXPR: `status == 200`, `json.items.0.state == "success"` (also <=, >=, !=, <, >), '
         '`body contains "text"`, joined with `and`. Without it, any 2xx answer passes.',
-        "Headers take secrets from the bot's environment: `header \"Authorization: Bearer "
-        '${GITHUB_TOKEN}"`; the secret itself is never stored.',
+        "Secrets come from the bot's environment and are never stored: "
+        '`header "Authorization: Bearer ${GITHUB_TOKEN}"`, or `${NAME}` in the URL path or query.',
         "`after N`: failures in a row before the gate turns red (default 2). "
         "`repeat 30m`: how often owners are reminded while it is red.",
     ],

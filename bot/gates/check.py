@@ -85,6 +85,17 @@ def resolve_headers(
     return {name: VARIABLE.sub(value_of, value) for name, value in headers}
 
 
+def resolve_url(url: str, environ: Mapping[str, str]) -> str:
+    """The URL with each ${VARIABLE} (allowed in its path and query) replaced by its value."""
+    return resolve_headers([("url", url)], environ)["url"]
+
+
+def host_has_variable(url: str) -> bool:
+    """True when a ${VARIABLE} sits before the path, where the guard could not see the host."""
+    rest = url.split("://", 1)[-1]
+    return bool(VARIABLE.search(re.split(r"[/?#]", rest, maxsplit=1)[0]))
+
+
 def run(
     url: str,
     expectation: str | None,
@@ -101,13 +112,15 @@ def run(
     try:
         wanted = expect.parse(expectation)
         sent = resolve_headers(pairs, environ)
+        target = resolve_url(url, environ)
     except expect.ExpectError as err:
         return expect.Verdict(False, f"the expectation no longer parses: {err}")
     except MissingVariable as err:
         return expect.Verdict(False, f"the environment variable {err.args[0]} is not set")
-    secrets = [environ[name] for name in variables(pairs) if environ.get(name)]
+    named = [*variables(pairs), *VARIABLE.findall(url)]
+    secrets = [environ[name] for name in named if environ.get(name)]
     try:
-        response = fetch(url, sent, allow=allow, timeout=timeout, verify=verify)
+        response = fetch(target, sent, allow=allow, timeout=timeout, verify=verify)
         verdict = wanted.evaluate(response)
     except guard.Refused as err:
         verdict = expect.Verdict(False, f"refused: {err}")

@@ -141,6 +141,11 @@ def test_header_secret_is_used_and_never_stored(
     assert "added" in say(gbot, "/gate", line)
     gbot.fake.wait_for(lambda: (g := gate(gbot, "api")) and g.state == "passing")
     assert server.requests[-1][1]["Authorization"] == f"Bearer {secret}"
+    query = server.url("/q?token=${GATE_E2E_TOKEN}")
+    assert "added" in say(gbot, "/gate", f"add query {query} expect status == 201 every 1h")
+    gbot.fake.wait_for(lambda: (g := gate(gbot, "query")) and g.last_result == "fail")
+    assert server.requests[-1][0] == f"/q?token={secret}"
+    assert "not its host" in say(gbot, "/gate", "add host http://${GATE_E2E_TOKEN}/")
     assert "is not set" in say(
         gbot, "/gate", f'add gone {server.url()} header "X-Key: ${{GATE_E2E_NOPE}}"'
     )

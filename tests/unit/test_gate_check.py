@@ -193,3 +193,15 @@ def test_https_connects_to_the_checked_address_and_verifies_the_real_name(
         assert good.ok, good.detail
         bad = run(f"https://other.gates.test:{server.port}/", allow=allow, verify=trusted)
         assert not bad.ok and "certificate" in bad.detail.lower(), bad.detail
+
+
+def test_a_url_may_take_a_secret_from_the_environment_in_its_query(server: GateServer) -> None:
+    url = server.url("/status?token=${GATE_URL_TOKEN}")
+    verdict = run(url, "status == 418", environ={"GATE_URL_TOKEN": "q-s3cr3t"})
+    assert server.requests[-1][0] == "/status?token=q-s3cr3t"
+    assert not verdict.ok and "q-s3cr3t" not in verdict.detail
+    missing = run(url, environ={})
+    assert not missing.ok and "GATE_URL_TOKEN is not set" in missing.detail
+    assert check.host_has_variable("https://${HOST}/x")
+    assert check.host_has_variable("https://ci.example.com:${PORT}/x")
+    assert not check.host_has_variable("https://ci.example.com/x?t=${T}")
