@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -46,6 +47,12 @@ def _live_steps(session: Session, state: str) -> list[tuple[ChecklistStep, Check
     return [(step, checklist, release) for step, checklist, release in session.exec(query)]
 
 
+def _in_running_checklist() -> Any:
+    """A timer planned before the checklist stopped must not act on it."""
+    running = select(Checklist.id).where(Checklist.state == RUNNING)
+    return col(ChecklistStep.checklist_id).in_(running)
+
+
 def waiting_due(session: Session, until: datetime) -> list[ChecklistStep]:
     """Waiting steps whose time comes before `until` (or has already come)."""
     return [
@@ -63,6 +70,7 @@ def open_waiting(session: Session, step_id: int, now: datetime) -> Outcome | Non
             col(ChecklistStep.id) == step_id,
             col(ChecklistStep.state) == WAITING,
             col(ChecklistStep.not_before) <= now,
+            _in_running_checklist(),
         )
         .values(**activation_values(now, first=True))
     )
@@ -124,6 +132,7 @@ def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
             col(ChecklistStep.state) == ACTIVE,
             col(ChecklistStep.activations) == due.attempt,
             col(ChecklistStep.nudged) == due.level - 1,
+            _in_running_checklist(),
         )
         .values(nudged=due.level)
     )

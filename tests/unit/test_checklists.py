@@ -208,3 +208,15 @@ def test_status_line_says_progress_and_who_is_up(db: Database) -> None:
     section = render.status_section(board)
     assert section is not None
     assert section.lines == ["1/2 done (`t`), active: *Mock build* (<@U_BM>)"]
+
+
+def test_timers_planned_before_a_cancel_do_nothing_after_it(db: Database) -> None:
+    with db.session() as s:
+        release = make_release(s)
+        waiting = start(s, release, StepSpec("Late", "lead", time(16, 0), None))[0]
+        checklists.cancel(s, release, actor=LEAD, admins=NONE, now=NOW)
+        assert waiting.id is not None
+        assert timers.waiting_due(s, NOW + timedelta(days=1)) == []
+        assert timers.open_waiting(s, waiting.id, NOW + timedelta(hours=9)) is None
+        with pytest.raises(Forbidden):
+            checklists.cancel(s, release, actor="U_X", admins=NONE, now=NOW)
