@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -89,8 +90,13 @@ class Database:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = normalize_url(url)
         self.engine = engine or make_engine(self.url)
+        self._write_lock: AbstractContextManager[object]
         self._readonly = self.engine.execution_options(releasebot_readonly=True)
         self._on_change: list[Callable[[set[int]], object]] = []
+        # SQLite has one writer at a time anyway; queueing writers on a lock here wakes the
+        # next one the moment the last commits, where SQLite's busy handler would sleep and
+        # poll (and starve some writers for seconds under load).
+        self._write_lock = threading.RLock() if self.is_sqlite else nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,7 +106,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction: commits on success, rolls back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
