@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from sqlmodel import func, select
 
 from bot import migrate
@@ -48,13 +49,16 @@ def writer(url: str, index: int, requests: int, start: threading.Event, out: Out
     start.wait()
     for n in range(requests):
         began = time.perf_counter()
-        resp = client.command(
-            "/release", f"role docs <@U_{index:03d}_{n:03d}>", user_id=lead, channel_id=channel
-        )
+        try:
+            resp = client.command(
+                "/release", f"role docs <@U_{index:03d}_{n:03d}>", user_id=lead, channel_id=channel
+            )
+        except httpx.HTTPError:
+            resp = None
         elapsed = time.perf_counter() - began
         with out.lock:
             out.latencies.append(elapsed)
-            if resp.status_code != 200:
+            if resp is None or resp.status_code != 200:
                 out.http_errors += 1
             elif "not carried out" in resp.text:
                 out.refused += 1
