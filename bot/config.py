@@ -40,6 +40,13 @@ class Settings:
     gate_escalate_after: int = 3
     gate_min_interval: float = 10.0
     gate_timeout: float = 10.0
+    # What `${NAME}` in gate headers and URLs resolves against (None: the process environment).
+    environment: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def gate_environment(self) -> Mapping[str, str]:
+        """The variables gate headers and URLs may name: `.env` and the process environment."""
+        return os.environ if self.environment is None else self.environment
 
     @property
     def socket_mode(self) -> bool:
@@ -122,4 +129,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gate_escalate_after=max(0, _int(env, "RELEASEBOT_GATE_ESCALATE_AFTER", 3)),
         gate_min_interval=max(0.1, _float(env, "RELEASEBOT_GATE_MIN_INTERVAL_SECONDS", 10.0)),
         gate_timeout=max(0.1, _float(env, "RELEASEBOT_GATE_TIMEOUT_SECONDS", 10.0)),
+        environment=dict(env),
     )

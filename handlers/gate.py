@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import status
 from bot.blocks import gate as render
@@ -88,7 +87,8 @@ def add(ctx: Ctx, line: CommandLine) -> Reply:
         raise DomainError(f"I will not check that URL: {err}") from None
     reply = _store(ctx, gate)
     named = [*check.variables(given.headers), *check.VARIABLE.findall(gate.url)]
-    missing = [v for v in dict.fromkeys(named) if v not in os.environ]
+    known = ctx.services.settings.gate_environment
+    missing = [v for v in dict.fromkeys(named) if v not in known]
     if missing:
         names = ", ".join(f"`${{{v}}}`" for v in missing)
         reply.text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
@@ -207,13 +207,18 @@ def check_gates(settings: Settings, db: Database) -> list[Finding]:
             )
     if settings.gate_allow and not findings:
         findings.append(Finding(True, f"gates may also reach {', '.join(settings.gate_allow)}"))
+    query = select(Gate).join(Release, col(Release.id) == col(Gate.release_id))
     with db.read() as s:
-        stored = [(g.name, g.headers) for g in s.exec(select(Gate).where(Gate.headers != None))]  # noqa: E711
-    for name, headers in stored:
-        for variable in check.variables(check.load_headers(headers)):
-            if variable not in os.environ:
+        stored = list(s.exec(query.where(Release.state == "active")))
+    for gate in stored:
+        named = [
+            *check.variables(check.load_headers(gate.headers)),
+            *check.VARIABLE.findall(gate.url or ""),
+        ]
+        for variable in dict.fromkeys(named):
+            if variable not in settings.gate_environment:
                 fix = f"set {variable} in the bot's environment (.env), or the gate fails"
-                findings.append(Finding(False, f"gate {name} needs ${{{variable}}}", fix))
+                findings.append(Finding(False, f"gate {gate.name} needs ${{{variable}}}", fix))
     return findings
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import ssl
 import time
@@ -103,11 +102,10 @@ def run(
     *,
     allow: Sequence[str],
     timeout: float = 10.0,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     verify: ssl.SSLContext | bool = True,
 ) -> expect.Verdict:
     """Check a gate now: never raises; a failure's detail says what went wrong."""
-    environ = os.environ if environ is None else environ
     pairs = load_headers(headers)
     try:
         wanted = expect.parse(expectation)

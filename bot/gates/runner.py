@@ -109,6 +109,7 @@ class GateRunner:
             probe.headers,
             allow=self.settings.gate_allow,
             timeout=self.settings.gate_timeout,
+            environ=self.settings.gate_environment,
         )
         now = clock()
         with self.services.db.session() as session:

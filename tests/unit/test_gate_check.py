@@ -205,3 +205,14 @@ def test_a_url_may_take_a_secret_from_the_environment_in_its_query(server: GateS
     assert check.host_has_variable("https://${HOST}/x")
     assert check.host_has_variable("https://ci.example.com:${PORT}/x")
     assert not check.host_has_variable("https://ci.example.com/x?t=${T}")
+
+
+def test_variables_from_dotenv_reach_the_check(tmp_path: Path, server: GateServer) -> None:
+    from bot.config import load_environment, load_settings
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("GATE_DOTENV_TOKEN=from-dotenv\n")
+    settings = load_settings(load_environment(dotenv))
+    headers = check.dump_headers([("X-Token", "${GATE_DOTENV_TOKEN}")])
+    assert run(server.url(), None, headers, environ=settings.gate_environment).ok
+    assert server.requests[-1][1]["X-Token"] == "from-dotenv"
