@@ -26,7 +26,7 @@ from bot.domain.gate_alerting import (
     after_result,
     ping_due,
 )
-from bot.escape import quoted
+from bot.escape import escape, quoted
 from bot.models import Release
 from bot.models.gate import Gate
 
@@ -253,6 +253,8 @@ def set_manual(
     if gate is None:
         raise NotFound("That gate was removed; nothing changed.")
     release = releases.get(session, gate.release_id)
+    if release.state != "active":
+        raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
     owners = owners_of(gate)
     if user_id not in owners and not releases.is_lead(session, release, user_id, admins):
         names = ", ".join(f"<@{u}>" for u in owners) or "a lead"

@@ -202,3 +202,16 @@ def test_concurrent_failures_make_exactly_one_alert(db: Database) -> None:
         assert stored is not None and stored.fail_streak == 6 and stored.version == 7
         alerts = s.exec(select(AuditEvent).where(AuditEvent.action == "gate.failing")).all()
     assert len(alerts) == 1
+
+
+def test_gates_of_a_closed_release_are_final_and_not_planned(db: Database) -> None:
+    _, ids = setup(db, ("docs", "manual"), ("ci", "http"))
+    with db.session() as s:
+        release = s.exec(select(Release)).one()
+        releases.close(s, release, cancelled=False, actor=LEAD, now=T0)
+    with db.session() as s, pytest.raises(Conflict, match="released"):
+        gates.set_manual(
+            s, ids["docs"], to_pass=True, version=0, user_id=OWNER, admins=frozenset(), now=T0
+        )
+    with db.read() as s:
+        assert gates.planned(s, T0 + timedelta(days=1)) == ([], [])
