@@ -44,7 +44,7 @@ def test_fifty_concurrent_clicks_store_every_vote_with_few_updates(bot: RunningB
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(vote, VOTERS))
     assert [code for code, _ in results] == [200] * 50
-    assert max(took for _, took in results) < 3.0
+    assert max(took for _, took in results) < 3.0, sorted(took for _, took in results)[-5:]
     with bot.services.db.read() as s:
         stored = s.exec(select(func.count()).select_from(PollVote)).one()
     assert stored == 50
@@ -53,13 +53,15 @@ def test_fifty_concurrent_clicks_store_every_vote_with_few_updates(bot: RunningB
             "50 Go · 0 No-Go · 0 missing" in bot.fake.texts_of(bot.fake.message(CHANNEL, ts))
             and "Result" in bot.fake.texts_of(bot.fake.message(CHANNEL, ts))
         ),
-        timeout=5,
+        timeout=8,
     )
     updates = sorted(
         c.at for c in bot.fake.calls_of("chat.update") if c.args.get("ts") == ts and c.at >= started
     )
-    assert 1 <= len(updates) <= 5
-    assert all(later - earlier > 0.9 for earlier, later in pairwise(updates))
+    elapsed = time.time() - started
+    assert 1 <= len(updates) <= elapsed + 1, (len(updates), elapsed)
+    gaps = [later - earlier for earlier, later in pairwise(updates)]
+    assert min(gaps, default=1.0) > 0.9, gaps
     assert poll_row(bot).outcome == "GO"  # type: ignore[union-attr]
 
 
