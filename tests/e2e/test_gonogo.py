@@ -29,7 +29,7 @@ def gonogo(bot: RunningBot, text: str, user: str = LEAD) -> str:
 def poll_post(bot: RunningBot) -> Call:
     """The poll message as first posted in the channel."""
     found = bot.fake.wait_for(
-        lambda: [c for c in bot.fake.posts(CHANNEL) if "Go / No-Go" in bot.fake.texts_of(c)]
+        lambda: [c for c in bot.fake.posts(CHANNEL) if "gonogo:go" in json.dumps(c.args)]
     )
     return found[0]
 
