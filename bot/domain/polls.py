@@ -280,13 +280,15 @@ def with_deadline_before(session: Session, until: datetime) -> list[Poll]:
 
 
 def missing_votes_for(session: Session, user_id: str) -> list[Poll]:
-    """Open polls where `user_id` is a required voter who has not voted yet."""
+    """Open polls of active releases where `user_id` is a required voter yet to vote."""
     voted = select(PollVote.poll_id).where(PollVote.user_id == user_id)
     query = (
         select(Poll)
         .join(PollVoter, col(PollVoter.poll_id) == col(Poll.id))
+        .join(Release, col(Release.id) == col(Poll.release_id))
         .where(
             Poll.state == "open",
+            Release.state == "active",
             PollVoter.user_id == user_id,
             col(Poll.id).not_in(voted),
         )

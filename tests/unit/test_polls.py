@@ -143,6 +143,10 @@ def test_missing_votes_for_lists_open_polls_awaiting_the_user(db: Database) -> N
         assert [p.id for p in polls.missing_votes_for(s, "U_B")] == [poll_id]
         assert polls.missing_votes_for(s, "U_A") == []
         assert polls.missing_votes_for(s, "U_X") == []
+    with db.session() as s:
+        releases.close(s, s.get(Release, release.id), cancelled=True, actor=LEAD, now=NOW)  # type: ignore[arg-type]
+    with db.read() as s:
+        assert polls.missing_votes_for(s, "U_B") == []
 
 
 def test_ping_due_skips_polls_shorter_than_the_reminder(db: Database) -> None:
