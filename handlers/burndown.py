@@ -44,8 +44,9 @@ def schedule(ctx: Ctx, line: CommandLine) -> Reply:
     ctx.services.scheduler.poke()
     first = next_occurrence(meetings.rule_of(series), now)
     text, blocks = render.scheduled(series, first, ctx.user_id)
+    shown = render.meeting_time(series, first) if first else "none"
     return Reply(
-        text=f"Scheduled series #{series.id}: {render.rule_text(series)}.",
+        text=f"Scheduled series #{series.id}: {render.rule_text(series)}. First meeting: {shown}.",
         after=lambda: _announce(ctx, text, blocks),
     )
 

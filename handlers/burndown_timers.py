@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlmodel import Session
@@ -48,8 +48,9 @@ def deliver(services: Services, due: Due, now: datetime) -> None:
         if won is None:
             return
         if won.item.kind == REMIND:
+            sent_at = now if won.late else won.item.due  # on time: "in 10m", not "in 9m 59s"
             text, blocks = _reminder(
-                s, won.release, won.series, won.item.occurs_at, due.item.offset, won.late
+                s, won.release, won.series, won.item.occurs_at, sent_at, won.late
             )
             recipients: list[str] = []
         else:
@@ -72,7 +73,7 @@ def _reminder(
     release: Release,
     series: MeetingSeries,
     occurs_at: datetime,
-    offset: int,
+    sent_at: datetime,
     late: bool,
 ) -> tuple[str, list[dict[str, object]]]:
     assert series.id is not None
@@ -80,11 +81,17 @@ def _reminder(
         release,
         series,
         occurs_at,
-        offset=offset,
+        sent_at=sent_at,
         late=late,
         posted=status_updates.statuses(s, series.id, occurs_at),
         missing=status_updates.missing(s, release, series.id, occurs_at),
     )
+
+
+def _sent(row: MeetingDelivery) -> datetime:
+    """The send moment of a posted reminder, for re-rendering it."""
+    due = row.occurs_at - timedelta(seconds=row.offset_s)
+    return row.claimed_at if row.late else due
 
 
 def refresh_reminders(services: Services, series_id: int, occurs_at: datetime) -> None:
@@ -96,7 +103,10 @@ def refresh_reminders(services: Services, series_id: int, occurs_at: datetime) -
             return
         posted: list[MeetingDelivery] = reminders.reminder_deliveries(s, series_id, occurs_at)
         rendered = [
-            (row.message_ts, _reminder(s, release, series, occurs_at, row.offset_s, row.late))
+            (
+                row.message_ts,
+                _reminder(s, release, series, occurs_at, _sent(row), row.late),
+            )
             for row in posted
         ]
     for ts, (text, blocks) in rendered:

@@ -157,14 +157,14 @@ def reminder(
     series: MeetingSeries,
     occurs_at: datetime,
     *,
-    offset: int,
+    sent_at: datetime,
     late: bool,
     posted: list[MeetingStatus],
     missing: list[str],
 ) -> tuple[str, Blocks]:
     """The reminder posted in the channel before a meeting, with the status digest."""
     starts = meeting_time(series, occurs_at)
-    lead = duration(timedelta(seconds=offset))
+    lead = duration(timedelta(seconds=round((occurs_at - sent_at).total_seconds())))
     text = f"Burndown of {escape(release.name)} in {lead}: {starts}"
     if late:
         text += " (late: the bot was offline)"

@@ -22,6 +22,7 @@ from tests.kit.fake_slack import Call, FakeSlack
 CHANNEL = "C_BURN"
 LEAD = "U_LEAD"
 UTC_ZONE = ZoneInfo("UTC")
+FROZEN = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # for tests of dates, not of timers
 
 
 def reminder_plan(*due_in: float, lead: float = 40.0) -> tuple[datetime, list[int]]:
@@ -64,6 +65,7 @@ def count(bot: RunningBot, model: type) -> int:
 
 
 def test_schedule_announces_and_lists_with_local_time_tokens(bot: RunningBot) -> None:
+    bot.freeze(FROZEN)
     start_release(bot)
     reply = burndown(
         bot,
@@ -90,6 +92,7 @@ def test_schedule_announces_and_lists_with_local_time_tokens(bot: RunningBot) ->
 
 
 def test_daylight_saving_moves_the_utc_instant_not_the_local_time(bot: RunningBot) -> None:
+    bot.freeze(FROZEN)
     start_release(bot)
     burndown(bot, "schedule mon 10:00 PT from 2030-03-04 until 2030-03-11")
     burndown(bot, "skip 2030-03-04")

@@ -9,7 +9,15 @@ from sqlmodel import select
 from bot.models import AuditEvent
 from bot.models.meeting import MeetingSeries
 from tests.conftest import RunningBot
-from tests.e2e.test_burndown import CHANNEL, LEAD, answer, burndown, mrkdwn_of, start_release
+from tests.e2e.test_burndown import (
+    CHANNEL,
+    FROZEN,
+    LEAD,
+    answer,
+    burndown,
+    mrkdwn_of,
+    start_release,
+)
 
 
 def active(bot: RunningBot) -> dict[str, MeetingSeries]:
@@ -19,6 +27,7 @@ def active(bot: RunningBot) -> dict[str, MeetingSeries]:
 
 
 def test_cadence_is_laid_out_and_moves_with_release_day(bot: RunningBot) -> None:
+    bot.freeze(FROZEN)
     start_release(bot, day="2030-03-12 10:00 PT")  # a Tuesday
     reply = burndown(bot, "cadence kubernetes areas ci,docs")
     assert "Laid out 3 series" in reply
@@ -54,6 +63,7 @@ def test_cadence_is_laid_out_and_moves_with_release_day(bot: RunningBot) -> None
 
 
 def test_cadence_at_another_time_and_weekly_day(bot: RunningBot) -> None:
+    bot.freeze(FROZEN)
     start_release(bot, day="2030-03-12 10:00 PT")
     burndown(bot, "cadence kubernetes 16:00 Europe/Berlin weekly thu")
     pieces = active(bot)
@@ -96,6 +106,7 @@ def test_help_documents_the_options(bot: RunningBot) -> None:
 
 
 def test_schedule_uses_the_callers_timezone(bot: RunningBot) -> None:
+    bot.freeze(FROZEN)
     bot.fake.users[LEAD] = {"tz": "Australia/Sydney"}
     start_release(bot)
     burndown(bot, "schedule weekdays 9am from 2030-06-03")
