@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -130,6 +131,14 @@ class RunningBot:
         self.services.clock = lambda: instant
 
 
+def _stop_server(server: Any) -> None:
+    """Close every connection from inside waitress's loop, so the loop ends at once."""
+    from waitress import wasyncore
+
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    server.task_dispatcher.shutdown(timeout=5)
+
+
 def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
     from waitress import create_server
 
@@ -146,9 +155,9 @@ def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
     try:
         yield RunningBot(services, url, slack, fake)
     finally:
-        slack.close()  # a kept-alive connection holds waitress's loop open past close()
+        slack.close()
         services.scheduler.stop()
-        server.close()
+        _stop_server(server)
         thread.join(timeout=5)
         services.refresher.stop()
         services.notifier.shutdown()
