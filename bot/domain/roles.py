@@ -9,8 +9,8 @@ from sqlmodel import Session, col, delete
 
 from bot.domain import audit
 from bot.domain.errors import DomainError
-from bot.escape import quoted
 from bot.domain.releases import LEAD, role_holders
+from bot.escape import quoted
 from bot.models import Release, RoleAssignment
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
