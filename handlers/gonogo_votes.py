@@ -146,6 +146,7 @@ def announce(services: Services, poll_id: int) -> None:
 
 
 def poll_id_of(data: dict[str, object]) -> int:
+    """The poll id a button or modal carries, or a refusal for anything else."""
     value = data.get("p")
     if not isinstance(value, int) or isinstance(value, bool):
         raise DomainError("That button is not one of mine; nothing changed.")
