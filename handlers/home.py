@@ -31,6 +31,12 @@ class Viewers:
         with self._lock:
             self._seen[user_id] = time.monotonic()
 
+    def any(self) -> bool:
+        """True when anyone looked at their Home within the last day."""
+        cutoff = time.monotonic() - VIEWER_TTL
+        with self._lock:
+            return any(seen > cutoff for seen in self._seen.values())
+
     def among(self, users: set[str]) -> set[str]:
         """Those of `users` who looked at their Home within the last day."""
         cutoff = time.monotonic() - VIEWER_TTL
@@ -72,6 +78,8 @@ def register(app: App, services: Services) -> None:
         services.notifier.later(publish, services, user_id)
 
     def on_change(release_ids: set[int]) -> None:
+        if not viewers.any():
+            return
         with services.db.read() as s:
             involved = agenda.people_involved(s, release_ids)
         for user_id in viewers.among(involved):
