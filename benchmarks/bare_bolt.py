@@ -31,9 +31,12 @@ class NoDatabase:
         return True
 
 
-def create_bare_app(signing_secret: str, listener_threads: int, api_url: str) -> App:
+def create_bare_app(
+    signing_secret: str, listener_threads: int, api_url: str, process_before_response: bool = False
+) -> App:
     """A Bolt app answering go/no-go and checklist clicks and /gonogo with an empty ack."""
     app = App(
+        process_before_response=process_before_response,
         token="xoxb-bare",
         client=WebClient(token="xoxb-bare", base_url=api_url),
         signing_secret=signing_secret,
@@ -61,7 +64,9 @@ def main() -> None:
     threads = int(os.environ.get("RELEASEBOT_LISTENER_THREADS", defaults.listener_threads))
     http_threads = int(os.environ.get("RELEASEBOT_HTTP_THREADS", defaults.http_threads))
     # Bolt checks the token with auth.test once, as for releasebot: point it at the fake Slack.
-    app = create_bare_app(secret, threads, os.environ["SLACK_API_URL"])
+    # BARE_PROCESS_BEFORE_RESPONSE=1 answers as releasebot does, without Bolt's 10 ms ack poll.
+    direct = os.environ.get("BARE_PROCESS_BEFORE_RESPONSE") == "1"
+    app = create_bare_app(secret, threads, os.environ["SLACK_API_URL"], direct)
     server = create_server(
         WebApp(app, NoDatabase()),  # type: ignore[arg-type]
         host=os.environ.get("HOST", "127.0.0.1"),

@@ -115,6 +115,7 @@ def votes(pg: str | None) -> list[Line]:
 def clicks(pg: str | None) -> list[Line]:
     """Checklist click acknowledgement against the floor."""
     rows, floor = checklist_clicks.measure(30, pg)
+    direct = checklist_clicks.run_bare(30, direct=True)
     by = {r.name.split()[-1].lower(): r for r in rows}
     ratio = lambda key: fmt(by[key].p(50) / floor.p(50), 2) + "x" if key in by else "-"  # noqa: E731
     p50 = lambda key: fmt(by[key].p(50)) if key in by else "-"  # noqa: E731
@@ -129,6 +130,7 @@ def clicks(pg: str | None) -> list[Line]:
             "1.00x",
             ok,
         ),
+        Line("  bare Bolt without its 10 ms ack poll (ms)", "-", "-", "-", fmt(direct.p(50))),
     ]
 
 
