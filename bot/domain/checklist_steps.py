@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.blocks.timefmt import when
@@ -29,10 +30,10 @@ from bot.domain.checklists import (
     WAITING,
     Outcome,
     activation_values,
-    changed_one,
-    open_next,
+    open_step,
     owners_of,
     record,
+    returned,
 )
 from bot.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.domain.releases import LEAD, require_lead, role_holders
@@ -80,6 +81,63 @@ ACTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A click that passed its checks, with what was read to check it."""
+
+    release: Release
+    checklist: Checklist
+    step: ChecklistStep
+    following: ChecklistStep | None
+    holders: dict[str, list[str]]
+
+
+def _load(
+    session: Session, step_id: int
+) -> tuple[ChecklistStep, Checklist, Release, ChecklistStep | None]:
+    """The step, its checklist, its release and the step after it, in one query."""
+    following = aliased(ChecklistStep)
+    query = (
+        select(ChecklistStep, Checklist, Release, following)
+        .join(Checklist, col(Checklist.id) == col(ChecklistStep.checklist_id))
+        .join(Release, col(Release.id) == col(Checklist.release_id))
+        .outerjoin(
+            following,
+            and_(
+                col(following.checklist_id) == col(ChecklistStep.checklist_id),
+                col(following.position) == col(ChecklistStep.position) + 1,
+            ),
+        )
+        .where(col(ChecklistStep.id) == step_id)
+        .execution_options(populate_existing=True)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound("That checklist step no longer exists; nothing changed.")
+    return row[0], row[1], row[2], row[3]
+
+
+def _checked(
+    session: Session,
+    kind: Action,
+    step_id: int,
+    state: str,
+    attempt: int,
+    actor: str,
+    admins: frozenset[str],
+) -> Checked:
+    step, checklist, release, following = _load(session, step_id)
+    if state not in kind.sources:
+        raise DomainError("That button is not one of mine; nothing changed.")
+    _expect(session, release, step, state, attempt)
+    if checklist.state != RUNNING:
+        raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
+    assert release.id is not None
+    holders = role_holders(session, release.id)
+    _authorize(session, release, step, actor, admins, kind, holders)
+    return Checked(release, checklist, step, following, holders)
+
+
 def check(
     session: Session,
     *,
@@ -91,23 +149,8 @@ def check(
     admins: frozenset[str],
 ) -> tuple[Release, Checklist, ChecklistStep]:
     """Refuse (with the reason) unless `actor` may do `action` on the step as it was rendered."""
-    kind = ACTIONS[action]
-    step = session.get(ChecklistStep, step_id, populate_existing=True)
-    if step is None:
-        raise NotFound("That checklist step no longer exists; nothing changed.")
-    checklist = session.get(Checklist, step.checklist_id)
-    assert checklist is not None
-    release = session.get(Release, checklist.release_id)
-    assert release is not None
-    if state not in kind.sources:
-        raise DomainError("That button is not one of mine; nothing changed.")
-    _expect(session, release, step, state, attempt)
-    if checklist.state != RUNNING:
-        session.refresh(step)  # it may have finished the checklist a moment ago: say who did
-        _expect(session, release, step, state, attempt)
-        raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
-    _authorize(session, release, step, actor, admins, kind)
-    return release, checklist, step
+    found = _checked(session, ACTIONS[action], step_id, state, attempt, actor, admins)
+    return found.release, found.checklist, found.step
 
 
 def transition(
@@ -124,15 +167,8 @@ def transition(
 ) -> Outcome:
     """Carry out a click on a step: one guarded UPDATE, then open the next step if finished."""
     kind = ACTIONS[action]
-    release, checklist, step = check(
-        session,
-        action=action,
-        step_id=step_id,
-        state=state,
-        attempt=attempt,
-        actor=actor,
-        admins=admins,
-    )
+    found = _checked(session, kind, step_id, state, attempt, actor, admins)
+    release, checklist, step = found.release, found.checklist, found.step
     reason = reason.strip()
     if kind.target in (FAILED, SKIPPED):
         if not reason:
@@ -157,21 +193,24 @@ def transition(
             col(ChecklistStep.activations) == attempt,
         )
         .values(**values)
+        .returning(ChecklistStep)
     )
-    if not changed_one(session, stmt):
-        session.refresh(step)
-        _expect(session, release, step, state, attempt)
-        raise Conflict("The step changed meanwhile; nothing changed.")
-    session.refresh(step)
-    event = "step.retried" if action == "retry" else f"step.{kind.target}"
-    record(session, release, actor, event, step.title, state, kind.target, now, reason or None)
-    if kind.target == ACTIVE:  # reopened: its owners are up again
-        assert release.id is not None
-        up = owners_of(role_holders(session, release.id), step.owner)
-        return Outcome(release, checklist, step, state, actor, step, up)
-    if kind.target not in FINISHED:
-        return Outcome(release, checklist, step, state, actor)
-    opened, owners, completed = open_next(session, release, checklist, step.position, actor, now)
+    # The audit rows wait for the commit, so both go out in one INSERT.
+    with session.no_autoflush:
+        if returned(session, stmt) is None:
+            session.refresh(step)
+            _expect(session, release, step, state, attempt)
+            raise Conflict("The step changed meanwhile; nothing changed.")
+        event = "step.retried" if action == "retry" else f"step.{kind.target}"
+        record(session, release, actor, event, step.title, state, kind.target, now, reason or None)
+        if kind.target == ACTIVE:  # reopened: its owners are up again
+            up = owners_of(found.holders, step.owner)
+            return Outcome(release, checklist, step, state, actor, step, up)
+        if kind.target not in FINISHED:
+            return Outcome(release, checklist, step, state, actor)
+        opened, owners, completed = open_step(
+            session, release, checklist, found.following, found.holders, actor, now
+        )
     return Outcome(release, checklist, step, state, actor, opened, owners, completed)
 
 
@@ -224,13 +263,12 @@ def _authorize(
     actor: str,
     admins: frozenset[str],
     kind: Action,
+    holders: dict[str, list[str]],
 ) -> None:
     """Owners or a lead (or admin) may act; skipping is for a lead only."""
     if kind.lead_only:
         require_lead(session, release, actor, admins, kind.verb)
         return
-    assert release.id is not None
-    holders = role_holders(session, release.id)
     leads = holders.get(LEAD, [])
     owners = owners_of(holders, step.owner)
     if actor in admins or actor in leads or actor in owners.users:

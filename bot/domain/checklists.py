@@ -239,25 +239,32 @@ def open_next(
         .order_by(col(ChecklistStep.position))
     )
     step = session.exec(query).first()
+    return open_step(
+        session, release, checklist, step, role_holders(session, release.id), actor, now
+    )
+
+
+def open_step(
+    session: Session,
+    release: Release,
+    checklist: Checklist,
+    step: ChecklistStep | None,
+    holders: dict[str, list[str]],
+    actor: str,
+    now: datetime,
+) -> tuple[ChecklistStep | None, Owners | None, bool]:
+    """Open `step` with one guarded UPDATE (waiting if its time has not come); None completes."""
     if step is None:
-        stmt = (
+        done = (
             update(Checklist)
             .where(col(Checklist.id) == checklist.id, col(Checklist.state) == RUNNING)
             .values(state=COMPLETE, finished_at=now)
+            .returning(Checklist)
         )
-        if not changed_one(session, stmt):
+        if returned(session, done) is None:
             raise Conflict("The checklist was stopped meanwhile; nothing changed.")
-        session.refresh(checklist)
-        record(
-            session,
-            release,
-            actor,
-            "checklist.completed",
-            checklist.template,
-            RUNNING,
-            COMPLETE,
-            now,
-        )
+        template = checklist.template
+        record(session, release, actor, "checklist.completed", template, RUNNING, COMPLETE, now)
         return None, None, True
     waits = step.not_before is not None and step.not_before > now
     values = {"state": WAITING} if waits else activation_values(now, first=True)
@@ -265,13 +272,21 @@ def open_next(
         update(ChecklistStep)
         .where(col(ChecklistStep.id) == step.id, col(ChecklistStep.state) == PENDING)
         .values(**values)
+        .returning(ChecklistStep)
     )
-    if not changed_one(session, stmt):
+    opened = returned(session, stmt)
+    if opened is None:
         raise Conflict("The checklist moved on meanwhile; nothing changed.")
-    session.refresh(step)
     event = "step.waiting" if waits else "step.activated"
-    record(session, release, actor, event, step.title, PENDING, step.state, now)
-    return step, owners_of(role_holders(session, release.id), step.owner), False
+    record(session, release, actor, event, opened.title, PENDING, opened.state, now)
+    return opened, owners_of(holders, opened.owner), False
+
+
+def returned(session: Session, stmt: Any) -> Any:
+    """Run a guarded UPDATE ... RETURNING of one row; the refreshed object, or None if unchanged."""
+    options = {"synchronize_session": False, "populate_existing": True}
+    rows = session.execute(stmt, execution_options=options).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def changed_one(session: Session, stmt: Any) -> bool:
