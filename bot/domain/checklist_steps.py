@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, bindparam, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -92,12 +92,10 @@ class Checked:
     holders: dict[str, list[str]]
 
 
-def _load(
-    session: Session, step_id: int
-) -> tuple[ChecklistStep, Checklist, Release, ChecklistStep | None]:
-    """The step, its checklist, its release and the step after it, in one query."""
+def _load_query() -> Any:
+    """The step, its checklist, its release and the step after it (built once: aliasing is slow)."""
     following = aliased(ChecklistStep)
-    query = (
+    return (
         select(ChecklistStep, Checklist, Release, following)
         .join(Checklist, col(Checklist.id) == col(ChecklistStep.checklist_id))
         .join(Release, col(Release.id) == col(Checklist.release_id))
@@ -108,10 +106,19 @@ def _load(
                 col(following.position) == col(ChecklistStep.position) + 1,
             ),
         )
-        .where(col(ChecklistStep.id) == step_id)
+        .where(col(ChecklistStep.id) == bindparam("step_id"))
         .execution_options(populate_existing=True)
     )
-    row = session.exec(query).first()
+
+
+_LOAD = _load_query()
+
+
+def _load(
+    session: Session, step_id: int
+) -> tuple[ChecklistStep, Checklist, Release, ChecklistStep | None]:
+    """The step, its checklist, its release and the step after it, in one query."""
+    row = session.exec(_LOAD, params={"step_id": step_id}).first()
     if row is None:
         raise NotFound("That checklist step no longer exists; nothing changed.")
     return row[0], row[1], row[2], row[3]
