@@ -14,6 +14,7 @@ from bot.blocks.common import modal_value, mrkdwn
 from bot.commandline import CommandLine
 from bot.domain import checklist_steps as steps
 from bot.domain import checklists, releases
+from bot.domain.checklist_guards import GateBlocked
 from bot.domain.checklist_templates import DEFAULT_TEMPLATE, catalog
 from bot.domain.errors import DomainError, NotFound
 from bot.escape import escape, quoted
@@ -137,7 +138,7 @@ def done(click: Click) -> str | None:
     """Done on the current step."""
     try:
         _act(click.services, "done", click.user_id, click.data(), "")
-    except steps.GateBlocked as blocked:
+    except GateBlocked as blocked:
         text = notes.gate_ping(blocked.step, click.user_id, blocked.blocked)
         click.services.notifier.later(thread, click.services, blocked.step.checklist_id, text)
         raise

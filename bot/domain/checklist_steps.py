@@ -8,7 +8,6 @@ the others are told who did it.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.blocks.timefmt import when
+from bot.domain.checklist_guards import require_gates, require_go
 from bot.domain.checklists import (
     ACTIVE,
     DONE,
@@ -46,20 +46,6 @@ MAX_REASON = 1000
 
 def _mentions(users: list[str]) -> str:
     return ", ".join(f"<@{u}>" for u in users) or "nobody yet"
-
-
-class GateBlocked(Conflict):
-    """Done refused because gates of the step are not passing."""
-
-    def __init__(self, step: ChecklistStep, blocked: list[tuple[str, list[str]]]) -> None:
-        names = ", ".join(f"*{escape(name)}*" for name, _ in blocked)
-        verb = "is" if len(blocked) == 1 else "are"
-        super().__init__(
-            f"*{escape(step.title)}* cannot be marked done while {names} {verb} not passing. "
-            "I asked the gate owners in the checklist thread; check with `/gate list`."
-        )
-        self.step = step
-        self.blocked = blocked
 
 
 @dataclass(frozen=True)
@@ -183,8 +169,8 @@ def transition(
         if len(reason) > MAX_REASON:
             raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
     if kind.target == DONE:
-        _require_go(session, release, step)
-        _require_gates(session, release, step)
+        require_go(session, release, step)
+        require_gates(session, release, step)
     values: dict[str, Any] = {"state": kind.target, "acted_by": actor}
     if kind.target in FINISHED:
         values["finished_at"] = now
@@ -290,30 +276,3 @@ def _authorize(
         f"Only *{escape(step.owner)}* ({_mentions(owners.users)}) or a lead "
         f"({_mentions(leads)}) can {kind.verb}: {title}. Nothing changed."
     )
-
-
-def _require_go(session: Session, release: Release, step: ChecklistStep) -> None:
-    """A `requires: gonogo` step completes only after a go/no-go poll closed with GO."""
-    if step.requires != "gonogo":
-        return
-    polls = importlib.import_module("bot.domain.polls")
-    outcome = polls.latest_outcome(session, release.id)
-    if outcome == "GO":
-        return
-    said = "no go/no-go poll has closed yet" if outcome is None else f"the last poll said {outcome}"
-    raise DomainError(
-        f"*{escape(step.title)}* needs a GO from the team, and {said}. Ask with `/gonogo` "
-        "(the lead can close it early with `/gonogo close`), then mark this step done."
-    )
-
-
-def _require_gates(session: Session, release: Release, step: ChecklistStep) -> None:
-    """Done is refused while any gate the step names is not passing."""
-    names = step.gate_names
-    if not names:
-        return
-    gates = importlib.import_module("bot.domain.gates")
-    blocked: list[tuple[str, list[str]]] = gates.blocking(session, release.id, names)
-    if blocked:
-        session.expunge(step)  # the refusal rolls back; keep the step readable for the ping
-        raise GateBlocked(step, blocked)

@@ -164,12 +164,13 @@ def start(
     assert checklist.id is not None
     zone = ZoneInfo(release.zone)
     day = (release.release_at or now).astimezone(zone).date()
+    rows: list[ChecklistStep] = []
     for position, spec in enumerate(template.steps, start=1):
         not_before = None
         if spec.not_before is not None:
             not_before = localize(day, spec.not_before, ZoneInfo(spec.not_before_zone or zone.key))
         expected = int(spec.expected.total_seconds()) if spec.expected else None
-        session.add(
+        rows.append(
             ChecklistStep(
                 checklist_id=checklist.id,
                 position=position,
@@ -181,10 +182,14 @@ def start(
                 requires=spec.requires,
             )
         )
+    session.add_all(rows)
     session.flush()
     record(session, release, actor, "checklist.started", template.name, None, RUNNING, now)
-    opened, owners, completed = open_next(session, release, checklist, 0, actor, now)
-    first = opened or _steps(session, checklist.id)[0]
+    holders = role_holders(session, release.id)
+    opened, owners, completed = open_step(
+        session, release, checklist, rows[0] if rows else None, holders, actor, now
+    )
+    first = opened or rows[0]
     return Outcome(release, checklist, first, PENDING, actor, opened, owners, completed)
 
 
@@ -221,27 +226,6 @@ def activation_values(now: datetime, *, first: bool) -> dict[str, Any]:
     if first:
         values["started_at"] = now
     return values
-
-
-def open_next(
-    session: Session,
-    release: Release,
-    checklist: Checklist,
-    after: int,
-    actor: str,
-    now: datetime,
-) -> tuple[ChecklistStep | None, Owners | None, bool]:
-    """Open the step after position `after` (waiting if its time has not come), or complete."""
-    assert checklist.id is not None and release.id is not None
-    query = (
-        select(ChecklistStep)
-        .where(ChecklistStep.checklist_id == checklist.id, ChecklistStep.position > after)
-        .order_by(col(ChecklistStep.position))
-    )
-    step = session.exec(query).first()
-    return open_step(
-        session, release, checklist, step, role_holders(session, release.id), actor, now
-    )
 
 
 def open_step(

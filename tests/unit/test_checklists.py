@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.domain import checklist_steps as steps
 from bot.domain import checklist_timers as timers
 from bot.domain import checklists, releases, roles
+from bot.domain.checklist_guards import GateBlocked
 from bot.domain.checklist_templates import StepSpec, Template
 from bot.domain.errors import Conflict, DomainError, Forbidden
 from bot.models import Release
@@ -139,7 +140,7 @@ def test_done_is_refused_while_a_named_gate_is_not_passing(db: Database) -> None
         assert release.id is not None
         s.add(Gate(release_id=release.id, name="ci", kind="manual", owners="U_CI", created_by=LEAD))
         step = start(s, release, StepSpec("Build", "lead", gates=("ci", "e2e")))[0]
-        with pytest.raises(steps.GateBlocked) as refused:
+        with pytest.raises(GateBlocked) as refused:
             act(s, "done", step, LEAD)
         assert refused.value.blocked == [("ci", ["U_CI"]), ("e2e", [])]
         assert "*ci*, *e2e* are not passing" in refused.value.message
