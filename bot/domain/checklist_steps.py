@@ -36,9 +36,9 @@ from bot.domain.checklists import (
     returned,
 )
 from bot.domain.errors import Conflict, DomainError, Forbidden, NotFound
-from bot.domain.releases import LEAD, require_lead, role_holders
+from bot.domain.releases import LEAD, require_lead
 from bot.escape import escape
-from bot.models import Release
+from bot.models import Release, RoleAssignment
 from bot.models.checklist import Checklist, ChecklistStep
 
 MAX_REASON = 1000
@@ -68,8 +68,8 @@ ACTIONS = {
 
 
 @dataclass(frozen=True)
-class Checked:
-    """A click that passed its checks, with what was read to check it."""
+class Loaded:
+    """A clicked step with what is read to check it (and to open the step after it)."""
 
     release: Release
     checklist: Checklist
@@ -79,10 +79,14 @@ class Checked:
 
 
 def _load_query() -> Any:
-    """The step, its checklist, its release and the step after it (built once: aliasing is slow)."""
+    """Step, checklist, release, next step and role holders; one row per role assignment.
+
+    Built once: aliasing the next step costs about a millisecond a time.
+    """
     following = aliased(ChecklistStep)
     return (
         select(ChecklistStep, Checklist, Release, following)
+        .add_columns(col(RoleAssignment.role), col(RoleAssignment.user_id))
         .join(Checklist, col(Checklist.id) == col(ChecklistStep.checklist_id))
         .join(Release, col(Release.id) == col(Checklist.release_id))
         .outerjoin(
@@ -92,7 +96,9 @@ def _load_query() -> Any:
                 col(following.position) == col(ChecklistStep.position) + 1,
             ),
         )
+        .outerjoin(RoleAssignment, col(RoleAssignment.release_id) == col(Release.id))
         .where(col(ChecklistStep.id) == bindparam("step_id"))
+        .order_by(col(RoleAssignment.id))
         .execution_options(populate_existing=True)
     )
 
@@ -100,14 +106,17 @@ def _load_query() -> Any:
 _LOAD = _load_query()
 
 
-def _load(
-    session: Session, step_id: int
-) -> tuple[ChecklistStep, Checklist, Release, ChecklistStep | None]:
-    """The step, its checklist, its release and the step after it, in one query."""
-    row = session.exec(_LOAD, params={"step_id": step_id}).first()
-    if row is None:
+def _load(session: Session, step_id: int) -> Loaded:
+    """The step, its checklist, its release, the step after it and the role holders."""
+    rows = session.exec(_LOAD, params={"step_id": step_id}).all()
+    if not rows:
         raise NotFound("That checklist step no longer exists; nothing changed.")
-    return row[0], row[1], row[2], row[3]
+    holders: dict[str, list[str]] = {}
+    for row in rows:
+        if row[4] is not None:
+            holders.setdefault(row[4], []).append(row[5])
+    step, checklist, release, following = rows[0][:4]
+    return Loaded(release, checklist, step, following, holders)
 
 
 def _checked(
@@ -118,17 +127,16 @@ def _checked(
     attempt: int,
     actor: str,
     admins: frozenset[str],
-) -> Checked:
-    step, checklist, release, following = _load(session, step_id)
+) -> Loaded:
+    found = _load(session, step_id)
+    release, checklist, step = found.release, found.checklist, found.step
     if state not in kind.sources:
         raise DomainError("That button is not one of mine; nothing changed.")
     _expect(session, release, step, state, attempt)
     if checklist.state != RUNNING:
         raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
-    assert release.id is not None
-    holders = role_holders(session, release.id)
-    _authorize(session, release, step, actor, admins, kind, holders)
-    return Checked(release, checklist, step, following, holders)
+    _authorize(session, release, step, actor, admins, kind, found.holders)
+    return found
 
 
 def check(
