@@ -63,7 +63,9 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=40, pool_timeout=10)
+    # No pre-ping round trip per checkout: a connection found dead after a database restart
+    # invalidates the pool, and the request is retried (db.retry_transient).
+    return create_engine(url, pool_size=20, max_overflow=40, pool_timeout=10)
 
 
 def retry_transient(work: Callable[[], T], *, budget: float = 2.0) -> T:
