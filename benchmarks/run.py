@@ -189,7 +189,7 @@ def render(lines: list[Line], pg: str | None) -> str:
     head = f"{'figure':<42}{'target':>10}{'SQLite':>16}{'Postgres':>16}{'bare Bolt':>11}  ok"
     out = [f"releasebot benchmarks on {machine()}", "", head, "-" * len(head)]
     for line in lines:
-        mark = "yes" if line.ok else "NO"
+        mark = "" if line.target == "-" else ("yes" if line.ok else "NO")
         out.append(
             f"{line.figure:<42}{line.target:>10}{line.sqlite:>16}{line.postgres:>16}"
             f"{line.floor:>11}  {mark}"
