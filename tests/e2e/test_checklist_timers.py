@@ -110,10 +110,10 @@ def test_a_step_due_while_the_bot_was_down_opens_once_after_restart(
         "RELEASEBOT_REPLAN_SECONDS": "0.5",
         "HOST": "127.0.0.1",
     }
-    first = BotProcess(env, cwd=str(Path(__file__).resolve().parents[2])).start()
+    first = BotProcess(env).start()
     try:
         # templates are read at `/checklist start`, so the step's time counts from here
-        day, at = soon(6)
+        day, at = soon(10)  # room for a slow machine to finish the morning and stop the bot
         due = datetime.strptime(f"{day[:10]} {at[:8]}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
         steps = [
             {"title": "Morning build", "owner": "lead"},
@@ -130,7 +130,7 @@ def test_a_step_due_while_the_bot_was_down_opens_once_after_restart(
         assert state_of(db, 2) == "waiting"
         time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 0.5)
         assert state_of(db, 2) == "waiting"  # nobody ran while the bot was down
-        second = BotProcess(env, cwd=first.cwd).start()
+        second = BotProcess(env).start()
         try:
             fake_slack.wait_for(lambda: state_of(db, 2) == "active", timeout=10)
             fake_slack.wait_for(lambda: pings(fake_slack) == 1)
