@@ -12,12 +12,18 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 
 
-class Stop(Exception):
-    """Raised in the main thread by SIGTERM/SIGINT to leave the serving loop."""
+class Stop(SystemExit):
+    """Raised in the main thread by SIGTERM/SIGINT to leave the serving loop.
+
+    A SystemExit, because waitress swallows any other exception raised while it handles a
+    connection, and the server would go on serving.
+    """
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise Stop()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop at a time: let cleanup finish
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise Stop(0)
 
 
 def cmd_run(settings: Settings) -> int:
@@ -57,10 +63,11 @@ def cmd_run(settings: Settings) -> int:
             log.info(
                 "serving Slack requests on http://%s:%s/slack/events", settings.host, settings.port
             )
-            server.run()
+            server.run()  # returns once a Stop (SIGTERM/SIGINT) reached the serving loop
     except Stop:
-        log.info("stopping")
+        pass
     finally:
+        log.info("stopping")
         if server is not None:
             server.close()
         services.scheduler.stop()
