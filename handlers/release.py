@@ -10,6 +10,7 @@ from slack_bolt import App
 from bot.blocks import burndown as burndown_render
 from bot.blocks import release as render
 from bot.blocks import timeline as timeline_render
+from bot.blocks.common import mentions, mrkdwn
 from bot.commandline import CommandLine, user_ids
 from bot.domain import audit, cadence, releases, roles
 from bot.escape import escape, quoted
@@ -97,14 +98,14 @@ def role(ctx: Ctx, line: CommandLine) -> Reply:
         before, after = roles.assign(s, release, role=name, users=users, actor=ctx.user_id, now=now)
     role_name = escape(roles.normalize_role(name))
     if before == after:
-        return Reply(text=f"*{role_name}* is already held by {render.mentions(after)}.")
-    note = f"<@{ctx.user_id}> made {render.mentions(after)} *{role_name}*"
+        return Reply(text=f"*{role_name}* is already held by {mentions(after)}.")
+    note = f"<@{ctx.user_id}> made {mentions(after)} *{role_name}*"
     if not after:
         note = f"<@{ctx.user_id}> emptied the role *{role_name}*; it falls to the lead"
     ctx.services.scheduler.poke()
     return Reply(
-        text=f"*{role_name}*: {render.mentions(after)}",
-        after=lambda: ctx.services.notifier.post(ctx.channel_id, note + ".", [render.mrkdwn(note)]),
+        text=f"*{role_name}*: {mentions(after)}",
+        after=lambda: ctx.services.notifier.post(ctx.channel_id, note + ".", [mrkdwn(note)]),
     )
 
 
@@ -146,7 +147,7 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
     ctx.services.scheduler.poke()
     text, blocks = render.postponed(release, before, ctx.user_id, line.reason)
     if moved:
-        blocks.append(render.mrkdwn(burndown_render.cadence_moved(moved)))
+        blocks.append(mrkdwn(burndown_render.cadence_moved(moved)))
     return Reply(
         text=f"Release day is now {render.release_day(release)}.",
         after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks),

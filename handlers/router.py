@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.commandline import CommandLine, split
 from bot.db import retry_transient
+from bot.escape import quoted
 from bot.services import Services
 from handlers.errors import explain
 
@@ -114,8 +115,6 @@ class Command:
             services.notifier.later(reply.after)
 
     def _unknown(self, line: CommandLine) -> str:
-        from bot.escape import quoted
-
         if not line.sub:
             return self.help_text()
         return f":warning: {quoted(line.sub)} is not a `{self.name}` command.\n\n{self.help_text()}"

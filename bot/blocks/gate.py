@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Blocks, actions, button, context, mentions, mrkdwn
 from bot.blocks.timefmt import duration, when
-from bot.escape import escape, shorten
+from bot.escape import escape, quoted, shorten
 from bot.models.gate import Gate
 
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
@@ -18,7 +18,7 @@ WORDS = {"passing": "passing", "failing": "failing", "unknown": "not decided yet
 
 def code(text: str, limit: int = 200) -> str:
     """User text shown as inline code: escaped, shortened, without backticks of its own."""
-    return "`" + escape(shorten(text, limit)).replace("`", "'") + "`"
+    return quoted(text, limit)
 
 
 def owners(gate: Gate) -> list[str]:

@@ -22,8 +22,3 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     statement = insert(Claim).values(key=key[:200], claimed_at=now).on_conflict_do_nothing()
     result = session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def is_claimed(session: Session, key: str) -> bool:
-    """True when someone already claimed `key`."""
-    return session.get(Claim, key[:200]) is not None
