@@ -8,6 +8,7 @@ import signal
 import sys
 from types import FrameType
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 
@@ -124,10 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.configure(settings)
         if args.command == "run":
             return cmd_run(settings)
         if args.command == "migrate":

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.leader import Leadership
 from bot.notify import Notifier, make_client, make_quick_client
-from bot.people import Directory
+from bot.people import Creators, Directory, Groups
 from bot.refresh import Refresher
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -22,13 +22,15 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     """Wire settings, database, Slack client and timekeeping together."""
     db = db or Database(settings.database_url)
     client = make_client(settings)
+    quick = make_quick_client(settings)
     return Services(
         settings=settings,
         db=db,
         notifier=Notifier(client),
-        people=Directory(make_quick_client(settings)),
+        people=Directory(quick),
         refresher=Refresher(),
         scheduler=Scheduler(db, Leadership(db), replan_seconds=settings.replan_seconds),
+        creators=Creators(settings.release_creators, settings.admins, Groups(quick)),
     )
 
 

@@ -3,18 +3,55 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///releasebot.db"
 
 
+# Every variable the bot reads for itself: none of them may be granted to gates.
+OWN_VARIABLES = frozenset(
+    {
+        "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+        "DATABASE_URL", "TEST_DATABASE_URL", "HOST", "PORT", "LOG_LEVEL", "LOG_FORMAT",
+    }
+)  # fmt: skip
+OWN_PREFIXES = ("SLACK_", "RELEASEBOT_")
+# Values copied unchanged from .env.example, or written as a hint rather than a token.
+_PLACEHOLDER = re.compile(r"your[-_]|change[-_]?me|placeholder|\.\.\.|<[^>]*>", re.IGNORECASE)
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})")
+
+
 class ConfigError(Exception):
     """A configuration problem, told in one line with its fix."""
+
+
+def is_own_variable(name: str) -> bool:
+    """True for a variable the bot reads for itself (its credentials and settings)."""
+    return name in OWN_VARIABLES or name.startswith(OWN_PREFIXES)
+
+
+def mask(secret: str) -> str:
+    """A secret shown as its kind only: `xoxb-****`, or `****`."""
+    if not secret:
+        return ""
+    kind = secret.split("-", 1)[0] if secret.startswith(("xox", "xapp-")) else ""
+    return f"{kind}-****" if kind else "****"
+
+
+def safe_url(url: str) -> str:
+    """A database URL with its password masked (SQLAlchemy's own rendering)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: show only its scheme
+        return url.split("://", 1)[0] + "://****" if "://" in url else "****"
 
 
 @dataclass(frozen=True)
@@ -40,13 +77,31 @@ class Settings:
     gate_escalate_after: int = 3
     gate_min_interval: float = 10.0
     gate_timeout: float = 10.0
-    # What `${NAME}` in gate headers and URLs resolves against (None: the process environment).
-    environment: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    # RELEASEBOT_GATE_SECRETS: variable -> the host patterns its value may be sent to.
+    gate_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The values of the granted variables (and of no other), read once at start.
+    gate_secret_values: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # RELEASEBOT_RELEASE_CREATORS: user ids (U...) and user groups (S...); empty: anyone.
+    release_creators: frozenset[str] = field(default_factory=frozenset)
 
-    @property
-    def gate_environment(self) -> Mapping[str, str]:
-        """The variables gate headers and URLs may name: `.env` and the process environment."""
-        return os.environ if self.environment is None else self.environment
+    def __repr__(self) -> str:
+        shown = {
+            "bot_token": mask(self.bot_token),
+            "signing_secret": mask(self.signing_secret),
+            "app_token": mask(self.app_token),
+            "database_url": safe_url(self.database_url),
+            "gate_grants": dict(self.gate_grants),
+            "api_url": self.api_url,
+            "port": self.port,
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ", ...)"
+
+    def secret_values(self) -> list[str]:
+        """Every secret value the bot holds, for masking in logs and output."""
+        password = _password(self.database_url)
+        found = [self.bot_token, self.signing_secret, self.app_token, password]
+        found += list(self.gate_secret_values.values())
+        return [value for value in found if value and len(value) >= 4]
 
     @property
     def socket_mode(self) -> bool:
@@ -54,21 +109,99 @@ class Settings:
         return bool(self.app_token)
 
     def require_tokens(self) -> None:
-        """Raise ConfigError naming the first missing secret the bot needs to run."""
+        """Raise ConfigError naming the first missing, placeholder or wrong-kind token."""
+        where = "OAuth & Permissions page (Bot User OAuth Token)"
         if not self.bot_token:
             raise ConfigError(
-                "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) in .env or the "
-                "environment (see .env.example)."
+                f"SLACK_BOT_TOKEN is not set: put the bot token (xoxb-...) from the app's {where} "
+                "in .env or the environment (see .env.example)."
             )
-        if not self.signing_secret and not self.socket_mode:
+        if _PLACEHOLDER.search(self.bot_token):
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN still holds the example value: replace it in .env with the bot "
+                f"token (xoxb-...) from the app's {where}."
+            )
+        if not self.bot_token.startswith("xoxb-"):
+            kind = (
+                "a user token (xoxp-)" if self.bot_token.startswith("xoxp-") else "not a bot token"
+            )
+            raise ConfigError(
+                f"SLACK_BOT_TOKEN is {kind}: use the Bot User OAuth Token (xoxb-...) from the "
+                f"app's {where}."
+            )
+        if self.socket_mode:
+            if _PLACEHOLDER.search(self.app_token) or not self.app_token.startswith("xapp-"):
+                raise ConfigError(
+                    "SLACK_APP_TOKEN is not an app-level token: generate one (xapp-..., scope "
+                    "connections:write) on the app's Basic Information page, or leave it empty "
+                    "to serve HTTP."
+                )
+            return
+        if not self.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information "
                 "page into .env (see .env.example)."
+            )
+        if _PLACEHOLDER.search(self.signing_secret):
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET still holds the example value: replace it in .env with the "
+                "Signing Secret from the app's Basic Information page."
             )
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _password(url: str) -> str:
+    try:
+        return make_url(url).password or ""
+    except Exception:
+        return ""
+
+
+def parse_gate_grants(raw: str) -> dict[str, tuple[str, ...]]:
+    """Read `NAME@host,NAME@*.example.com,...`; ConfigError says which entry is wrong."""
+    grants: dict[str, tuple[str, ...]] = {}
+    form = "like GITHUB_TOKEN@api.github.com,CI_TOKEN@*.ci.example.com"
+    for entry in _split(raw):
+        name, at, host = entry.partition("@")
+        name, host = name.strip(), host.strip().lower().rstrip(".")
+        if not at or not _VARIABLE_NAME.fullmatch(name) or not _HOST_PATTERN.fullmatch(host):
+            raise ConfigError(
+                f"RELEASEBOT_GATE_SECRETS entry {entry!r} is not VARIABLE@host: write it {form}."
+            )
+        if is_own_variable(name):
+            raise ConfigError(
+                f"RELEASEBOT_GATE_SECRETS may not grant {name}: the bot's own credentials and "
+                "settings are never sent to gates. Give gates a token of their own."
+            )
+        grants[name] = (*grants.get(name, ()), host)
+    return grants
+
+
+def _creators(raw: str) -> frozenset[str]:
+    found = _split(raw)
+    for entry in found:
+        if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", entry):
+            raise ConfigError(
+                f"RELEASEBOT_RELEASE_CREATORS entry {entry!r} is not a user id (U...) or a user "
+                "group id (S...): copy ids from a profile's or group's menu."
+            )
+    return frozenset(found)
+
+
+def _granted_values(
+    env: Mapping[str, str], grants: Mapping[str, tuple[str, ...]], own: list[str]
+) -> dict[str, str]:
+    values = {name: env[name] for name in grants if env.get(name)}
+    for name, value in values.items():
+        if value in own:
+            raise ConfigError(
+                f"RELEASEBOT_GATE_SECRETS grants {name}, which holds one of the bot's own "
+                "credentials: give gates a token of their own."
+            )
+    return values
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -109,12 +242,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from a mapping (default: environment and `.env`)."""
     env = load_environment() if env is None else env
     templates = env.get("RELEASEBOT_TEMPLATES_DIR", "").strip()
+    own = {
+        "bot_token": env.get("SLACK_BOT_TOKEN", "").strip(),
+        "signing_secret": env.get("SLACK_SIGNING_SECRET", "").strip(),
+        "app_token": env.get("SLACK_APP_TOKEN", "").strip(),
+        "database_url": env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+    }
+    grants = parse_gate_grants(env.get("RELEASEBOT_GATE_SECRETS", ""))
+    credentials = [v for v in own.values() if v] + [_password(own["database_url"])]
     return Settings(
-        bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
-        signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
-        app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+        **own,
         api_url=normalize_api_url(env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL),
-        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         host=env.get("HOST", "").strip() or "0.0.0.0",  # noqa: S104
         port=_int(env, "PORT", 3000),
         admins=frozenset(_split(env.get("RELEASEBOT_ADMINS", ""))),
@@ -129,5 +267,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gate_escalate_after=max(0, _int(env, "RELEASEBOT_GATE_ESCALATE_AFTER", 3)),
         gate_min_interval=max(0.1, _float(env, "RELEASEBOT_GATE_MIN_INTERVAL_SECONDS", 10.0)),
         gate_timeout=max(0.1, _float(env, "RELEASEBOT_GATE_TIMEOUT_SECONDS", 10.0)),
-        environment=dict(env),
+        gate_grants=grants,
+        gate_secret_values=_granted_values(env, grants, [c for c in credentials if c]),
+        release_creators=_creators(env.get("RELEASEBOT_RELEASE_CREATORS", "")),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, safe_url
 from bot.db import Database
 from bot.migrate import pending
 
@@ -24,26 +24,12 @@ Check = Callable[[Settings, Database], list[Finding]]
 
 def check_tokens(settings: Settings, db: Database) -> list[Finding]:
     """Tokens present and of the right kind."""
-    found = []
-    if not settings.bot_token:
-        found.append(Finding(False, "SLACK_BOT_TOKEN is missing", "set it in .env (xoxb-...)"))
-    elif not settings.bot_token.startswith("xoxb-"):
-        found.append(Finding(False, "SLACK_BOT_TOKEN is not a bot token", "it starts with xoxb-"))
-    else:
-        found.append(Finding(True, "bot token present"))
-    if settings.socket_mode:
-        ok = settings.app_token.startswith("xapp-")
-        fix = "an app-level token starts with xapp- and needs connections:write"
-        found.append(
-            Finding(ok, "Socket Mode app token " + ("present" if ok else "malformed"), fix)
-        )
-    elif not settings.signing_secret:
-        found.append(
-            Finding(False, "SLACK_SIGNING_SECRET is missing", "copy it from Basic Information")
-        )
-    else:
-        found.append(Finding(True, "signing secret present"))
-    return found
+    try:
+        settings.require_tokens()
+    except ConfigError as err:
+        return [Finding(False, str(err))]
+    mode = "Socket Mode app token" if settings.socket_mode else "signing secret"
+    return [Finding(True, f"bot token and {mode} present")]
 
 
 def check_database(settings: Settings, db: Database) -> list[Finding]:
@@ -65,17 +51,53 @@ def check_database(settings: Settings, db: Database) -> list[Finding]:
     return findings
 
 
-def safe_url(url: str) -> str:
-    """A database URL with any password masked."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+def check_slack(settings: Settings, db: Database) -> list[Finding]:
+    """Slack accepts the tokens, and the bot token holds every scope the manifest asks for."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    from bot.manifest import bot_scopes
+
+    if not settings.bot_token.startswith("xoxb-"):
+        return []
+    client = WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10)
+    try:
+        answer = client.auth_test()
+    except SlackApiError as err:
+        error = err.response.get("error", "unknown error")
+        fix = "copy the Bot User OAuth Token again from OAuth & Permissions"
+        return [Finding(False, f"Slack refuses the bot token ({error})", fix)]
+    except Exception as err:
+        return [Finding(False, f"Slack could not be reached at {settings.api_url} ({err})")]
+    team = answer.get("team") or answer.get("team_id") or "the workspace"
+    findings = [Finding(True, f"bot token accepted by Slack ({team})")]
+    granted = {s.strip() for s in (_header(answer.headers, "x-oauth-scopes")).split(",")}
+    missing = [scope for scope in bot_scopes() if scope not in granted]
+    if missing:
+        fix = "add them under OAuth & Permissions (or from `releasebot manifest`) and reinstall"
+        findings.append(Finding(False, f"the bot token lacks scopes: {', '.join(missing)}", fix))
+    else:
+        findings.append(Finding(True, "the bot token holds every scope the manifest asks for"))
+    if settings.socket_mode:
+        app = WebClient(token=settings.app_token, base_url=settings.api_url, timeout=10)
+        try:
+            app.apps_connections_open(app_token=settings.app_token)
+            findings.append(Finding(True, "app-level token opens Socket Mode connections"))
+        except SlackApiError as err:
+            error = err.response.get("error", "unknown error")
+            fix = "generate an app-level token with connections:write on Basic Information"
+            findings.append(Finding(False, f"Slack refuses the app token ({error})", fix))
+    return findings
 
 
-CHECKS: list[Check] = [check_tokens, check_database]
+def _header(headers: dict[str, object], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return ",".join(value) if isinstance(value, list) else str(value)
+    return ""
+
+
+CHECKS: list[Check] = [check_tokens, check_database, check_slack]
 
 
 def add_check(check: Check) -> None:

@@ -38,3 +38,10 @@ def commands() -> list[str]:
     features = load()["features"]
     assert isinstance(features, dict)
     return [c["command"] for c in features["slash_commands"]]
+
+
+def bot_scopes() -> list[str]:
+    """The bot token scopes the manifest asks for."""
+    oauth = load()["oauth_config"]
+    assert isinstance(oauth, dict)
+    return [str(scope) for scope in oauth["scopes"]["bot"]]

@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.models import utcnow
 from bot.notify import Notifier
-from bot.people import Directory
+from bot.people import Creators, Directory
 from bot.refresh import Refresher
 from bot.scheduler import Scheduler
 
@@ -25,6 +25,7 @@ class Services:
     people: Directory
     refresher: Refresher
     scheduler: Scheduler
+    creators: Creators
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:

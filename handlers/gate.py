@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.doctor import Finding
 from bot.domain import gates, releases
 from bot.domain.errors import DomainError
-from bot.gates import check, guard, options
+from bot.gates import check, guard, options, secrets
 from bot.gates.runner import GateRunner, probe_of
 from bot.models import Release
 from bot.models.gate import Gate
@@ -56,7 +56,7 @@ def _store(ctx: Ctx, gate: Gate) -> Reply:
         gate.state_since = now
         if gate.kind == gates.HTTP:
             gate.next_check_at = now
-        gates.add(s, release, gate, actor=ctx.user_id, now=now)
+        gates.add(s, release, gate, actor=ctx.user_id, now=now, creators=ctx.services.creators)
         zone = ZoneInfo(release.zone)
     ctx.services.scheduler.poke()
     text, blocks = render.card(gate, zone)
@@ -81,14 +81,18 @@ def add(ctx: Ctx, line: CommandLine) -> Reply:
     gate.url = options.unwrap_url(words[1])
     if check.host_has_variable(gate.url):
         raise DomainError("Environment variables may go in the URL's path or query, not its host.")
+    settings = ctx.services.settings
+    granted = secrets.from_settings(settings.gate_grants, settings.gate_secret_values)
+    named = secrets.named_in(gate.url, given.headers)
     try:
-        guard.check(gate.url, ctx.services.settings.gate_allow)
+        granted.check(gate.url, named)
+        guard.check(gate.url, settings.gate_allow)
+    except secrets.NotGranted as err:
+        raise DomainError(f"I will not add that gate: {err}") from None
     except guard.Refused as err:
         raise DomainError(f"I will not check that URL: {err}") from None
     reply = _store(ctx, gate)
-    named = [*check.variables(given.headers), *check.VARIABLE.findall(gate.url)]
-    known = ctx.services.settings.gate_environment
-    missing = [v for v in dict.fromkeys(named) if v not in known]
+    missing = [v for v in named if granted.value(v) is None]
     if missing:
         names = ", ".join(f"`${{{v}}}`" for v in missing)
         reply.text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
@@ -210,13 +214,24 @@ def check_gates(settings: Settings, db: Database) -> list[Finding]:
     query = select(Gate).join(Release, col(Release.id) == col(Gate.release_id))
     with db.read() as s:
         stored = list(s.exec(query.where(Release.state == "active")))
+    granted = secrets.from_settings(settings.gate_grants, settings.gate_secret_values)
+    for name, hosts in settings.gate_grants.items():
+        where = ", ".join(hosts)
+        if granted.value(name) is None:
+            fix = f"set {name} in the bot's environment (.env), or gates using it fail"
+            findings.append(Finding(False, f"gate secret {name} is granted but not set", fix))
+        else:
+            findings.append(Finding(True, f"gate secret {name} may be sent to {where}"))
     for gate in stored:
-        named = [
-            *check.variables(check.load_headers(gate.headers)),
-            *check.VARIABLE.findall(gate.url or ""),
-        ]
-        for variable in dict.fromkeys(named):
-            if variable not in settings.gate_environment:
+        url, headers = gate.url or "", check.load_headers(gate.headers)
+        try:
+            granted.check(url, secrets.named_in(url, headers))
+        except secrets.NotGranted as err:
+            fix = "grant it in RELEASEBOT_GATE_SECRETS, or remove the gate; its checks fail"
+            findings.append(Finding(False, f"gate {gate.name}: {err}", fix))
+            continue
+        for variable in secrets.named_in(url, headers):
+            if granted.value(variable) is None:
                 fix = f"set {variable} in the bot's environment (.env), or the gate fails"
                 findings.append(Finding(False, f"gate {gate.name} needs ${{{variable}}}", fix))
     return findings
@@ -235,8 +250,9 @@ COMMAND = Command(
     notes=[
         'EXPR: `status == 200`, `json.items.0.state == "success"` (also <=, >=, !=, <, >), '
         '`body contains "text"`, joined with `and`. Without it, any 2xx answer passes.',
-        "Secrets come from the bot's environment and are never stored: "
-        '`header "Authorization: Bearer ${GITHUB_TOKEN}"`, or `${NAME}` in the URL path or query.',
+        "Secrets are never stored: a header or the URL's path or query may name a variable an "
+        "operator granted to gates for that host (RELEASEBOT_GATE_SECRETS), like "
+        '`header "Authorization: Bearer ${GITHUB_TOKEN}"`.',
         "`after N`: failures in a row before the gate turns red (default 2). "
         "`repeat 30m`: how often owners are reminded while it is red.",
     ],

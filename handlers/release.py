@@ -58,6 +58,7 @@ def new(ctx: Ctx, line: CommandLine) -> Reply:
             zone=zone,
             actor=ctx.user_id,
             now=now,
+            creators=ctx.services.creators,
         )
     text, blocks = render.announce_new(release)
     ctx.services.scheduler.poke()

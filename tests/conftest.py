@@ -7,6 +7,8 @@ The suite runs on SQLite; with TEST_DATABASE_URL set it runs on that Postgres se
 from __future__ import annotations
 
 import itertools
+import json
+import logging
 import os
 import shutil
 import threading
@@ -96,10 +98,22 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    """A local stand-in for Slack's Web API; fails the test on invalid blocks."""
+    """A local stand-in for Slack's Web API; fails the test on invalid blocks or leaked secrets."""
     with FakeSlack() as fake:
         yield fake
         assert fake.errors == [], f"Slack would refuse these payloads: {fake.errors}"
+        sent = json.dumps([call.args for call in fake.calls + fake.failed_calls], default=str)
+        assert TOKEN not in sent and SECRET not in sent, "a bot credential was sent in a message"
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test: no log line (message or traceback) holds the bot's token or signing secret."""
+    caplog.set_level(logging.INFO)
+    yield
+    for record in caplog.records:
+        line = record.getMessage() + (caplog.handler.format(record) if record.exc_info else "")
+        assert TOKEN not in line and SECRET not in line, f"a secret was logged: {line[:200]}"
 
 
 @pytest.fixture

@@ -92,9 +92,18 @@ def fresh(session: Session, gate_id: int) -> Gate | None:
     return session.exec(query).first()
 
 
-def add(session: Session, release: Release, gate: Gate, *, actor: str, now: datetime) -> Gate:
+def add(
+    session: Session,
+    release: Release,
+    gate: Gate,
+    *,
+    actor: str,
+    now: datetime,
+    creators: releases.Creators = releases.ANYONE,
+) -> Gate:
     """Store a new gate of the release; the name must be free."""
     assert release.id is not None
+    releases.require_creator(creators, actor, "add gates")
     existing = {g.name for g in gates_of(session, release.id)}
     if gate.name in existing:
         raise Conflict(f"This release already has a gate `{gate.name}`; remove it first.")

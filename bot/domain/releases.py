@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,41 @@ from bot.models import Release, RoleAssignment
 
 LEAD = "lead"
 MAX_NAME = 80
+
+
+class Creators(Protocol):
+    """Who may start releases and add gates (RELEASEBOT_RELEASE_CREATORS)."""
+
+    def allows(self, user_id: str) -> bool:
+        """True when the person may start a release or add a gate."""
+        ...
+
+    def describe(self) -> str:
+        """Who may, as mrkdwn mentions."""
+        ...
+
+
+class Anyone:
+    """The default: anyone in the channel may start a release and becomes its lead."""
+
+    def allows(self, user_id: str) -> bool:
+        """Always True."""
+        return True
+
+    def describe(self) -> str:
+        """Everyone."""
+        return "anyone"
+
+
+ANYONE = Anyone()
+
+
+def require_creator(creators: Creators, actor: str, doing: str) -> None:
+    """Raise Forbidden naming who may, unless the actor may start releases and add gates."""
+    if not creators.allows(actor):
+        raise Forbidden(f"In this workspace only {creators.describe()} can {doing}.")
+
+
 FINAL_STRETCH_DAYS = 14
 
 
@@ -69,8 +105,10 @@ def create_release(
     zone: ZoneInfo,
     actor: str,
     now: datetime,
+    creators: Creators = ANYONE,
 ) -> Release:
     """Create the channel's release; the caller becomes its lead."""
+    require_creator(creators, actor, "start a release")
     name = name.strip()
     if not name:
         raise DomainError("A release needs a name, like `/release new v1.31`.")

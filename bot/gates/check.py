@@ -18,12 +18,12 @@ from urllib.parse import urljoin
 import httpx
 
 from bot.gates import expect, guard
+from bot.gates.secrets import VARIABLE, GateSecrets, NotGranted, named_in
 
 log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 MAX_BODY = 1_000_000
 REDIRECTS = {301, 302, 303, 307, 308}
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}")
 _SENSITIVE = ("auth", "token", "key", "secret", "cookie", "password", "session")
 _FORBIDDEN = {"host", "content-length", "transfer-encoding", "connection"}
@@ -65,11 +65,6 @@ def load_headers(stored: str | None) -> list[tuple[str, str]]:
     return [(str(n), str(v)) for n, v in json.loads(stored)] if stored else []
 
 
-def variables(headers: Sequence[tuple[str, str]]) -> list[str]:
-    """The environment variables the headers name."""
-    return list(dict.fromkeys(m for _, value in headers for m in VARIABLE.findall(value)))
-
-
 def resolve_headers(
     headers: Sequence[tuple[str, str]], environ: Mapping[str, str]
 ) -> dict[str, str]:
@@ -102,21 +97,28 @@ def run(
     *,
     allow: Sequence[str],
     timeout: float = 10.0,
-    environ: Mapping[str, str],
+    secrets: GateSecrets,
     verify: ssl.SSLContext | bool = True,
 ) -> expect.Verdict:
-    """Check a gate now: never raises; a failure's detail says what went wrong."""
+    """Check a gate now: never raises; a failure's detail says what went wrong.
+
+    Secrets are resolved only after the grants allow every variable for the URL's host, and
+    headers are dropped on a redirect to another origin, so a value reaches its hosts only.
+    """
     pairs = load_headers(headers)
     try:
         wanted = expect.parse(expectation)
-        sent = resolve_headers(pairs, environ)
-        target = resolve_url(url, environ)
+        if host_has_variable(url):
+            raise NotGranted("variables may go in the URL's path or query, not its host")
+        secrets.check(url, named_in(url, pairs))
+        sent = resolve_headers(pairs, secrets.values)
+        target = resolve_url(url, secrets.values)
     except expect.ExpectError as err:
         return expect.Verdict(False, f"the expectation no longer parses: {err}")
+    except NotGranted as err:
+        return expect.Verdict(False, f"not checked, nothing sent: {err}")
     except MissingVariable as err:
         return expect.Verdict(False, f"the environment variable {err.args[0]} is not set")
-    named = [*variables(pairs), *VARIABLE.findall(url)]
-    secrets = [environ[name] for name in named if environ.get(name)]
     try:
         response = fetch(target, sent, allow=allow, timeout=timeout, verify=verify)
         verdict = wanted.evaluate(response)
@@ -129,7 +131,7 @@ def run(
     except Exception as err:  # a hostile or broken server must not stop the checker
         log.warning("gate check of %s failed unexpectedly", url, exc_info=True)
         verdict = expect.Verdict(False, f"check failed: {type(err).__name__}: {err}")
-    return expect.Verdict(verdict.ok, _redact(verdict.detail, secrets))
+    return expect.Verdict(verdict.ok, secrets.masked(verdict.detail)[:1000])
 
 
 def fetch(
@@ -207,10 +209,3 @@ def _describe(err: httpx.HTTPError) -> str:
     if isinstance(err, httpx.ConnectError):
         return f"could not connect ({text})"
     return text
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "[secret]")
-    return text[:1000]

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.blocks import gate as render
 from bot.domain import gate_alerting, gates, releases
-from bot.gates import check
+from bot.gates import check, secrets
 from bot.gates.expect import Verdict
 from bot.models import Release
 from bot.models.gate import Gate
@@ -109,7 +109,9 @@ class GateRunner:
             probe.headers,
             allow=self.settings.gate_allow,
             timeout=self.settings.gate_timeout,
-            environ=self.settings.gate_environment,
+            secrets=secrets.from_settings(
+                self.settings.gate_grants, self.settings.gate_secret_values
+            ),
         )
         now = clock()
         with self.services.db.session() as session:

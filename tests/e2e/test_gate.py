@@ -133,10 +133,17 @@ def test_a_redirect_to_a_private_address_fails_the_check(
 
 
 def test_header_secret_is_used_and_never_stored(
-    gbot: RunningBot, server: GateServer, monkeypatch: pytest.MonkeyPatch
+    make_bot: Callable[..., RunningBot], server: GateServer
 ) -> None:
     secret = "tok-e2e-5ecret-value"
-    monkeypatch.setenv("GATE_E2E_TOKEN", secret)
+    gbot = make_bot(
+        gate_allow=("127.0.0.1",),
+        gate_min_interval=0.5,
+        gate_timeout=1.0,
+        gate_grants={"GATE_E2E_TOKEN": ("127.0.0.1",), "GATE_E2E_NOPE": ("127.0.0.1",)},
+        gate_secret_values={"GATE_E2E_TOKEN": secret},
+    )
+    start(gbot)
     line = f'add api {server.url()} header "Authorization: Bearer ${{GATE_E2E_TOKEN}}" every 1h'
     assert "added" in say(gbot, "/gate", line)
     gbot.fake.wait_for(lambda: (g := gate(gbot, "api")) and g.state == "passing")

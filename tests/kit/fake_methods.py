@@ -34,6 +34,8 @@ class SlackMethods:
         self.users: dict[str, dict[str, Any]] = {}
         self.channel_members: dict[str, list[str]] = {}
         self.channel_names: dict[str, str] = {}
+        # User group id -> member ids; None answers plan_upgrade_required (a free workspace).
+        self.usergroups: dict[str, list[str]] | None = {}
         self._ids = itertools.count(1)
         self.clear_state()
 
@@ -61,6 +63,8 @@ class SlackMethods:
         """Method name -> handler returning the answer's fields (raises SlackError)."""
         return {
             "auth.test": self._auth_test,
+            "apps.connections.open": lambda a: {"url": "ws://127.0.0.1:9/socket"},
+            "usergroups.users.list": self._group_members,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
@@ -80,6 +84,14 @@ class SlackMethods:
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
+
+    def _group_members(self, args: Args) -> Args:
+        if self.usergroups is None:
+            raise SlackError("plan_upgrade_required")
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
 
     def _next_ts(self) -> str:
         micros = next(self._ts)

@@ -12,6 +12,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.manifest import bot_scopes
+
 from .block_rules import check_message, check_view
 from .fake_methods import Args, SlackError, SlackMethods
 
@@ -69,6 +71,8 @@ class FakeSlack(SlackMethods):
 
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
+        # What auth.test says the bot token holds (x-oauth-scopes); tests may withhold some.
+        self.scopes: list[str] = list(bot_scopes())
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         super().__init__()
@@ -278,7 +282,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return
             bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             token = bearer or str(args.get("token", ""))
-            self._json(200, fake.answer(method, args, authorized=token.startswith("xox")))
+            kind = "xapp-" if method == "apps.connections.open" else "xox"
+            answer = fake.answer(method, args, authorized=token.startswith(kind))
+            scopes = {"x-oauth-scopes": ",".join(fake.scopes)} if method == "auth.test" else {}
+            self._json(200, answer, scopes)
 
         def _fault(self, method: str, args: Args, fault: _Fault) -> None:
             fake.record_failure(method, args)

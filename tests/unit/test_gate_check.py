@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.gates import check, guard
+from bot.gates.secrets import GateSecrets
 from tests.kit.gate_server import Answer, GateServer
 
 ALLOW = ("127.0.0.1",)
@@ -31,8 +32,13 @@ def redirect(location: str) -> Answer:
 def run(url: str, expectation: str | None = None, headers: str | None = None, **kw):  # type: ignore[no-untyped-def]
     kw.setdefault("allow", ALLOW)
     kw.setdefault("timeout", 2.0)
-    kw.setdefault("environ", {})
+    kw.setdefault("secrets", GateSecrets())
     return check.run(url, expectation, headers, **kw)
+
+
+def granted(**values: str) -> GateSecrets:
+    """Grant each variable for 127.0.0.1, with the given values."""
+    return GateSecrets({name: ("127.0.0.1",) for name in values}, values)
 
 
 def test_any_2xx_passes_by_default_and_5xx_fails(server: GateServer) -> None:
@@ -81,14 +87,16 @@ def test_a_refused_connection_fails_with_the_error() -> None:
 def test_header_secret_comes_from_the_environment_at_check_time(server: GateServer) -> None:
     headers = check.dump_headers([check.parse_header("Authorization: Bearer ${GATE_TOKEN}")])
     assert headers is not None and "s3cr3t-value" not in headers
-    verdict = run(server.url(), None, headers, environ={"GATE_TOKEN": "s3cr3t-value"})
+    verdict = run(server.url(), None, headers, secrets=granted(GATE_TOKEN="s3cr3t-value"))
     assert verdict.ok
     assert server.requests[-1][1]["Authorization"] == "Bearer s3cr3t-value"
 
 
 def test_a_missing_variable_fails_naming_the_variable(server: GateServer) -> None:
     headers = check.dump_headers([check.parse_header("X-Api-Key: ${NOT_SET_ANYWHERE}")])
-    verdict = run(server.url(), None, headers, environ={})
+    verdict = run(
+        server.url(), None, headers, secrets=GateSecrets({"NOT_SET_ANYWHERE": ("127.0.0.1",)})
+    )
     assert not verdict.ok and "NOT_SET_ANYWHERE" in verdict.detail
     assert server.hits() == 0
 
@@ -97,7 +105,7 @@ def test_a_secret_echoed_back_is_not_repeated_in_the_detail(server: GateServer) 
     server.set(200, json.dumps({"token": "s3cr3t-value"}))
     headers = check.dump_headers([check.parse_header("X-Token: ${GATE_TOKEN}")])
     verdict = run(
-        server.url(), "json.token == other", headers, environ={"GATE_TOKEN": "s3cr3t-value"}
+        server.url(), "json.token == other", headers, secrets=granted(GATE_TOKEN="s3cr3t-value")
     )
     assert not verdict.ok and "s3cr3t-value" not in verdict.detail
 
@@ -159,7 +167,7 @@ def test_cross_origin_redirect_drops_the_headers(
     headers = check.dump_headers([("X-Token", "${GATE_TOKEN}")])
     allow = ("127.0.0.1", "other.gates.test")
     assert run(
-        server.url("/hop"), None, headers, allow=allow, environ={"GATE_TOKEN": "abcd1234"}
+        server.url("/hop"), None, headers, allow=allow, secrets=granted(GATE_TOKEN="abcd1234")
     ).ok
     assert server.requests[0][1].get("X-Token") == "abcd1234"
     assert "X-Token" not in server.requests[1][1]
@@ -197,10 +205,10 @@ def test_https_connects_to_the_checked_address_and_verifies_the_real_name(
 
 def test_a_url_may_take_a_secret_from_the_environment_in_its_query(server: GateServer) -> None:
     url = server.url("/status?token=${GATE_URL_TOKEN}")
-    verdict = run(url, "status == 418", environ={"GATE_URL_TOKEN": "q-s3cr3t"})
+    verdict = run(url, "status == 418", secrets=granted(GATE_URL_TOKEN="q-s3cr3t"))
     assert server.requests[-1][0] == "/status?token=q-s3cr3t"
     assert not verdict.ok and "q-s3cr3t" not in verdict.detail
-    missing = run(url, environ={})
+    missing = run(url, secrets=GateSecrets({"GATE_URL_TOKEN": ("127.0.0.1",)}))
     assert not missing.ok and "GATE_URL_TOKEN is not set" in missing.detail
     assert check.host_has_variable("https://${HOST}/x")
     assert check.host_has_variable("https://ci.example.com:${PORT}/x")
@@ -211,8 +219,11 @@ def test_variables_from_dotenv_reach_the_check(tmp_path: Path, server: GateServe
     from bot.config import load_environment, load_settings
 
     dotenv = tmp_path / ".env"
-    dotenv.write_text("GATE_DOTENV_TOKEN=from-dotenv\n")
+    dotenv.write_text(
+        "GATE_DOTENV_TOKEN=from-dotenv\nRELEASEBOT_GATE_SECRETS=GATE_DOTENV_TOKEN@127.0.0.1\n"
+    )
     settings = load_settings(load_environment(dotenv))
     headers = check.dump_headers([("X-Token", "${GATE_DOTENV_TOKEN}")])
-    assert run(server.url(), None, headers, environ=settings.gate_environment).ok
+    secrets = GateSecrets(settings.gate_grants, settings.gate_secret_values)
+    assert run(server.url(), None, headers, secrets=secrets).ok
     assert server.requests[-1][1]["X-Token"] == "from-dotenv"

@@ -166,16 +166,22 @@ def test_doctor_names_unusable_allow_entries_and_missing_header_variables(
             release_id=0, name="api", kind="http", url="https://x.example/", headers=headers
         )
         gates.add(s, release, gate, actor=LEAD, now=T0)
-    monkeypatch.delenv("DOCTOR_GATE_KEY", raising=False)
+    monkeypatch.setenv("DOCTOR_GATE_KEY", "set-but-not-granted")
     settings = Settings(gate_allow=("10.0.0.0/8", "ci.internal", "not a host!"))
-    findings = check_gates(settings, db)
-    bad = [f.what for f in findings if not f.ok]
+    bad = [f.what for f in check_gates(settings, db) if not f.ok]
+    assert bad[0] == "RELEASEBOT_GATE_ALLOW entry 'not a host!' is unusable"
+    assert "gate api: `${DOCTOR_GATE_KEY}` is not granted to gates" in bad[1]
+    grants = {"DOCTOR_GATE_KEY": ("x.example",)}
+    bad = [f.what for f in check_gates(Settings(gate_grants=grants), db) if not f.ok]
     assert bad == [
-        "RELEASEBOT_GATE_ALLOW entry 'not a host!' is unusable",
+        "gate secret DOCTOR_GATE_KEY is granted but not set",
         "gate api needs ${DOCTOR_GATE_KEY}",
     ]
-    monkeypatch.setenv("DOCTOR_GATE_KEY", "x")
-    assert all(f.ok for f in check_gates(Settings(gate_allow=("ci.internal",)), db))
+    values = {"DOCTOR_GATE_KEY": "k3y-value"}
+    granted = Settings(gate_allow=("ci.internal",), gate_grants=grants, gate_secret_values=values)
+    findings = check_gates(granted, db)
+    assert all(f.ok for f in findings)
+    assert "gate secret DOCTOR_GATE_KEY may be sent to x.example" in [f.what for f in findings]
 
 
 def test_concurrent_failures_make_exactly_one_alert(db: Database) -> None:
