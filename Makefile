@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot handlers
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -19,8 +19,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from waitress import create_server  # type: ignore[attr-defined]
 
-from bot.config import Settings
-from bot.web import WebApp
+from bot.core.config import Settings
+from bot.core.web import WebApp
 
 
 class NoDatabase:

@@ -28,8 +28,8 @@ from benchmarks.common import (
     postgres_answers,
     sqlite_url,
 )
-from bot.db import Database
-from bot.models.checklist import ChecklistStep
+from bot.checklist.models import ChecklistStep
+from bot.core.db import Database
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient, block_action_body, sign

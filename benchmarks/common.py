@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import create_engine, text
 
-from bot.db import normalize_url
+from bot.core.db import normalize_url
 from tests.kit.bot_process import BotProcess, free_port
 
 Request = tuple[str, dict[str, str]]  # body, headers

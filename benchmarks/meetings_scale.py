@@ -28,10 +28,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text, update
 
 from benchmarks.common import bot_env, fresh_postgres, sqlite_url
-from bot import migrate
-from bot.db import Database
-from bot.domain import meetings, releases, reminders
-from bot.models.meeting import MeetingSeries
+from bot.burndown import reminders
+from bot.burndown import service as meetings
+from bot.burndown.models import MeetingSeries
+from bot.core import migrate
+from bot.core.db import Database
+from bot.release import service as releases
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 from sqlmodel import func, select
 
-from bot import migrate
-from bot.db import Database
-from bot.models import AuditEvent
+from bot.core import migrate
+from bot.core.db import Database
+from bot.core.models import AuditEvent
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient

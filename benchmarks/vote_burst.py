@@ -32,8 +32,8 @@ from benchmarks.common import (
     send_burst,
     sqlite_url,
 )
-from bot.db import Database
-from bot.models.poll import Poll, PollVote
+from bot.core.db import Database
+from bot.gonogo.models import Poll, PollVote
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient, block_action_body, sign
 

@@ -8,9 +8,9 @@ import signal
 import sys
 from types import FrameType
 
-from bot import logs
-from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database
+from bot.core import logs
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.db import Database
 
 
 class Stop(SystemExit):
@@ -29,9 +29,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def cmd_run(settings: Settings) -> int:
     """Migrate, then serve Slack over HTTP (or Socket Mode) until SIGTERM."""
-    from bot import migrate
     from bot.app import create_app, create_services
-    from bot.web import WebApp
+    from bot.core import migrate
+    from bot.core.web import WebApp
 
     settings.require_tokens()
     db = Database(settings.database_url)
@@ -80,7 +80,7 @@ def cmd_run(settings: Settings) -> int:
 
 def cmd_migrate(settings: Settings) -> int:
     """Bring the database schema to the newest migration."""
-    from bot import migrate
+    from bot.core import migrate
 
     db = Database(settings.database_url)
     migrate.upgrade(db)
@@ -91,11 +91,13 @@ def cmd_migrate(settings: Settings) -> int:
 
 def cmd_doctor(settings: Settings) -> int:
     """Check configuration, database and templates; non-zero exit on a problem."""
-    from bot.doctor import run_checks
+    from bot.app import create_services
+    from bot.core.doctor import run_checks
     from handlers import register_checks
 
-    register_checks()
-    findings = run_checks(settings, Database(settings.database_url))
+    services = create_services(settings)
+    register_checks(services)
+    findings = run_checks(settings, services.db, services.checks)
     for finding in findings:
         mark = "ok  " if finding.ok else "FAIL"
         fix = f"  -> {finding.fix}" if finding.fix and not finding.ok else ""
@@ -107,7 +109,7 @@ def cmd_doctor(settings: Settings) -> int:
 
 def cmd_manifest(url: str | None) -> int:
     """Print the Slack app manifest, optionally with the request URLs set."""
-    from bot.manifest import render
+    from bot.core.manifest import render
 
     sys.stdout.write(render(url))
     return 0

@@ -8,14 +8,14 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot.config import Settings
-from bot.db import Database
-from bot.leader import Leadership
-from bot.notify import Notifier, make_client, make_quick_client
-from bot.people import Creators, Directory, Groups
-from bot.refresh import Refresher
-from bot.scheduler import Scheduler
-from bot.services import Services
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.leader import Leadership
+from bot.core.notify import Notifier, make_client, make_quick_client
+from bot.core.people import Creators, Directory, Groups
+from bot.core.refresh import Refresher
+from bot.core.scheduler import Scheduler
+from bot.core.services import Services
 
 
 def create_services(settings: Settings, db: Database | None = None) -> Services:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
-from handlers import burndown, checklist, events, gate, gonogo, home, release
+from bot.core.services import Services
+from handlers import burndown, checklist, events, gonogo, home, release
+from handlers import gates as gate
 from handlers.router import Command
 
 COMMANDS: list[Command] = [
@@ -24,9 +25,7 @@ def register_all(app: App, services: Services) -> None:
         module.register(app, services)
 
 
-def register_checks() -> None:
+def register_checks(services: Services) -> None:
     """Add every feature's `releasebot doctor` checks."""
-    from bot.doctor import add_check
-
-    add_check(checklist.check_templates)
-    add_check(gate.check_gates)
+    services.add_check(checklist.check_templates)
+    services.add_check(gate.check_gates)

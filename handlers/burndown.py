@@ -8,17 +8,20 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot import status
-from bot.blocks import burndown as render
-from bot.commandline import CommandLine
-from bot.domain import cadence, meetings, releases
-from bot.domain.recurrence import next_occurrence
-from bot.escape import quoted
-from bot.models import Release
-from bot.services import Services
-from bot.timeparse import ParseError, parse_date, parse_duration
-from handlers import burndown_status, burndown_suggest, burndown_timers
-from handlers.burndown_options import parse_cadence, parse_schedule, parse_series_id
+from bot.burndown import cadence, render
+from bot.burndown import flows as burndown_timers
+from bot.burndown import service as meetings
+from bot.burndown import suggest as burndown_suggest
+from bot.burndown.options import parse_cadence, parse_schedule, parse_series_id
+from bot.burndown.recurrence import next_occurrence
+from bot.core import status
+from bot.core.services import Services
+from bot.core.text.commandline import CommandLine
+from bot.core.text.escape import quoted
+from bot.core.text.timeparse import ParseError, parse_date, parse_duration
+from bot.release import service as releases
+from bot.release.models import Release
+from handlers import burndown_status_form as burndown_status
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 MAX_SUGGEST = timedelta(hours=4)
@@ -204,6 +207,6 @@ def status_section(session: Session, release: Release, now: datetime) -> status.
 def register(app: App, services: Services) -> None:
     """Attach /burndown, its timers, its status button and form to the app."""
     register_command(app, COMMAND, services)
-    status.register("burndown", 30, status_section)
+    services.add_section("burndown", 30, status_section)
     burndown_timers.register(services)
     burndown_status.register(app, services)

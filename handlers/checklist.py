@@ -7,30 +7,21 @@ from datetime import datetime
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot import status as release_status
-from bot.blocks import checklist as render
-from bot.blocks import checklist_notes as notes
-from bot.blocks.common import modal_value, mrkdwn
-from bot.commandline import CommandLine
-from bot.domain import checklist_steps as steps
-from bot.domain import checklists, releases
-from bot.domain.checklist_guards import GateBlocked
-from bot.domain.checklist_templates import DEFAULT_TEMPLATE, catalog
-from bot.domain.errors import DomainError, NotFound
-from bot.escape import escape, quoted
-from bot.models import Release
-from bot.services import Services
-from bot.status import Section
-from bot.timeparse import ParseError
-from handlers.actions import Click, Submission, on_click, on_submit
-from handlers.checklist_posts import (
-    announce,
-    check_templates,
-    planner_for,
-    post_board,
-    refresh,
-    thread,
-)
+from bot.checklist import notes, render, steps
+from bot.checklist import service as checklists
+from bot.checklist.flows import announce, check_templates, planner_for, post_board, refresh, thread
+from bot.checklist.templates import DEFAULT_TEMPLATE, catalog
+from bot.core.blocks import modal_value, mrkdwn
+from bot.core.errors import DomainError, NotFound
+from bot.core.services import Services
+from bot.core.status import Section
+from bot.core.text.commandline import CommandLine
+from bot.core.text.escape import escape, quoted
+from bot.core.text.timeparse import ParseError
+from bot.gates.service import GateBlocked
+from bot.release import service as releases
+from bot.release.models import Release
+from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 __all__ = ["COMMAND", "check_templates", "register"]
@@ -130,6 +121,7 @@ def _act(services: Services, action: str, actor: str, data: dict[str, object], r
             admins=services.settings.admins,
             now=services.now(),
             reason=reason,
+            guards=services.step_guards,
         )
     announce(services, outcome)
 
@@ -228,4 +220,4 @@ def register(app: App, services: Services) -> None:
     on_submit(app, "checklist:failed", services, failed_submitted)
     on_submit(app, "checklist:skip", services, skip_submitted)
     services.scheduler.add_planner("checklist", planner_for(services))
-    release_status.register("checklist", 40, _status_section)
+    services.add_section("checklist", 40, _status_section)

@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.domain.errors import DomainError
-from bot.timeparse import ParseError
+from bot.core.errors import DomainError
+from bot.core.text.timeparse import ParseError
 
 log = logging.getLogger("releasebot.errors")
 

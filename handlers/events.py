@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
-from bot.models import ProcessedEvent
-from bot.services import Services
+from bot.core.models import ProcessedEvent
+from bot.core.services import Services
 
 
 def register(app: App, services: Services) -> None:

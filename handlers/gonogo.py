@@ -10,19 +10,17 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot import status
-from bot.blocks import gonogo as render
-from bot.commandline import CommandLine, user_id
-from bot.domain import audit, polls, releases
-from bot.domain.errors import NotFound
-from bot.escape import escape, quoted
-from bot.models import Release
-from bot.scheduler import Timer
-from bot.services import Services
-from bot.status import Section
-from bot.timeparse import ParseError, looks_like_zone, parse_moment
-from handlers.actions import Click, on_click, on_submit
-from handlers.gonogo_votes import (
+from bot.core import audit
+from bot.core.errors import NotFound
+from bot.core.scheduler import Timer
+from bot.core.services import Services
+from bot.core.status import Section
+from bot.core.text.commandline import CommandLine, user_id
+from bot.core.text.escape import escape, quoted
+from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
+from bot.gonogo import render
+from bot.gonogo import service as polls
+from bot.gonogo.flows import (
     VoteWriter,
     announce,
     click_go,
@@ -31,6 +29,9 @@ from handlers.gonogo_votes import (
     post_poll,
     submit_reason,
 )
+from bot.release import service as releases
+from bot.release.models import Release
+from handlers.interactions import Click, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 KEYWORDS = ("voters", "by")
@@ -217,10 +218,11 @@ COMMAND = Command(
 def register(app: App, services: Services) -> None:
     """Attach /gonogo, its buttons and modal, its timers and its status section."""
     register_command(app, COMMAND, services)
+    services.add_step_guard(polls.require_go)
     writer = VoteWriter(services)
     on_click(app, "gonogo:go", services, partial(click_go, writer))
     on_click(app, "gonogo:nogo", services, click_nogo)
     on_click(app, "gonogo:close", services, click_close)
     on_submit(app, "gonogo:reason", services, partial(submit_reason, writer))
     services.scheduler.add_planner("gonogo", partial(planner, services))
-    status.register("gonogo", 40, status_section)
+    services.add_section("gonogo", 40, status_section)

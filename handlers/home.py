@@ -10,10 +10,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks import home as render
-from bot.domain import agenda, releases
-from bot.services import Services
-from bot.status import sections
+from bot.core.services import Services
+from bot.home import agenda, render
+from bot.release import service as releases
 
 VIEWER_TTL = 24 * 3600.0
 REFRESH_KEY = "home:{}"
@@ -57,7 +56,7 @@ def publish(services: Services, user_id: str) -> None:
                     release=release,
                     phase=releases.phase(release, now),
                     holders=releases.role_holders(s, release.id),
-                    sections=sections(s, release, now),
+                    sections=services.status_sections(s, release, now),
                 )
             )
     services.notifier.client.views_publish(

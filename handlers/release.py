@@ -7,16 +7,17 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
-from bot.blocks import burndown as burndown_render
-from bot.blocks import release as render
-from bot.blocks import timeline as timeline_render
-from bot.blocks.common import mentions, mrkdwn
-from bot.commandline import CommandLine, user_ids
-from bot.domain import audit, cadence, releases, roles
-from bot.escape import escape, quoted
-from bot.services import Services
-from bot.status import sections
-from bot.timeparse import ParseError, parse_moment
+from bot.burndown import cadence
+from bot.burndown import render as burndown_render
+from bot.core import audit
+from bot.core.blocks import mentions, mrkdwn
+from bot.core.services import Services
+from bot.core.text.commandline import CommandLine, user_ids
+from bot.core.text.escape import escape, quoted
+from bot.core.text.timeparse import ParseError, parse_moment
+from bot.release import render, roles
+from bot.release import service as releases
+from bot.release import timeline as timeline_render
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 DEFAULT_TIME = time(9, 0)
@@ -75,7 +76,7 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
         release = releases.active_release(s, ctx.channel_id)
         assert release.id is not None
         holders = releases.role_holders(s, release.id)
-        parts = sections(s, release, now)
+        parts = ctx.services.status_sections(s, release, now)
     text, blocks = render.status_blocks(
         release, phase=releases.phase(release, now), holders=holders, sections=parts, now=now
     )

@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.commandline import CommandLine, split
-from bot.db import retry_transient
-from bot.escape import quoted
-from bot.services import Services
+from bot.core.db import retry_transient
+from bot.core.services import Services
+from bot.core.text.commandline import CommandLine, split
+from bot.core.text.escape import quoted
 from handlers.errors import explain
 
 

@@ -6,8 +6,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from bot.db import make_engine
+from bot.core.db import make_engine
 
 MIGRATION_LOCK = 724_311_001  # advisory lock id: replicas starting together migrate in turn
 

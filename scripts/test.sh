@@ -10,6 +10,7 @@ echo "== lint"
 "$BIN/ruff" format --check --quiet .
 "$BIN/ruff" check --quiet .
 "$BIN/mypy" bot handlers
+"$BIN/lint-imports" --no-cache
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL "$BIN/pytest" "$@"

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import migrate
 from bot.app import create_app, create_services
-from bot.config import Settings
-from bot.db import Database, normalize_url
-from bot.services import Services
-from bot.web import WebApp
+from bot.core import migrate
+from bot.core.config import Settings
+from bot.core.db import Database, normalize_url
+from bot.core.services import Services
+from bot.core.web import WebApp
 from tests.kit.bot_process import free_port
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient

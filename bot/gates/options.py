@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.commandline import user_id
-from bot.escape import escape, quoted
-from bot.gates import check, expect
-from bot.timeparse import ParseError, parse_duration
+from bot.core.text.commandline import user_id
+from bot.core.text.escape import escape, quoted
+from bot.core.text.timeparse import ParseError, parse_duration
+from bot.gates.probe import check, expect
 
 KEYWORDS = ("expect", "header", "owner", "owners", "every", "after", "repeat")
 MAX_DAMPING = 20

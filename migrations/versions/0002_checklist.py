@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.models.base
+import bot.core.models
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -28,8 +28,8 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('started_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('started_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['release_id'], ['release.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -44,16 +44,16 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('not_before', bot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('not_before', bot.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('expected_seconds', sa.Integer(), nullable=True),
     sa.Column('gates', sa.Text(), server_default='', nullable=False),
     sa.Column('requires', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('activations', sa.Integer(), nullable=False),
     sa.Column('nudged', sa.Integer(), nullable=False),
-    sa.Column('started_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('activated_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('activated_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('acted_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['checklist_id'], ['checklist.id'], ),

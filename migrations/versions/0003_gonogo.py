@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.models.base
+import bot.core.models
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -30,13 +30,13 @@ def upgrade() -> None:
         sa.Column("question", sa.Text(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-        sa.Column("deadline", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bot.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("message_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("pinged_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("pinged_at", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["release_id"], ["release.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("choice", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("voted_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("voted_at", bot.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["poll_id"], ["poll.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("poll_id", "user_id"),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.models.base
+import bot.core.models
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -37,10 +37,10 @@ def upgrade() -> None:
     sa.Column('piece', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('created_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('plan_from', bot.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_due_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('ended_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('plan_from', bot.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_due_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', bot.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['release_id'], ['release.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -52,10 +52,10 @@ def upgrade() -> None:
     op.create_table('meeting_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('series_id', sa.Integer(), nullable=False),
-    sa.Column('occurs_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurs_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('offset_s', sa.Integer(), nullable=False),
-    sa.Column('claimed_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['series_id'], ['meeting_series.id'], ),
@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.Column('series_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('created_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['series_id'], ['meeting_series.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('series_id', 'day')
@@ -75,12 +75,12 @@ def upgrade() -> None:
     op.create_table('meeting_status',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('series_id', sa.Integer(), nullable=False),
-    sa.Column('occurs_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurs_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('area', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('colour', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('notes', sa.Text(), server_default='', nullable=False),
-    sa.Column('posted_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('posted_at', bot.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['series_id'], ['meeting_series.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('series_id', 'occurs_at', 'user_id', 'area')

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.models.base
+import bot.core.models
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -34,19 +34,19 @@ def upgrade() -> None:
         sa.Column("damping", sa.Integer(), nullable=False),
         sa.Column("repeat_seconds", sa.Integer(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("state_since", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("state_since", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("fail_streak", sa.Integer(), nullable=False),
         sa.Column("last_result", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("last_detail", sa.Text(), nullable=True),
-        sa.Column("last_checked_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_check_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_checked_at", bot.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("pings", sa.Integer(), nullable=False),
-        sa.Column("next_ping_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_ping_at", bot.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("alert_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("message_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bot.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["release_id"], ["release.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("release_id", "name"),

@@ -9,14 +9,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
-from bot.models import AuditEvent
+from bot.core.db import Database
+from bot.core.models import AuditEvent
 from tests.conftest import SECRET
-from tests.e2e.test_process import bot_env
 from tests.kit import private_postgres
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient
+from tests.support.process import bot_env
 
 pytestmark = pytest.mark.skipif(
     not private_postgres.available(), reason="PostgreSQL server binaries are not installed"

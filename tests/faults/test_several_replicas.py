@@ -15,16 +15,16 @@ import pytest
 import yaml
 from sqlmodel import col, func, select
 
-from bot.db import Database
-from bot.models import AuditEvent
-from bot.models.checklist import ChecklistStep
-from bot.models.poll import Poll, PollVote
+from bot.checklist.models import ChecklistStep
+from bot.core.db import Database
+from bot.core.models import AuditEvent
+from bot.gonogo.models import Poll, PollVote
 from tests.conftest import SECRET
-from tests.e2e.test_process import bot_env
 from tests.kit.balancer import Balancer
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient
+from tests.support.process import bot_env
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="several replicas need PostgreSQL"

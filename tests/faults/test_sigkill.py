@@ -8,14 +8,14 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.db import Database
-from bot.models.checklist import ChecklistStep
-from bot.models.poll import Poll
+from bot.checklist.models import ChecklistStep
+from bot.core.db import Database
+from bot.gonogo.models import Poll
 from tests.conftest import SECRET
-from tests.e2e.test_process import bot_env
 from tests.kit.bot_process import BotProcess
 from tests.kit.fake_slack import FakeSlack
 from tests.kit.slack_requests import SlackClient
+from tests.support.process import bot_env
 
 CHANNEL = "C_KILL"
 LEAD = "U_LEAD"

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.manifest import bot_scopes
+from bot.core.manifest import bot_scopes
 
 from .block_rules import check_message, check_view
 from .fake_methods import Args, SlackError, SlackMethods

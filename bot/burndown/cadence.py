@@ -1,0 +1,240 @@
+"""The Kubernetes burndown rhythm, laid out backwards from release day as ordinary series.
+
+From the release team handbook: weekly team meetings at 10:00 Pacific; in the code slush
+week (three weeks before the release week) they turn into Mon/Wed/Fri burndowns, through the
+code freeze week; from the Monday of the week before the release week there is a burndown
+every weekday until the Friday after release day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.burndown.models import MeetingSeries
+from bot.burndown.recurrence import Rule, days_mask, mask_days, next_occurrence
+from bot.burndown.series import areas_of, refresh_due, remind_of
+from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
+from bot.core import audit
+from bot.core.errors import DomainError
+from bot.release.models import Release
+
+KUBERNETES = "kubernetes"
+CADENCES = (KUBERNETES,)
+DEFAULT_TIME = time(10, 0)
+DEFAULT_ZONE = ZoneInfo("America/Los_Angeles")
+DEFAULT_WEEKLY_DAY = 0  # Monday
+WEEKLY, MWF, DAILY = "weekly", "mwf", "daily"
+SLUSH_WEEKS_BEFORE = 3
+DAILY_WEEKS_BEFORE = 1
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One stretch of the rhythm: which days, from when, until when (inclusive)."""
+
+    name: str
+    days: int
+    start: date
+    end: date
+
+
+def kubernetes_pieces(release_day: date, first_day: date, weekly_day: int) -> list[Piece]:
+    """The rhythm's stretches for a release day, none starting before `first_day`."""
+    release_week = release_day - timedelta(days=release_day.weekday())
+    friday_after = release_day + timedelta(days=(4 - release_day.weekday()) % 7)
+    daily_from = release_week - timedelta(weeks=DAILY_WEEKS_BEFORE)
+    slush = release_week - timedelta(weeks=SLUSH_WEEKS_BEFORE)
+    pieces = [
+        Piece(WEEKLY, days_mask([weekly_day]), first_day, slush - timedelta(days=1)),
+        Piece(MWF, days_mask([0, 2, 4]), slush, daily_from - timedelta(days=1)),
+        Piece(DAILY, days_mask(range(5)), daily_from, friday_after),
+    ]
+    clamped = [replace(p, start=max(p.start, first_day)) for p in pieces]
+    return [p for p in clamped if p.start <= p.end]
+
+
+def _release_day(release: Release, now: datetime) -> date:
+    if release.release_at is None:
+        raise DomainError(
+            "Set release day first (`/release postpone DATE`): the cadence counts back from it."
+        )
+    day = release.release_at.astimezone(ZoneInfo(release.zone)).date()
+    if release.release_at <= now:
+        raise DomainError("Release day has passed; there is no burndown rhythm to lay out.")
+    if day > now.date() + MAX_AHEAD:
+        raise DomainError("Release day is more than three years away; lay out the cadence later.")
+    return day
+
+
+def cadence_series(session: Session, release: Release) -> list[MeetingSeries]:
+    """The release's active series that belong to a cadence."""
+    query = (
+        select(MeetingSeries)
+        .where(
+            MeetingSeries.release_id == release.id,
+            MeetingSeries.state == "active",
+            col(MeetingSeries.cadence).is_not(None),
+        )
+        .order_by(col(MeetingSeries.start_date))
+    )
+    return list(session.exec(query))
+
+
+def lay_out(
+    session: Session,
+    release: Release,
+    template: SeriesSpec,
+    *,
+    weekly_day: int,
+    actor: str,
+    now: datetime,
+) -> tuple[list[MeetingSeries], int]:
+    """Create the rhythm as series (replacing an old cadence); returns them and how many ended."""
+    day = _release_day(release, now)
+    old = cadence_series(session, release)
+    for series in old:
+        _end(session, release, series, actor=actor, now=now, why="replaced by a new cadence")
+    first_day = now.astimezone(template.zone).date()
+    created = []
+    for piece in kubernetes_pieces(day, first_day, weekly_day):
+        spec = _spec(template, piece)
+        if _meets_after(spec, now):
+            created.append(
+                create_series(
+                    session,
+                    release,
+                    spec,
+                    actor=actor,
+                    now=now,
+                    cadence=KUBERNETES,
+                    piece=piece.name,
+                )
+            )
+    if not created:
+        raise DomainError("No burndown falls between now and the Friday after release day.")
+    return created, len(old)
+
+
+def _spec(template: SeriesSpec, piece: Piece) -> SeriesSpec:
+    return replace(template, days=piece.days, start=piece.start, end=piece.end)
+
+
+def _meets_after(spec: SeriesSpec, now: datetime) -> bool:
+    rule = Rule(days=spec.days, at=spec.at, zone=spec.zone, start=spec.start, end=spec.end)
+    return next_occurrence(rule, now) is not None
+
+
+def _template_of(series: MeetingSeries) -> SeriesSpec:
+    hour, minute = (int(part) for part in series.at_time.split(":"))
+    return SeriesSpec(
+        days=series.days,
+        at=time(hour, minute),
+        zone=ZoneInfo(series.zone),
+        start=series.start_date,
+        end=series.end_date,
+        remind=remind_of(series),
+        status_lead=series.status_lead,
+        link=series.link,
+        areas=tuple(areas_of(series)),
+    )
+
+
+def move_with_release(
+    session: Session, release: Release, *, actor: str, now: datetime
+) -> list[MeetingSeries]:
+    """Recompute the cadence's stretches after release day moved; returns the changed series."""
+    old = cadence_series(session, release)
+    if not old or release.release_at is None or release.release_at <= now:
+        return []
+    if release.release_at > now + MAX_AHEAD:
+        return []  # too far to lay out; the pieces stay where they were
+    day = release.release_at.astimezone(ZoneInfo(release.zone)).date()
+    template = _template_of(old[0])
+    weekly = next((s for s in old if s.piece == WEEKLY), None)
+    weekly_day = mask_days(weekly.days)[0] if weekly else DEFAULT_WEEKLY_DAY
+    first_day = min(s.created_at.astimezone(template.zone).date() for s in old)
+    wanted = {p.name: p for p in kubernetes_pieces(day, first_day, weekly_day)}
+    changed: list[MeetingSeries] = []
+    for series in old:
+        piece = wanted.pop(series.piece or "", None)
+        if piece is None or not _meets_after(_spec(template, piece), now):
+            _end(session, release, series, actor=actor, now=now, why="release day moved")
+            changed.append(series)
+        elif (series.start_date, series.end_date) != (piece.start, piece.end):
+            _move(session, release, series, piece, actor=actor, now=now)
+            changed.append(series)
+    for piece in wanted.values():
+        spec = _spec(template, piece)
+        if _meets_after(spec, now):
+            changed.append(
+                create_series(
+                    session,
+                    release,
+                    spec,
+                    actor=actor,
+                    now=now,
+                    cadence=KUBERNETES,
+                    piece=piece.name,
+                )
+            )
+    return changed
+
+
+def _move(
+    session: Session,
+    release: Release,
+    series: MeetingSeries,
+    piece: Piece,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    before = describe(series)
+    series.start_date, series.end_date, series.plan_from = piece.start, piece.end, now
+    session.add(series)
+    session.flush()
+    refresh_due(session, series, now)
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="burndown.moved",
+        subject=f"series {series.id}",
+        before=before,
+        after=describe(series),
+        detail="release day moved",
+        at=now,
+    )
+
+
+def _end(
+    session: Session,
+    release: Release,
+    series: MeetingSeries,
+    *,
+    actor: str,
+    now: datetime,
+    why: str,
+) -> None:
+    session.execute(
+        update(MeetingSeries)
+        .where(col(MeetingSeries.id) == series.id, col(MeetingSeries.state) == "active")
+        .values(state="ended", ended_at=now, next_due_at=None)
+    )
+    series.state, series.ended_at, series.next_due_at = "ended", now, None
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="burndown.ended",
+        subject=f"series {series.id}",
+        before="active",
+        after="ended",
+        detail=f"{describe(series)}; {why}",
+        at=now,
+    )

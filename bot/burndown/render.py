@@ -1,0 +1,201 @@
+"""Renderers for burndown series, announcements and reminders. Pure: data in, Block Kit out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.burndown.models import MeetingSeries, MeetingStatus
+from bot.burndown.recurrence import describe_days
+from bot.burndown.series import areas_of, remind_of
+from bot.burndown.service import Upcoming
+from bot.burndown.status_render import digest_lines, status_button
+from bot.core.blocks import Blocks, actions, context, mentions, mrkdwn
+from bot.core.status import Section
+from bot.core.text.escape import escape
+from bot.core.text.timefmt import duration, utc_plain, when
+from bot.release.models import Release
+
+PIECE_NAMES = {"weekly": "weekly", "mwf": "Mon/Wed/Fri", "daily": "every weekday"}
+
+
+def meeting_time(series: MeetingSeries, instant: datetime) -> str:
+    """A meeting instant every reader sees in their own time (fallback: the series' zone)."""
+    return when(instant, ZoneInfo(series.zone))
+
+
+def rule_text(series: MeetingSeries) -> str:
+    """'Mon, Wed, Fri at 10:00 America/Los_Angeles, 2027-01-04 to 2027-02-26'."""
+    text = f"{describe_days(series.days)} at {series.at_time} {series.zone}"
+    text += f", from {series.start_date.isoformat()}"
+    if series.end_date is not None:
+        text += f" to {series.end_date.isoformat()}"
+    return text
+
+
+def extras_text(series: MeetingSeries) -> str:
+    """Reminders, status request, areas and cadence of a series, in one short line."""
+    offsets = remind_of(series)
+    parts = [
+        "reminders " + ", ".join(duration(timedelta(seconds=o)) for o in offsets) + " before"
+        if offsets
+        else "no reminders"
+    ]
+    if series.status_lead:
+        parts.append(f"status asked {duration(timedelta(seconds=series.status_lead))} before")
+    areas = areas_of(series)
+    if areas:
+        parts.append("areas: " + ", ".join(escape(a) for a in areas))
+    if series.cadence:
+        piece = PIECE_NAMES.get(series.piece or "", series.piece or "")
+        parts.append(f"{escape(series.cadence)} cadence ({piece})")
+    return " · ".join(parts)
+
+
+def link_text(series: MeetingSeries) -> str:
+    """The meeting link as a Slack link, or ''."""
+    return f"<{series.link}|Join the meeting>" if series.link else ""
+
+
+def series_line(series: MeetingSeries, next_at: datetime | None) -> str:
+    """One series for `/burndown list`."""
+    upcoming = meeting_time(series, next_at) if next_at else "no meeting left"
+    line = f"*#{series.id}* {rule_text(series)}\n      Next: {upcoming} · {extras_text(series)}"
+    if series.link:
+        line += f" · {link_text(series)}"
+    return line
+
+
+def list_text(release: Release, rows: list[tuple[MeetingSeries, datetime | None]]) -> str:
+    """The answer to `/burndown list`."""
+    if not rows:
+        return (
+            f"Release *{escape(release.name)}* has no burndown series yet. "
+            "Add one with `/burndown schedule DAYS TIME [TZ]` or `/burndown cadence kubernetes`."
+        )
+    lines = [f"*Burndown series of {escape(release.name)}*"]
+    lines += [series_line(series, next_at) for series, next_at in rows]
+    return "\n".join(lines)
+
+
+def next_text(found: Upcoming | None) -> str:
+    """The answer to `/burndown next`."""
+    if found is None:
+        return "No burndown meeting is coming up. See `/burndown list`."
+    series = found.series
+    lines = [
+        f":calendar: Next burndown: *{meeting_time(series, found.occurs_at)}* (series #{series.id})"
+    ]
+    lines.append(f"That is {utc_plain(found.occurs_at)}.")
+    if series.link:
+        lines.append(link_text(series))
+    areas = areas_of(series)
+    if areas:
+        lines.append("Areas: " + ", ".join(escape(a) for a in areas))
+    return "\n".join(lines)
+
+
+def scheduled(series: MeetingSeries, next_at: datetime | None, actor: str) -> tuple[str, Blocks]:
+    """The channel announcement of a new series."""
+    first = meeting_time(series, next_at) if next_at else "none"
+    text = f"New burndown series #{series.id}: {rule_text(series)}. First meeting {first}."
+    body = (
+        f":spiral_calendar_pad: <@{actor}> scheduled burndown series *#{series.id}*: "
+        f"{rule_text(series)}\n*First meeting:* {first}\n{extras_text(series)}"
+    )
+    if series.link:
+        body += f"\n{link_text(series)}"
+    return text, [mrkdwn(body)]
+
+
+def cancelled(series: MeetingSeries, actor: str) -> tuple[str, Blocks]:
+    """The channel note that a series ended."""
+    text = f"<@{actor}> cancelled burndown series #{series.id} ({rule_text(series)})."
+    return text, [mrkdwn(f":wastebasket: {text}")]
+
+
+def skipped(items: list[Upcoming], actor: str) -> tuple[str, Blocks]:
+    """The channel note that meetings on a day are skipped."""
+    shown = ", ".join(
+        f"{meeting_time(item.series, item.occurs_at)} (series #{item.series.id})" for item in items
+    )
+    text = f"<@{actor}> skipped the burndown of {shown}."
+    return text, [mrkdwn(f":no_bell: {text}")]
+
+
+def cadence_laid_out(
+    release: Release, created: list[MeetingSeries], replaced: int, actor: str
+) -> tuple[str, Blocks]:
+    """The channel announcement of a laid-out cadence."""
+    text = f"<@{actor}> laid out the burndown cadence of {escape(release.name)}."
+    lines = [f":runner: {text}"]
+    for series in created:
+        piece = PIECE_NAMES.get(series.piece or "", series.piece or "")
+        lines.append(f"• *#{series.id}* {piece}: {rule_text(series)}")
+    blocks = [mrkdwn("\n".join(lines))]
+    note = "It moves with release day (`/release postpone`)."
+    if replaced:
+        note += f" It replaces the {replaced} series of the earlier cadence."
+    blocks.append(context(note))
+    return text, blocks
+
+
+def cadence_moved(changed: list[MeetingSeries]) -> str:
+    """One line for the postponement announcement: how the cadence moved."""
+    parts = []
+    for series in changed:
+        piece = PIECE_NAMES.get(series.piece or "", series.piece or "")
+        if series.state == "active":
+            parts.append(f"#{series.id} {piece} now {rule_text(series)}")
+        else:
+            parts.append(f"#{series.id} {piece} ended")
+    return ":repeat: The burndown cadence moved with it: " + "; ".join(parts) + "."
+
+
+def reminder(
+    release: Release,
+    series: MeetingSeries,
+    occurs_at: datetime,
+    *,
+    sent_at: datetime,
+    late: bool,
+    posted: list[MeetingStatus],
+    missing: list[str],
+) -> tuple[str, Blocks]:
+    """The reminder posted in the channel before a meeting, with the status digest."""
+    starts = meeting_time(series, occurs_at)
+    lead = duration(timedelta(seconds=round((occurs_at - sent_at).total_seconds())))
+    text = f"Burndown of {escape(release.name)} in {lead}: {starts}"
+    if late:
+        text += " (late: the bot was offline)"
+    head = f":alarm_clock: *Burndown in {lead}*: {starts} ({utc_plain(occurs_at)})"
+    if late:
+        head += "\n_(late: the bot was offline when this reminder was due)_"
+    if series.link:
+        head += f"\n{link_text(series)}"
+    areas = areas_of(series)
+    if areas:
+        head += "\n*Areas:* " + ", ".join(escape(a) for a in areas)
+    blocks: Blocks = [mrkdwn(head)]
+    lines = digest_lines(posted)
+    blocks.append(mrkdwn("*Status*\n" + ("\n".join(lines) if lines else "_nobody posted yet_")))
+    if missing:
+        blocks.append(mrkdwn(f"*Still missing status:* {mentions(missing)}"))
+        blocks.append(actions([status_button(series, occurs_at)]))
+    blocks.append(context(f"Series #{series.id} · {rule_text(series)}"))
+    return text, blocks
+
+
+def status_section(found: Upcoming | None, count: int) -> Section | None:
+    """The burndown part of `/release status`."""
+    if count == 0:
+        return None
+    if found is None:
+        return Section("Burndown", [f"{count} series, no meeting left. See `/burndown list`."])
+    series = found.series
+    lines = [
+        f"Next meeting: {meeting_time(series, found.occurs_at)} (series #{series.id}: "
+        f"{rule_text(series)})",
+        f"{count} active series; `/burndown list` shows them.",
+    ]
+    return Section("Burndown", lines)

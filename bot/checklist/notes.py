@@ -1,0 +1,120 @@
+"""The checklist's thread replies and closing summary. Pure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.checklist.models import ChecklistStep
+from bot.checklist.render import ICONS, name_of, said
+from bot.checklist.service import DONE, FAILED, SKIPPED, WAITING, Board, Outcome, Owners, expected
+from bot.core.blocks import Blocks, header, mentions, mrkdwn
+from bot.core.text.escape import escape
+from bot.core.text.timefmt import duration, when
+
+CHUNK = 2800
+
+
+def transition_reply(outcome: Outcome) -> str:
+    """The thread reply for a click that moved a step."""
+    step, actor = outcome.step, outcome.actor
+    if step.state == DONE:
+        took = ""
+        if step.finished_at and step.started_at:
+            took = f" (took {duration(step.finished_at - step.started_at)})"
+        return f":white_check_mark: {name_of(step)} done by <@{actor}>{took}."
+    if step.state == FAILED:
+        return f":x: {name_of(step)} failed, reported by <@{actor}>: {said(step.reason)}"
+    if step.state == SKIPPED:
+        return f":fast_forward: <@{actor}> skipped {name_of(step)}: {said(step.reason)}"
+    return f":repeat: <@{actor}> reopened {name_of(step)} for attempt {step.activations}."
+
+
+def opened_reply(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> str:
+    """The thread reply when a step opens (it pings its owners) or starts waiting for its time."""
+    if step.state == WAITING and step.not_before:
+        return (
+            f":hourglass_flowing_sand: {name_of(step)} is next; it opens at "
+            f"{when(step.not_before, zone)} and I will ping its owners then."
+        )
+    text = f":arrow_forward: {mentions(owners.users)}: you're up with {name_of(step)}."
+    if owners.fallback:
+        text += f" (*{escape(owners.role)}* has nobody assigned, so it falls to the lead.)"
+    span = expected(step)
+    if span:
+        text += f" Expected to take about {duration(span)}."
+    if step.requires == "gonogo":
+        text += " It can be marked done once `/gonogo` has a GO."
+    return text
+
+
+def nudge_reply(
+    step: ChecklistStep, level: int, owners: Owners, leads: list[str], open_for: timedelta
+) -> str:
+    """The reminder when a step runs past its expected time (owners), then twice that (lead)."""
+    span = duration(expected(step) or timedelta(0))
+    if level == 1:
+        return (
+            f":alarm_clock: {mentions(owners.users)}: {name_of(step)} has been open for "
+            f"{duration(open_for)}, past the expected {span}. How is it going? "
+            "Mark it done or failed on the checklist, or give an update here."
+        )
+    return (
+        f":rotating_light: {mentions(leads)}: {name_of(step)} has been open for "
+        f"{duration(open_for)}, twice the expected {span}. Owners: {mentions(owners.users)}."
+    )
+
+
+def gate_ping(step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str]]]) -> str:
+    """The thread reply pinging the owners of the gates that keep a step from done."""
+    lines = [f":no_entry: <@{actor}> could not mark {name_of(step)} done; its gates are not green:"]
+    for name, owners in blocked:
+        who = mentions(owners) if owners else "no owner; add it with `/gate`"
+        lines.append(f"• `{escape(name)}`: {who}")
+    return "\n".join(lines)
+
+
+def summary(board: Board) -> tuple[str, Blocks]:
+    """The channel message when every step is done or skipped: each step's time, and the total."""
+    zone = ZoneInfo(board.release.zone)
+    checklist = board.checklist
+    ended = checklist.finished_at or checklist.started_at
+    total = ended - checklist.started_at
+    name = escape(board.release.name)
+    text = f"The release-day checklist of {name} is complete after {duration(total)}."
+    lines = [_summary_line(step) for step in board.steps]
+    blocks: Blocks = [
+        header(f"Checklist complete · {board.release.name}"),
+        mrkdwn(
+            f":checkered_flag: All {len(board.steps)} steps of `{escape(checklist.template)}` "
+            f"are finished. Total time: *{duration(total)}* (from "
+            f"{when(checklist.started_at, zone)} to {when(ended, zone)})."
+        ),
+    ]
+    blocks.extend(mrkdwn(chunk) for chunk in _chunks(lines))
+    return text, blocks[:50]
+
+
+def _summary_line(step: ChecklistStep) -> str:
+    if step.state == SKIPPED:
+        return (
+            f"{ICONS[SKIPPED]} {name_of(step)}: skipped by <@{step.acted_by}>, {said(step.reason)}"
+        )
+    took = (
+        duration(step.finished_at - step.started_at)
+        if step.finished_at and step.started_at
+        else "—"
+    )
+    retries = f", {step.activations} attempts" if step.activations > 1 else ""
+    return f"{ICONS[DONE]} {name_of(step)}: {took} (<@{step.acted_by}>{retries})"
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Lines joined into pieces that fit one section each."""
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + len(line) + 1 <= CHUNK:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:CHUNK])
+    return chunks

@@ -1,0 +1,276 @@
+"""Reading one checklist template from YAML, with every mistake tied to its file and line.
+
+The text is read with `yaml.compose`, so every value keeps the line it came from; the walk
+collects all mistakes instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
+
+MAX_STEPS = 30
+MAX_TITLE = 150
+MAX_DESCRIPTION = 300
+MAX_EXPECTED = timedelta(days=7)
+LEAD = "lead"
+REQUIREMENTS = ("gonogo",)
+TEMPLATE_KEYS = ("name", "description", "roles", "steps")
+STEP_KEYS = ("title", "owner", "not_before", "expected", "gates", "requires")
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+GATE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})$")
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step as a template describes it."""
+
+    title: str
+    owner: str
+    not_before: time | None = None
+    not_before_zone: str | None = None  # an IANA name; None means the release's timezone
+    expected: timedelta | None = None
+    gates: tuple[str, ...] = ()
+    requires: str | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named, ordered list of steps, and where it came from."""
+
+    name: str
+    description: str
+    roles: tuple[str, ...]
+    steps: tuple[StepSpec, ...]
+    source: str = "built-in"
+
+
+@dataclass(frozen=True)
+class TemplateError:
+    """One mistake in a template file, at a line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class TemplateInvalid(Exception):
+    """A template file with one or more mistakes."""
+
+    def __init__(self, errors: list[TemplateError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class _Reader:
+    """Walks the composed YAML of one file, collecting errors instead of stopping."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[TemplateError] = []
+
+    def error(self, node: Node, message: str) -> None:
+        self.errors.append(TemplateError(self.path, node.start_mark.line + 1, message))
+
+    def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping of keys like {', '.join(allowed)}.")
+            return {}
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key not in allowed:
+                self.error(key_node, f"unknown key `{key}` in {what}; use {', '.join(allowed)}.")
+            elif key in found:
+                self.error(key_node, f"`{key}` appears twice in {what}.")
+            else:
+                found[key] = value_node
+        return found
+
+    def text(self, node: Node, what: str, limit: int) -> str | None:
+        if not isinstance(node, ScalarNode) or node.tag != STR_TAG:
+            self.error(node, f"{what} must be text, not {_kind(node)}.")
+            return None
+        value = str(node.value).strip()
+        if not value:
+            self.error(node, f"{what} is empty.")
+            return None
+        if len(value) > limit:
+            self.error(node, f"{what} is longer than {limit} characters.")
+            return None
+        return value
+
+    def names(self, node: Node, what: str, pattern: re.Pattern[str], form: str) -> list[str]:
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list like [{form}], not {_kind(node)}.")
+            return []
+        names: list[str] = []
+        for item in node.value:
+            name = self.text(item, f"an entry of {what}", 64)
+            if name is None:
+                continue
+            name = name.lower()
+            if not pattern.match(name):
+                self.error(item, f"`{name}` is not a valid name in {what} (like {form}).")
+            else:
+                names.append(name)
+        return names
+
+
+def _kind(node: Node) -> str:
+    """How a YAML node reads to a person: a list, a mapping, a number..."""
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    tag = node.tag.rsplit(":", 1)[-1]
+    return {"int": "a number", "float": "a number", "bool": "true/false", "null": "empty"}.get(
+        tag, "text"
+    )
+
+
+def parse(text: str, path: str) -> Template:
+    """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 1
+        raise TemplateInvalid(
+            [TemplateError(path, line, f"not valid YAML: {err.problem}")]
+        ) from None
+    except yaml.YAMLError as err:
+        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")]) from None
+    if root is None:
+        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")])
+    reader = _Reader(path)
+    template = _template(reader, root, Path(path).stem)
+    if reader.errors or template is None:
+        raise TemplateInvalid(reader.errors)
+    return template
+
+
+def _template(reader: _Reader, root: Node, stem: str) -> Template | None:
+    top = reader.mapping(root, TEMPLATE_KEYS, "the template")
+    if not isinstance(root, MappingNode):
+        return None
+    name = stem.lower()
+    name_node = top.get("name", root)
+    if "name" in top:
+        name = reader.text(top["name"], "name", 64) or name
+    if not NAME.match(name):
+        reader.error(name_node, f"`{name}` is not a template name (like my-release).")
+    description = ""
+    if "description" in top:
+        description = reader.text(top["description"], "description", MAX_DESCRIPTION) or ""
+    roles: list[str] | None = None
+    if "roles" in top:
+        roles = reader.names(top["roles"], "roles", ROLE, "lead, branch-manager, docs")
+    if "steps" not in top:
+        reader.error(root, "the template has no `steps` list.")
+        return None
+    steps = _steps(reader, top["steps"], roles)
+    return Template(name, description, tuple(roles or ()), tuple(steps), source="")
+
+
+def _steps(reader: _Reader, node: Node, roles: list[str] | None) -> list[StepSpec]:
+    if not isinstance(node, SequenceNode):
+        reader.error(node, f"steps must be a list of steps, not {_kind(node)}.")
+        return []
+    if not node.value:
+        reader.error(node, "steps is empty: a checklist needs at least one step.")
+    if len(node.value) > MAX_STEPS:
+        reader.error(node, f"a checklist can have at most {MAX_STEPS} steps.")
+    steps = [_step(reader, item, roles) for item in node.value]
+    return [step for step in steps if step is not None]
+
+
+def _step(reader: _Reader, node: Node, roles: list[str] | None) -> StepSpec | None:
+    if not isinstance(node, MappingNode):
+        reader.mapping(node, STEP_KEYS, "a step")
+        return None
+    keys = reader.mapping(node, STEP_KEYS, "a step")
+    title = reader.text(keys["title"], "title", MAX_TITLE) if "title" in keys else None
+    if "title" not in keys:
+        reader.error(node, "this step has no `title`.")
+    owner = _owner(reader, node, keys.get("owner"), roles)
+    at, zone = _not_before(reader, keys["not_before"]) if "not_before" in keys else (None, None)
+    expected = _expected(reader, keys["expected"]) if "expected" in keys else None
+    gates = reader.names(keys["gates"], "gates", GATE, "ci-blocking") if "gates" in keys else []
+    requires = None
+    if "requires" in keys:
+        requires = reader.text(keys["requires"], "requires", 16)
+        if requires is not None and requires not in REQUIREMENTS:
+            reader.error(keys["requires"], f"`requires` can only be {', '.join(REQUIREMENTS)}.")
+    if title is None or owner is None:
+        return None
+    return StepSpec(title, owner, at, zone, expected, tuple(gates), requires)
+
+
+def _owner(reader: _Reader, step: Node, node: Node | None, roles: list[str] | None) -> str | None:
+    if node is None:
+        reader.error(step, "this step has no `owner` (the role that does it).")
+        return None
+    owner = reader.text(node, "owner", 40)
+    if owner is None:
+        return None
+    owner = owner.lower()
+    if not ROLE.match(owner):
+        reader.error(node, f"`{owner}` is not a role name (like branch-manager).")
+        return None
+    if roles is not None and owner != LEAD and owner not in roles:
+        reader.error(
+            node, f"owner `{owner}` is not one of the template's roles: {', '.join(roles)}."
+        )
+        return None
+    return owner
+
+
+def _not_before(reader: _Reader, node: Node) -> tuple[time | None, str | None]:
+    value = reader.text(node, "not_before", 80)
+    if value is None:
+        return None, None
+    words = value.split()
+    if len(words) > 2:
+        reader.error(node, 'not_before is a time and a timezone, like "16:00 America/Los_Angeles".')
+        return None, None
+    try:
+        clock = CLOCK.match(words[0])
+        at = time(int(clock[1]), int(clock[2]), int(clock[3])) if clock else parse_time(words[0])
+        zone = parse_zone(words[1]).key if len(words) == 2 else None
+    except (ParseError, ValueError) as err:
+        reader.error(node, f"not_before: {err}")
+        return None, None
+    return at, zone
+
+
+def _expected(reader: _Reader, node: Node) -> timedelta | None:
+    if isinstance(node, ScalarNode) and node.tag != STR_TAG:
+        reader.error(node, f"expected needs a unit, like 45m or 1h30m, not `{node.value}`.")
+        return None
+    value = reader.text(node, "expected", 20)
+    if value is None:
+        return None
+    try:
+        span = parse_duration(value)
+    except ParseError as err:
+        reader.error(node, f"expected: {err}")
+        return None
+    if span > MAX_EXPECTED:
+        reader.error(node, "expected can be at most 7d.")
+        return None
+    return span

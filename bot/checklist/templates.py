@@ -1,0 +1,93 @@
+"""Checklist templates: the built-in ones and custom YAML files from RELEASEBOT_TEMPLATES_DIR.
+
+A broken custom file is skipped and reported with its file and line; the others still load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from bot.checklist.template_yaml import StepSpec, Template, TemplateError, TemplateInvalid, parse
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "Catalog",
+    "StepSpec",
+    "Template",
+    "TemplateError",
+    "TemplateInvalid",
+    "builtins",
+    "catalog",
+    "load_file",
+    "parse",
+]
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATE = "kubernetes-minor"
+MAX_FILE_BYTES = 200_000
+
+
+@dataclass
+class Catalog:
+    """Every usable template by name, and the mistakes found in custom files."""
+
+    templates: dict[str, Template] = field(default_factory=dict)
+    errors: list[TemplateError] = field(default_factory=list)
+
+
+def load_file(path: Path) -> Template:
+    """Read and validate one template file."""
+    shown = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise TemplateInvalid(
+                [TemplateError(shown, 1, "the file is too large for a template.")]
+            )
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise TemplateInvalid([TemplateError(shown, 1, f"cannot be read: {err}")]) from None
+    template = parse(text, shown)
+    return Template(template.name, template.description, template.roles, template.steps, shown)
+
+
+@cache
+def builtins() -> dict[str, Template]:
+    """The templates shipped with releasebot, by name."""
+    found: dict[str, Template] = {}
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        template = load_file(path)
+        found[template.name] = Template(
+            template.name, template.description, template.roles, template.steps, "built-in"
+        )
+    return found
+
+
+def custom_files(templates_dir: Path) -> list[Path]:
+    """The YAML files in a custom templates directory."""
+    return sorted(p for p in templates_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def catalog(templates_dir: Path | None) -> Catalog:
+    """Built-in templates, overridden by valid custom ones; broken files are reported."""
+    found = Catalog(templates=dict(builtins()))
+    if templates_dir is None:
+        return found
+    if not templates_dir.is_dir():
+        found.errors.append(TemplateError(str(templates_dir), 1, "is not a directory."))
+        return found
+    seen: dict[str, str] = {}
+    for path in custom_files(templates_dir):
+        try:
+            template = load_file(path)
+        except TemplateInvalid as err:
+            found.errors.extend(err.errors)
+            continue
+        if template.name in seen:
+            message = f"template `{template.name}` is already defined in {seen[template.name]}."
+            found.errors.append(TemplateError(str(path), 1, message))
+            continue
+        seen[template.name] = str(path)
+        found.templates[template.name] = template
+    return found

@@ -1,0 +1,201 @@
+"""What the clock does to checklists: open waiting steps, nudge overdue ones; and who is up.
+
+Timers are planned from the step rows (so they survive restarts) and each one claims its
+work with a guarded UPDATE before anything is posted, so it acts once however often it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.service import (
+    ACTIVE,
+    RUNNING,
+    WAITING,
+    Outcome,
+    Owners,
+    activation_values,
+    changed_one,
+    owners_of,
+    record,
+)
+from bot.core import audit
+from bot.release.models import Release
+from bot.release.service import LEAD, role_holders
+
+NUDGE_LEVELS = 2  # first the owners, then the lead
+
+
+def _live_steps(session: Session, state: str) -> list[tuple[ChecklistStep, Checklist, Release]]:
+    """Steps in `state` of running checklists of active releases."""
+    query = (
+        select(ChecklistStep, Checklist, Release)
+        .join(Checklist, col(Checklist.id) == col(ChecklistStep.checklist_id))
+        .join(Release, col(Release.id) == col(Checklist.release_id))
+        .where(
+            ChecklistStep.state == state,
+            Checklist.state == RUNNING,
+            Release.state == "active",
+        )
+    )
+    return [(step, checklist, release) for step, checklist, release in session.exec(query)]
+
+
+def _in_running_checklist() -> Any:
+    """A timer planned before the checklist stopped must not act on it."""
+    running = select(Checklist.id).where(Checklist.state == RUNNING)
+    return col(ChecklistStep.checklist_id).in_(running)
+
+
+def waiting_due(session: Session, until: datetime) -> list[ChecklistStep]:
+    """Waiting steps whose time comes before `until` (or has already come)."""
+    return [
+        step
+        for step, _, _ in _live_steps(session, WAITING)
+        if step.not_before is not None and step.not_before < until
+    ]
+
+
+def open_waiting(session: Session, step_id: int, now: datetime) -> Outcome | None:
+    """Open a waiting step whose time has come; None when it is not (or no longer) waiting."""
+    stmt = (
+        update(ChecklistStep)
+        .where(
+            col(ChecklistStep.id) == step_id,
+            col(ChecklistStep.state) == WAITING,
+            col(ChecklistStep.not_before) <= now,
+            _in_running_checklist(),
+        )
+        .values(**activation_values(now, first=True))
+    )
+    if not changed_one(session, stmt):
+        return None
+    step = session.get(ChecklistStep, step_id, populate_existing=True)
+    assert step is not None
+    checklist = session.get(Checklist, step.checklist_id)
+    assert checklist is not None
+    release = session.get(Release, checklist.release_id)
+    assert release is not None and release.id is not None
+    record(session, release, audit.SYSTEM_ACTOR, "step.activated", step.title, WAITING, ACTIVE, now)
+    owners = owners_of(role_holders(session, release.id), step.owner)
+    return Outcome(release, checklist, step, WAITING, audit.SYSTEM_ACTOR, step, owners)
+
+
+@dataclass(frozen=True)
+class NudgeDue:
+    """A nudge to plan: the step, the attempt it is for, the level and when it is due."""
+
+    step_id: int
+    attempt: int
+    level: int
+    due: datetime
+
+
+def nudges_due(session: Session, until: datetime) -> list[NudgeDue]:
+    """The next nudge of each active step with an expected duration, due before `until`."""
+    found: list[NudgeDue] = []
+    for step, _, _ in _live_steps(session, ACTIVE):
+        if not step.expected_seconds or step.activated_at is None or step.nudged >= NUDGE_LEVELS:
+            continue
+        level = step.nudged + 1
+        due = step.activated_at + timedelta(seconds=step.expected_seconds * level)
+        if due < until and step.id is not None:
+            found.append(NudgeDue(step.id, step.activations, level, due))
+    return found
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A nudge that was claimed and must now be posted."""
+
+    release: Release
+    checklist: Checklist
+    step: ChecklistStep
+    level: int
+    owners: Owners
+    leads: list[str]
+    overdue_for: timedelta
+
+
+def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
+    """Claim one nudge of an active step; None when it was sent or the step moved on."""
+    stmt = (
+        update(ChecklistStep)
+        .where(
+            col(ChecklistStep.id) == due.step_id,
+            col(ChecklistStep.state) == ACTIVE,
+            col(ChecklistStep.activations) == due.attempt,
+            col(ChecklistStep.nudged) == due.level - 1,
+            _in_running_checklist(),
+        )
+        .values(nudged=due.level)
+    )
+    if not changed_one(session, stmt):
+        return None
+    step = session.get(ChecklistStep, due.step_id, populate_existing=True)
+    assert step is not None and step.activated_at is not None
+    checklist = session.get(Checklist, step.checklist_id)
+    assert checklist is not None
+    release = session.get(Release, checklist.release_id)
+    assert release is not None and release.id is not None
+    holders = role_holders(session, release.id)
+    who = "owners" if due.level == 1 else "lead"
+    record(session, release, audit.SYSTEM_ACTOR, "step.nudged", step.title, None, who, now)
+    return Nudge(
+        release,
+        checklist,
+        step,
+        due.level,
+        owners_of(holders, step.owner),
+        list(holders.get(LEAD, [])),
+        now - step.activated_at,
+    )
+
+
+@dataclass(frozen=True)
+class ActiveStep:
+    """An active step that waits on someone, for their App Home."""
+
+    release_id: int
+    release_name: str
+    channel_id: str
+    checklist_id: int
+    message_ts: str | None
+    step_id: int
+    position: int
+    title: str
+    role: str
+    activated_at: datetime | None
+
+
+def active_steps_for(session: Session, user_id: str) -> list[ActiveStep]:
+    """The active steps `user_id` owns, through their role or as the lead of an empty role."""
+    found: list[ActiveStep] = []
+    holders_by_release: dict[int, dict[str, list[str]]] = {}
+    for step, checklist, release in _live_steps(session, ACTIVE):
+        assert release.id is not None and checklist.id is not None and step.id is not None
+        if release.id not in holders_by_release:
+            holders_by_release[release.id] = role_holders(session, release.id)
+        if user_id not in owners_of(holders_by_release[release.id], step.owner).users:
+            continue
+        found.append(
+            ActiveStep(
+                release_id=release.id,
+                release_name=release.name,
+                channel_id=release.channel_id,
+                checklist_id=checklist.id,
+                message_ts=checklist.message_ts,
+                step_id=step.id,
+                position=step.position,
+                title=step.title,
+                role=step.owner,
+                activated_at=step.activated_at,
+            )
+        )
+    return found

@@ -1,0 +1,65 @@
+"""The audit trail: every state change as who, what, when, before -> after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from bot.core.db import CHANGED_RELEASES
+from bot.core.models import AuditEvent
+
+SYSTEM_ACTOR = "releasebot"
+
+
+class Audited(Protocol):
+    """What the trail needs of a release: its id and its channel."""
+
+    id: int | None
+    channel_id: str
+
+
+def record(
+    session: Session,
+    *,
+    release: Audited | None,
+    actor: str,
+    action: str,
+    at: datetime,
+    subject: str = "",
+    before: str | None = None,
+    after: str | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    """Add one audit event of the release to the session (committed with its change)."""
+    event = AuditEvent(
+        release_id=release.id if release else None,
+        channel_id=release.channel_id if release else "",
+        actor=actor,
+        action=action,
+        subject=subject,
+        before=before,
+        after=after,
+        detail=detail,
+        at=at,
+    )
+    session.add(event)
+    if release is not None and release.id is not None:
+        touched(session, release.id)
+    return event
+
+
+def touched(session: Session, release_id: int) -> None:
+    """Note that this transaction changes the release (listeners hear of it after commit)."""
+    session.info.setdefault(CHANGED_RELEASES, set()).add(release_id)
+
+
+def trail(session: Session, release_id: int) -> list[AuditEvent]:
+    """Every audit event of a release, oldest first."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.release_id == release_id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    )
+    return list(session.exec(query))

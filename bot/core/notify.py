@@ -1,0 +1,131 @@
+"""The only code that posts to Slack outside a request: channel posts, DMs, updates, files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client for SLACK_API_URL that waits out 429s and retries 5xx answers."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def make_quick_client(settings: Settings) -> WebClient:
+    """A client for lookups inside a request: short timeout, no waiting out rate limits."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=2,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+class Notifier:
+    """Posts for the bot; failures are logged, never raised into the caller's flow."""
+
+    def __init__(self, client: WebClient, workers: int = 8) -> None:
+        self.client = client
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str | None:
+        """Post a message (a thread reply also shown in the channel if `broadcast`); its ts."""
+        args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks is not None:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+            if broadcast:
+                args["reply_broadcast"] = True
+        result = self._call("chat_postMessage", **args)
+        return str(result["ts"]) if result else None
+
+    def update(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """Replace a message's text and blocks in place."""
+        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        return self._call("chat_update", **args) is not None
+
+    def dm(self, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
+        """Send a direct message from the bot to one person."""
+        return self.post(user, text, blocks)
+
+    def ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """A message only `user` sees, in `channel`."""
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        return self._call("chat_postEphemeral", **args) is not None
+
+    def upload(self, channel: str, filename: str, content: str, title: str, comment: str) -> bool:
+        """Share a text file in a channel."""
+        result = self._call(
+            "files_upload_v2",
+            channel=channel,
+            filename=filename,
+            content=content,
+            title=title,
+            initial_comment=comment,
+        )
+        return result is not None
+
+    def later(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run a posting function on the notifier's workers, off the request thread."""
+        return self._pool.submit(self._guarded, fn, *args, **kwargs)
+
+    def shutdown(self) -> None:
+        """Finish queued posts and stop the workers."""
+        self._pool.shutdown(wait=True)
+
+    @staticmethod
+    def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("background post failed")
+            return None
+
+    def _call(self, method: str, **args: Any) -> Any:
+        try:
+            return getattr(self.client, method)(**args)
+        except SlackApiError as err:
+            log.warning("Slack refused %s: %s", method, err.response.get("error"))
+        except Exception as err:  # network trouble after the client's own retries
+            log.warning("calling Slack %s failed: %s", method, err)
+        return None

@@ -1,0 +1,61 @@
+"""What handlers and timers share: settings, database, Slack access, timekeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.doctor import Check
+from bot.core.guards import StepGuard
+from bot.core.models import utcnow
+from bot.core.notify import Notifier
+from bot.core.people import Creators, Directory
+from bot.core.refresh import Refresher
+from bot.core.scheduler import Scheduler
+from bot.core.status import Section, SectionFn
+
+
+@dataclass
+class Services:
+    """One bundle per running app, passed to every feature's register()."""
+
+    settings: Settings
+    db: Database
+    notifier: Notifier
+    people: Directory
+    refresher: Refresher
+    scheduler: Scheduler
+    creators: Creators
+    clock: Callable[[], datetime] = utcnow
+    sections: list[tuple[int, str, SectionFn]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    step_guards: list[StepGuard] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        """The current instant (tests may freeze it)."""
+        return self.clock()
+
+    def add_section(self, name: str, order: int, fn: SectionFn) -> None:
+        """A feature's part of `/release status` and Home; lower `order` shows first."""
+        self.sections = sorted([*(s for s in self.sections if s[1] != name), (order, name, fn)])
+
+    def status_sections(self, session: Session, release: Any, now: datetime) -> list[Section]:
+        """Every feature's section that has something to say, in order."""
+        found = (fn(session, release, now) for _, _, fn in self.sections)
+        return [section for section in found if section is not None]
+
+    def add_check(self, check: Check) -> None:
+        """A feature's `releasebot doctor` check."""
+        if check not in self.checks:
+            self.checks.append(check)
+
+    def add_step_guard(self, guard: StepGuard) -> None:
+        """Something that can hold a checklist step back (asked before every Done)."""
+        if guard not in self.step_guards:
+            self.step_guards.append(guard)

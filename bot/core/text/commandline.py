@@ -1,0 +1,70 @@
+"""Splitting a slash command's text into words, mentions and a trailing reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.text.escape import quoted
+from bot.core.text.timeparse import ParseError
+
+MAX_TEXT = 2000
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>$")
+QUOTES = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|(<[^>]*>)|(\S+)')
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """A command's words, and the free text after ` -- ` (the reason), if any."""
+
+    words: list[str]
+    reason: str = ""
+
+    @property
+    def sub(self) -> str:
+        """The subcommand (first word, lowercased) or '' when there is none."""
+        return self.words[0].lower() if self.words else ""
+
+    @property
+    def args(self) -> list[str]:
+        """The words after the subcommand."""
+        return self.words[1:]
+
+
+def split(text: str) -> CommandLine:
+    """Split text into words (quotes group words, <...> stays whole) and a `-- reason`."""
+    if len(text) > MAX_TEXT:
+        raise ParseError(f"That is {len(text):,} characters; a command takes at most {MAX_TEXT:,}.")
+    for fancy, plain in QUOTES.items():
+        text = text.replace(fancy, plain)
+    reason = ""
+    head, sep, tail = text.partition(" -- ")
+    if sep:
+        text, reason = head, tail.strip()
+    elif text.strip().startswith("-- "):
+        text, reason = "", text.strip()[3:].strip()
+    words = [next(g for g in m.groups() if g is not None) for m in TOKEN.finditer(text)]
+    if text.count('"') % 2:
+        raise ParseError('A quote is not closed: put the text between two `"` marks.')
+    return CommandLine(words=words, reason=reason)
+
+
+def user_id(word: str) -> str | None:
+    """The user id of a Slack user mention (`<@U123>` or `<@U123|name>`), else None."""
+    match = USER_MENTION.match(word)
+    return match.group(1) if match else None
+
+
+def user_ids(words: list[str]) -> list[str]:
+    """Every word must be a user mention; their ids, or ParseError naming the odd word."""
+    ids: list[str] = []
+    for word in words:
+        uid = user_id(word)
+        if uid is None:
+            raise ParseError(
+                f"{quoted(word)} is not a mention of a person. "
+                "Type @ and pick them from the list so Slack links them."
+            )
+        ids.append(uid)
+    return ids

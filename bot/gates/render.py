@@ -1,0 +1,185 @@
+"""Block Kit for gates: the gate card, alerts, re-pings, recovery notes, lists. Pure."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.blocks import Blocks, actions, button, context, mentions, mrkdwn
+from bot.core.text.escape import escape, quoted, shorten
+from bot.core.text.timefmt import duration, when
+from bot.gates.models import Gate
+
+USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
+ICONS = {"passing": ":large_green_circle:", "failing": ":red_circle:", "unknown": ":white_circle:"}
+WORDS = {"passing": "passing", "failing": "failing", "unknown": "not decided yet"}
+
+
+def code(text: str, limit: int = 200) -> str:
+    """User text shown as inline code: escaped, shortened, without backticks of its own."""
+    return quoted(text, limit)
+
+
+def owners(gate: Gate) -> list[str]:
+    """The gate's owner ids."""
+    return gate.owners.split()
+
+
+def every(seconds: int) -> str:
+    """A check interval like `10m`."""
+    return duration(timedelta(seconds=seconds))
+
+
+def what(gate: Gate) -> str:
+    """What the gate checks, on one line."""
+    if gate.kind != "http" or not gate.url:
+        return "manual: its owners mark it passing or failing"
+    parts = [f"GET {code(gate.url, 300)}"]
+    if gate.expect:
+        parts.append(f"expect {code(gate.expect)}")
+    if gate.headers:
+        parts.append("with headers")
+    parts.append(f"every {every(gate.interval_seconds)}")
+    return " · ".join(parts)
+
+
+def state_line(gate: Gate, zone: ZoneInfo) -> str:
+    """Icon, name, state and since-when."""
+    line = f"{ICONS.get(gate.state, '')} `{gate.name}` {WORDS.get(gate.state, gate.state)}"
+    if gate.state != "unknown" and gate.state_since:
+        line += f" since {when(gate.state_since, zone)}"
+    if gate.state == "unknown" and gate.kind == "http" and not gate.last_checked_at:
+        line += " (first check pending)"
+    return line
+
+
+def last_check(gate: Gate, zone: ZoneInfo) -> str | None:
+    """When the gate was last checked and what was seen."""
+    if not gate.last_checked_at:
+        return None
+    if gate.kind == "manual":
+        by = f" by <@{gate.last_detail}>" if USER.fullmatch(gate.last_detail or "") else ""
+        return f"Last set {when(gate.last_checked_at, zone)}{by}."
+    seen = escape(shorten(gate.last_detail or "", 300))
+    verdict = "passed" if gate.last_result == "pass" else "failed"
+    streak = f" ({gate.fail_streak} in a row)" if gate.fail_streak > 1 else ""
+    return f"Last check {when(gate.last_checked_at, zone)}: {verdict}{streak}. {seen}".strip()
+
+
+def card(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
+    """The gate's message in the channel, updated in place; manual gates get buttons."""
+    text = f"Gate {gate.name}: {WORDS.get(gate.state, gate.state)}"
+    blocks: Blocks = [
+        mrkdwn(f"*Gate* {state_line(gate, zone)}"),
+        context(f"{what(gate)} · owners {mentions(owners(gate))}"),
+    ]
+    seen = last_check(gate, zone)
+    if seen:
+        blocks.append(context(seen))
+    if gate.kind == "manual":
+        value = {"g": gate.id, "v": gate.version}
+        buttons = []
+        if gate.state != "passing":
+            buttons.append(
+                button("Mark passing", "gate:set:pass", value | {"to": "pass"}, style="primary")
+            )
+        if gate.state != "failing":
+            buttons.append(
+                button("Mark failing", "gate:set:fail", value | {"to": "fail"}, style="danger")
+            )
+        blocks.append(actions(buttons, block_id=f"gate-{gate.id}"))
+    return text, blocks
+
+
+def removed(name: str, actor: str) -> tuple[str, Blocks]:
+    """A removed gate's card."""
+    text = f"Gate {name} was removed."
+    return text, [mrkdwn(f":wastebasket: Gate `{name}` was removed by <@{actor}>.")]
+
+
+def alert(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
+    """The one alert of a pass -> fail transition, mentioning the owners."""
+    who = mentions(owners(gate))
+    text = f"Gate {gate.name} is failing. {who}, please take a look."
+    streak = f" after {gate.fail_streak} failed checks in a row" if gate.fail_streak > 1 else ""
+    blocks: Blocks = [
+        mrkdwn(f":red_circle: *Gate `{gate.name}` is failing*{streak}. {who}, please take a look."),
+    ]
+    seen = last_check(gate, zone)
+    if seen:
+        blocks.append(context(seen))
+    blocks.append(context(f"{what(gate)} · reminders follow in this thread while it stays red"))
+    return text, blocks
+
+
+def reping(
+    gate: Gate, number: int, leads: list[str], now: datetime, zone: ZoneInfo
+) -> tuple[str, Blocks]:
+    """A reminder while the gate stays red; with leads when it is escalated."""
+    red = duration(now - gate.state_since) if gate.state_since else "a while"
+    who = mentions(owners(gate))
+    line = f":rotating_light: `{gate.name}` is still failing (red for {red}). {who}"
+    if leads:
+        line += (
+            f"\n{mentions(leads)}: pulling you in, it stayed red through {number - 1} reminders."
+        )
+    seen = last_check(gate, zone)
+    text = f"Gate {gate.name} is still failing (red for {red}). {who}"
+    if leads:
+        text += f" {mentions(leads)}"
+    return text, [mrkdwn(line), *([context(seen)] if seen else [])]
+
+
+def recovered(gate: Gate, red_for: timedelta | None) -> tuple[str, Blocks]:
+    """The note when a failing gate passes again, with how long it was red."""
+    span = f" after {duration(red_for)} red" if red_for is not None else ""
+    text = f"Gate {gate.name} is passing again{span}."
+    return text, [mrkdwn(f":large_green_circle: Gate `{gate.name}` is passing again{span}.")]
+
+
+def added(gate: Gate, actor: str) -> str:
+    """The caller's confirmation of a new gate."""
+    first = " Its first check runs now." if gate.kind == "http" else ""
+    return f"Gate `{gate.name}` added ({what(gate)}), owned by {mentions(owners(gate))}.{first}"
+
+
+def listing(gates: list[Gate], zone: ZoneInfo) -> str:
+    """Every gate of the release, for `/gate list`."""
+    if not gates:
+        return (
+            "This release has no gates yet. "
+            "Add one with `/gate add NAME URL` or `/gate manual NAME`."
+        )
+    lines = [f"*Gates* ({len(gates)})"]
+    for gate in gates:
+        lines.append(f"{state_line(gate, zone)} · owners {mentions(owners(gate))}")
+        lines.append(f"      {what(gate)}")
+        seen = last_check(gate, zone)
+        if seen:
+            lines.append(f"      {seen}")
+    return "\n".join(lines)
+
+
+def status_lines(gates: list[Gate], zone: ZoneInfo) -> list[str]:
+    """One line per gate for `/release status`, failing ones first."""
+    order = {"failing": 0, "unknown": 1, "passing": 2}
+    ranked = sorted(gates, key=lambda g: (order.get(g.state, 3), g.name))
+    lines = []
+    for gate in ranked:
+        line = state_line(gate, zone)
+        if gate.state == "failing":
+            line += f" · {mentions(owners(gate))}"
+        lines.append(line)
+    return lines
+
+
+def results(rows: list[tuple[str, bool | None, str]]) -> str:
+    """The outcome of `/gate check` for the caller: name, passed (None: not checked), detail."""
+    if not rows:
+        return "There are no HTTP gates to check in this release."
+    lines = []
+    for name, passed, detail in rows:
+        icon = ":white_circle:" if passed is None else (":white_check_mark:" if passed else ":x:")
+        lines.append(f"{icon} `{name}`: {escape(shorten(detail, 300))}")
+    return "\n".join(lines)

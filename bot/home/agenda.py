@@ -1,0 +1,80 @@
+"""What waits on one person across every active release: the content of their App Home."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.burndown import service as meetings
+from bot.burndown import status_updates
+from bot.checklist.models import ChecklistStep
+from bot.checklist.timers import ActiveStep, active_steps_for
+from bot.gates import service as gates
+from bot.gates.models import Gate
+from bot.gonogo import service as polls
+from bot.gonogo.models import Poll, PollVoter
+from bot.release.models import Release, RoleAssignment
+
+MEETINGS_SHOWN = 5
+
+
+@dataclass
+class Agenda:
+    """Everything that waits on a person, and the releases they are part of."""
+
+    steps: list[tuple[ActiveStep, ChecklistStep]] = field(default_factory=list)
+    votes: list[tuple[Poll, Release]] = field(default_factory=list)
+    gates: list[tuple[Release, Gate]] = field(default_factory=list)
+    status_due: list[status_updates.StatusDue] = field(default_factory=list)
+    meetings: list[meetings.Upcoming] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+
+    @property
+    def waiting(self) -> int:
+        """How many things wait on the person right now."""
+        return len(self.steps) + len(self.votes) + len(self.gates) + len(self.status_due)
+
+
+def releases_of(session: Session, user_id: str) -> list[Release]:
+    """Active releases where the person holds a role, newest first."""
+    query = (
+        select(Release)
+        .join(RoleAssignment, col(RoleAssignment.release_id) == col(Release.id))
+        .where(RoleAssignment.user_id == user_id, Release.state == "active")
+        .distinct()
+        .order_by(col(Release.id).desc())
+    )
+    return list(session.exec(query))
+
+
+def agenda_for(session: Session, user_id: str, now: datetime) -> Agenda:
+    """Collect the person's active steps, missing votes, red gates, status due, meetings."""
+    agenda = Agenda(releases=releases_of(session, user_id))
+    for active in active_steps_for(session, user_id):
+        step = session.get(ChecklistStep, active.step_id)
+        if step is not None:
+            agenda.steps.append((active, step))
+    for poll in polls.missing_votes_for(session, user_id):
+        release = session.get(Release, poll.release_id)
+        if release is not None:
+            agenda.votes.append((poll, release))
+    agenda.gates = gates.failing_gates_for(session, user_id)
+    agenda.status_due = status_updates.status_due_for(session, user_id, now)
+    agenda.meetings = meetings.next_meetings_for(session, user_id, now, MEETINGS_SHOWN)
+    return agenda
+
+
+def people_involved(session: Session, release_ids: set[int]) -> set[str]:
+    """Everyone whose Home may change with these releases: role holders and voters."""
+    if not release_ids:
+        return set()
+    holders = select(RoleAssignment.user_id).where(col(RoleAssignment.release_id).in_(release_ids))
+    found = set(session.exec(holders))
+    voters = (
+        select(PollVoter.user_id)
+        .join(Poll, col(Poll.id) == col(PollVoter.poll_id))
+        .where(col(Poll.release_id).in_(release_ids))
+    )
+    return found | set(session.exec(voters))

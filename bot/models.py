@@ -1,0 +1,27 @@
+"""Every feature's tables in one place, so Alembic sees the whole SQLModel.metadata."""
+
+from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingSkip, MeetingStatus
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.core.models import AuditEvent, ProcessedEvent, UTCDateTime, utcnow
+from bot.gates.models import Gate
+from bot.gonogo.models import Poll, PollVote, PollVoter
+from bot.release.models import Release, RoleAssignment
+
+__all__ = [
+    "AuditEvent",
+    "Checklist",
+    "ChecklistStep",
+    "Gate",
+    "MeetingDelivery",
+    "MeetingSeries",
+    "MeetingSkip",
+    "MeetingStatus",
+    "Poll",
+    "PollVote",
+    "PollVoter",
+    "ProcessedEvent",
+    "Release",
+    "RoleAssignment",
+    "UTCDateTime",
+    "utcnow",
+]

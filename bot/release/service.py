@@ -1,0 +1,263 @@
+"""Releases: create, find, postpone, close, and who has authority over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.core import audit
+from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.release.models import Release, RoleAssignment
+
+LEAD = "lead"
+MAX_NAME = 80
+
+
+class Creators(Protocol):
+    """Who may start releases and add gates (RELEASEBOT_RELEASE_CREATORS)."""
+
+    def allows(self, user_id: str) -> bool:
+        """True when the person may start a release or add a gate."""
+        ...
+
+    def describe(self) -> str:
+        """Who may, as mrkdwn mentions."""
+        ...
+
+
+class Anyone:
+    """The default: anyone in the channel may start a release and becomes its lead."""
+
+    def allows(self, user_id: str) -> bool:
+        """Always True."""
+        return True
+
+    def describe(self) -> str:
+        """Everyone."""
+        return "anyone"
+
+
+ANYONE = Anyone()
+
+
+def require_creator(creators: Creators, actor: str, doing: str) -> None:
+    """Raise Forbidden naming who may, unless the actor may start releases and add gates."""
+    if not creators.allows(actor):
+        raise Forbidden(f"In this workspace only {creators.describe()} can {doing}.")
+
+
+FINAL_STRETCH_DAYS = 14
+
+
+def active_release(session: Session, channel_id: str) -> Release:
+    """The channel's active release, or NotFound with how to start one."""
+    release = find_active(session, channel_id)
+    if release is None:
+        raise NotFound(
+            "There is no active release in this channel. "
+            "Start one with `/release new NAME on DATE [TIME] [TZ]`."
+        )
+    return release
+
+
+def find_active(session: Session, channel_id: str) -> Release | None:
+    """The channel's active release, or None."""
+    query = select(Release).where(Release.channel_id == channel_id, Release.state == "active")
+    return session.exec(query).first()
+
+
+def active_release_or_latest(session: Session, channel_id: str) -> Release:
+    """The channel's active release, else its most recently created one (for the trail)."""
+    release = find_active(session, channel_id)
+    if release is not None:
+        return release
+    query = select(Release).where(Release.channel_id == channel_id).order_by(col(Release.id).desc())
+    latest = session.exec(query).first()
+    if latest is None:
+        return active_release(session, channel_id)
+    return latest
+
+
+def lock_active(session: Session, channel_id: str) -> Release:
+    """The channel's active release, locked for update (a no-op on SQLite's write lock)."""
+    query = (
+        select(Release)
+        .where(Release.channel_id == channel_id, Release.state == "active")
+        .with_for_update()
+    )
+    release = session.exec(query).first()
+    if release is None:
+        return active_release(session, channel_id)
+    return release
+
+
+def create_release(
+    session: Session,
+    *,
+    channel_id: str,
+    name: str,
+    release_at: datetime | None,
+    zone: ZoneInfo,
+    actor: str,
+    now: datetime,
+    creators: Creators = ANYONE,
+) -> Release:
+    """Create the channel's release; the caller becomes its lead."""
+    require_creator(creators, actor, "start a release")
+    name = name.strip()
+    if not name:
+        raise DomainError("A release needs a name, like `/release new v1.31`.")
+    if len(name) > MAX_NAME:
+        raise DomainError(f"A release name can be at most {MAX_NAME} characters long.")
+    existing = find_active(session, channel_id)
+    if existing is not None:
+        raise Conflict(
+            f"This channel already runs release *{existing.name}*. "
+            "Close it with `/release close` before starting another."
+        )
+    release = Release(
+        channel_id=channel_id,
+        name=name,
+        zone=zone.key,
+        release_at=release_at,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(release)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("Another release was just started in this channel.") from None
+    assert release.id is not None
+    session.add(RoleAssignment(release_id=release.id, role=LEAD, user_id=actor, assigned_at=now))
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="release.created",
+        subject=name,
+        after=release_at.isoformat() if release_at else None,
+        detail=f"zone {zone.key}",
+        at=now,
+    )
+    return release
+
+
+def role_holders(session: Session, release_id: int) -> dict[str, list[str]]:
+    """Role name -> user ids, roles sorted with lead first, holders in assignment order."""
+    query = (
+        select(RoleAssignment)
+        .where(RoleAssignment.release_id == release_id)
+        .order_by(col(RoleAssignment.id))
+    )
+    holders: dict[str, list[str]] = {}
+    for row in session.exec(query):
+        holders.setdefault(row.role, []).append(row.user_id)
+    ordered = sorted(holders, key=lambda role: (role != LEAD, role))
+    return {role: holders[role] for role in ordered}
+
+
+def leads(session: Session, release_id: int) -> list[str]:
+    """The user ids holding the lead role."""
+    return role_holders(session, release_id).get(LEAD, [])
+
+
+def is_lead(session: Session, release: Release, user_id: str, admins: Iterable[str]) -> bool:
+    """True for a lead of the release or a workspace admin named in RELEASEBOT_ADMINS."""
+    assert release.id is not None
+    return user_id in set(admins) or user_id in leads(session, release.id)
+
+
+def require_lead(
+    session: Session, release: Release, user_id: str, admins: Iterable[str], doing: str
+) -> None:
+    """Raise Forbidden naming the leads unless the user is a lead or an admin."""
+    if is_lead(session, release, user_id, admins):
+        return
+    assert release.id is not None
+    names = ", ".join(f"<@{u}>" for u in leads(session, release.id)) or "the release lead"
+    raise Forbidden(f"Only a lead of this release can {doing}: {names}.")
+
+
+def postpone(
+    session: Session,
+    release: Release,
+    *,
+    release_at: datetime,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> datetime | None:
+    """Move release day; returns the old instant."""
+    if release_at <= now:
+        raise DomainError("The new release day must be in the future.")
+    before = release.release_at
+    if before == release_at:
+        raise DomainError("The release is already on that day and time.")
+    release.release_at = release_at
+    session.add(release)
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="release.postponed",
+        subject=release.name,
+        before=before.isoformat() if before else None,
+        after=release_at.isoformat(),
+        detail=reason or None,
+        at=now,
+    )
+    return before
+
+
+def close(
+    session: Session, release: Release, *, cancelled: bool, actor: str, now: datetime
+) -> Release:
+    """Mark the release released (or cancelled); it stops being the channel's active one."""
+    if release.state != "active":
+        raise Conflict(f"Release *{release.name}* is already {release.state}.")
+    release.state = "cancelled" if cancelled else "released"
+    release.closed_at = now
+    session.add(release)
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="release.closed",
+        subject=release.name,
+        before="active",
+        after=release.state,
+        at=now,
+    )
+    return release
+
+
+def phase(release: Release, now: datetime) -> str:
+    """Where the release stands, as a short phrase derived from its day and state."""
+    if release.state != "active":
+        return release.state
+    if release.release_at is None:
+        return "planning (no release day set)"
+    zone = ZoneInfo(release.zone)
+    today = now.astimezone(zone).date()
+    day = release.release_at.astimezone(zone).date()
+    if day == today:
+        return "release day"
+    if day < today:
+        return "past release day, not closed yet"
+    if (day - today).days <= FINAL_STRETCH_DAYS:
+        return f"final stretch ({(day - today).days} days to go)"
+    return f"in progress ({(day - today).days} days to go)"
+
+
+def get(session: Session, release_id: int) -> Release:
+    """A release by id, or NotFound."""
+    release = session.get(Release, release_id)
+    if release is None:
+        raise NotFound("That release no longer exists.")
+    return release

@@ -1,0 +1,56 @@
+"""Reading `/gate add` options from the text Slack sends."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.text.timeparse import ParseError
+from bot.gates import options
+
+
+def parse(text: str) -> options.Options:
+    return options.parse(options.raw_words(text), min_interval=10)
+
+
+def test_slack_links_and_escapes_are_undone() -> None:
+    words = options.raw_words("ci <https://ci.example.com/a?x=1&amp;y=2|ci.example.com>")
+    assert options.unwrap_url(words[1]) == "https://ci.example.com/a?x=1&y=2"
+    assert options.unwrap_url("<https://ci.example.com/b>") == "https://ci.example.com/b"
+    assert parse("expect json.n &lt;= 3").expect == "json.n <= 3"
+    assert parse("expect json.n &gt;= 3").expect == "json.n >= 3"
+
+
+def test_expectations_keep_their_quotes_and_may_be_quoted_whole() -> None:
+    assert parse('expect json.state == "owner"').expect == 'json.state == "owner"'
+    assert parse("expect 'json.state == \"ok\"'").expect == 'json.state == "ok"'
+    assert parse("expect \u201cjson.ok == true\u201d").expect == "json.ok == true"
+
+
+def test_every_option_together() -> None:
+    got = parse(
+        'expect status == 200 header "Accept: application/json" owner <@U1> <@U2|bo> '
+        "every 1m after 3 repeat 15m"
+    )
+    assert got.expect == "status == 200"
+    assert got.headers == [("Accept", "application/json")]
+    assert got.owners == ["U1", "U2"]
+    assert (got.interval, got.damping, got.repeat) == (60, 3, 900)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("every 5s", "at least 10s"),
+        ("after 0", "1 to 20"),
+        ("after many", "1 to 20"),
+        ("owner bob", "not a person"),
+        ("every", "needs a value"),
+        ("every 1m 2m", "one value"),
+        ("colour red", "options are"),
+        ("expect json.x === 1", "needs one value"),
+        ('header "Cookie: session=abc"', "credential"),
+    ],
+)
+def test_bad_options_say_what_is_wrong(text: str, said: str) -> None:
+    with pytest.raises(ParseError, match=said):
+        parse(text)
