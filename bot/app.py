@@ -11,10 +11,12 @@ from slack_bolt import App, BoltResponse
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.leader import Leadership
-from bot.core.notify import Notifier, make_client, make_quick_client
+from bot.core.notify import Notifier, make_client, make_quick_client, make_sender_client
+from bot.core.outbox import Outbox
 from bot.core.people import Creators, Directory, Groups
 from bot.core.refresh import Refresher
 from bot.core.scheduler import Scheduler
+from bot.core.sender import Sender
 from bot.core.services import Services
 
 
@@ -23,14 +25,18 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     db = db or Database(settings.database_url)
     client = make_client(settings)
     quick = make_quick_client(settings)
+    leadership = Leadership(db)
+    outbox = Outbox()
     return Services(
         settings=settings,
         db=db,
         notifier=Notifier(client),
         people=Directory(quick),
         refresher=Refresher(),
-        scheduler=Scheduler(db, Leadership(db), replan_seconds=settings.replan_seconds),
+        scheduler=Scheduler(db, leadership, replan_seconds=settings.replan_seconds),
         creators=Creators(settings.release_creators, settings.admins, Groups(quick)),
+        outbox=outbox,
+        sender=Sender(db, make_sender_client(settings), outbox, leadership),
     )
 
 

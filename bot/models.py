@@ -3,6 +3,7 @@
 from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingSkip, MeetingStatus
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.models import AuditEvent, ProcessedEvent, UTCDateTime, utcnow
+from bot.core.outbox import LiveRefresh, OutboxRow
 from bot.gates.models import Gate
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release, RoleAssignment
@@ -12,10 +13,12 @@ __all__ = [
     "Checklist",
     "ChecklistStep",
     "Gate",
+    "LiveRefresh",
     "MeetingDelivery",
     "MeetingSeries",
     "MeetingSkip",
     "MeetingStatus",
+    "OutboxRow",
     "Poll",
     "PollVote",
     "PollVoter",

@@ -163,18 +163,16 @@ def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    services.scheduler.start()
+    services.start()
     url = f"http://127.0.0.1:{settings.port}"
     slack = SlackClient(url, SECRET)
     try:
         yield RunningBot(services, url, slack, fake)
     finally:
         slack.close()
-        services.scheduler.stop()
         _stop_server(server)
         thread.join(timeout=5)
-        services.refresher.stop()
-        services.notifier.shutdown()
+        services.stop()
         services.db.dispose()
 
 

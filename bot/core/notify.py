@@ -44,6 +44,13 @@ def make_quick_client(settings: Settings) -> WebClient:
     )
 
 
+def make_sender_client(settings: Settings) -> WebClient:
+    """A client for the outbox sender, which retries, paces and waits out 429s itself."""
+    return WebClient(
+        token=settings.bot_token, base_url=settings.api_url, timeout=10, retry_handlers=[]
+    )
+
+
 class Notifier:
     """Posts for the bot; failures are logged, never raised into the caller's flow."""
 

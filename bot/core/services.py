@@ -15,9 +15,11 @@ from bot.core.doctor import Check
 from bot.core.guards import StepGuard
 from bot.core.models import utcnow
 from bot.core.notify import Notifier
+from bot.core.outbox import Outbox
 from bot.core.people import Creators, Directory
 from bot.core.refresh import Refresher
 from bot.core.scheduler import Scheduler
+from bot.core.sender import Sender
 from bot.core.status import Section, SectionFn
 
 
@@ -32,6 +34,8 @@ class Services:
     refresher: Refresher
     scheduler: Scheduler
     creators: Creators
+    outbox: Outbox
+    sender: Sender
     clock: Callable[[], datetime] = utcnow
     sections: list[tuple[int, str, SectionFn]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
@@ -40,6 +44,19 @@ class Services:
     def now(self) -> datetime:
         """The current instant (tests may freeze it)."""
         return self.clock()
+
+    def start(self) -> None:
+        """Start the timers and the outbox sender."""
+        self.sender.clock = self.now
+        self.scheduler.start()
+        self.sender.start()
+
+    def stop(self) -> None:
+        """Stop the timers and the sender, letting what is in flight finish."""
+        self.scheduler.stop()
+        self.sender.stop()
+        self.refresher.stop()
+        self.notifier.shutdown()
 
     def add_section(self, name: str, order: int, fn: SectionFn) -> None:
         """A feature's part of `/release status` and Home; lower `order` shows first."""

@@ -36,6 +36,7 @@ class _Fault:
     status: int
     retry_after: int
     remaining: int
+    channel: str | None = None
 
 
 def parse_args(query: str, body: bytes, content_type: str) -> Args:
@@ -127,14 +128,53 @@ class FakeSlack(SlackMethods):
             self.failed_calls: list[Call] = []
             self.errors: list[str] = []
             self._faults: dict[str, list[_Fault]] = {}
+            self._down_until = 0.0
+            self._down_status = 503
             self.clear_state()
 
     # -- test controls and queries ---------------------------------------------------------
 
-    def fail(self, method: str, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
-        """Make the next `times` calls of `method` answer HTTP `status` (429 or 5xx)."""
+    def fail(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        channel: str | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` (to `channel` only, if named) answer `status`."""
         with self._lock:
-            self._faults.setdefault(method, []).append(_Fault(status, retry_after, times))
+            fault = _Fault(status, retry_after, times, channel)
+            self._faults.setdefault(method, []).append(fault)
+
+    def down(self, seconds: float, status: int = 503) -> None:
+        """Answer every call with HTTP `status` for the next `seconds` (an outage)."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+            self._down_status = status
+
+    def up(self) -> None:
+        """End an outage now."""
+        with self._lock:
+            self._down_until = 0.0
+
+    def handlers(self) -> dict[str, Callable[[Args], Args]]:
+        """The workspace's methods, plus reading a channel's recent history."""
+        return {**super().handlers(), "conversations.history": self._history}
+
+    def _history(self, args: Args) -> Args:
+        channel = str(args.get("channel", ""))
+        oldest = float(args.get("oldest") or 0)
+        found = [
+            dict(m)
+            for (where, ts), m in self._messages.items()
+            if where == channel and float(ts) >= oldest
+        ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            for message in found:
+                message.pop("metadata", None)
+        return {"messages": found[: int(args.get("limit") or 100)], "has_more": False}
 
     def calls_of(self, method: str) -> list[Call]:
         """Recorded successful-transport calls of one method, oldest first."""
@@ -189,16 +229,18 @@ class FakeSlack(SlackMethods):
 
     # -- request handling ------------------------------------------------------------------
 
-    def take_fault(self, method: str) -> _Fault | None:
-        """Consume one pending injected fault for `method`, if any."""
+    def take_fault(self, method: str, channel: str = "") -> _Fault | None:
+        """Consume one pending injected fault for `method` (and this channel), if any."""
         with self._lock:
+            if time.monotonic() < self._down_until:
+                return _Fault(self._down_status, 1, 1)
             faults = self._faults.get(method) or []
-            if not faults:
+            fault = next((f for f in faults if f.channel in (None, channel)), None)
+            if fault is None:
                 return None
-            fault = faults[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
-                faults.pop(0)
+                faults.remove(fault)
             return fault
 
     def answer(self, method: str, args: Args, authorized: bool) -> Args:
@@ -276,7 +318,7 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._json(200, {"ok": False, "error": "invalid_json"})
                 return
-            fault = fake.take_fault(method)
+            fault = fake.take_fault(method, str(args.get("channel", "")))
             if fault is not None:
                 self._fault(method, args, fault)
                 return

@@ -1,0 +1,489 @@
+"""Delivers the outbox: in order per channel, at Slack's pace, through outages, exactly once.
+
+One loop on the leader replica picks, for every channel, its oldest pending message and
+hands it to a worker when the channel may be posted to (its pace and any Retry-After have
+passed). A row is claimed in the database before it is sent, so two senders (a leader
+handing over) never post it twice; Slack's ts is written back in the same transaction that
+marks the row sent and tells the live object where its message is.
+
+Failures: connection errors, timeouts and 5xx answers are retried with exponential backoff
+and jitter; a 429 waits out its Retry-After for that channel alone; an error retrying cannot
+fix (the channel is gone, the bot was removed) fails the row with the reason and tells the
+features once. A message whose moment passed (a reminder after its meeting started) is
+dropped with the reason instead of being sent.
+
+The crash window: a message Slack accepted just before the process died, before its row
+was marked sent. Each post carries the row's key as message metadata, and a row whose
+claim ran out without an answer is first looked up in the channel's recent history, so it
+is recorded instead of posted again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, col, select
+
+from bot.core.db import Database
+from bot.core.leader import Leadership
+from bot.core.models import utcnow
+from bot.core.outbox import (
+    DROPPED,
+    FAILED,
+    PENDING,
+    SENT,
+    WAIT,
+    LiveRefresh,
+    Outbox,
+    OutboxRow,
+    Update,
+    backlog,
+)
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "releasebot_outbox"
+# Errors retrying cannot fix: the row fails with the reason.
+PERMANENT = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
+        "invalid_blocks", "invalid_blocks_format", "too_many_attachments", "user_not_found",
+        "cannot_dm_bot", "user_disabled", "account_inactive", "invalid_auth", "not_authed",
+        "token_revoked", "missing_scope", "restricted_action", "message_not_found",
+        "cant_update_message", "edit_window_closed", "invalid_arguments",
+    }
+)  # fmt: skip
+# Errors that mean the bot can no longer reach the channel (the lead should hear of it).
+UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+CLAIM = timedelta(seconds=30)
+POST_INTERVAL = 1.0  # chat.postMessage: about one a second per channel
+POST_BURST = 3  # with short bursts allowed
+REFRESH_INTERVAL = 1.0  # chat.update and views.publish: at most once a second per message
+MAX_BACKOFF = 5.0
+MAX_ATTEMPTS = 50  # about five minutes of trying for an error Slack does not explain
+
+
+@dataclass
+class _Pace:
+    """A channel's token bucket and its Retry-After."""
+
+    tokens: float = POST_BURST
+    at: float = 0.0
+    blocked_until: float = 0.0
+
+    def ready(self, now: float) -> bool:
+        self.tokens = min(POST_BURST, self.tokens + (now - self.at) / POST_INTERVAL)
+        self.at = now
+        return now >= self.blocked_until and self.tokens >= 1
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class Sender:
+    """The loop that empties the outbox and refreshes live messages, on the leader."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        outbox: Outbox,
+        leadership: Leadership,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        workers: int = 16,
+        poll_seconds: float = 0.25,
+        on_backlog: Callable[[int, float], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.outbox = outbox
+        self.leadership = leadership
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.on_backlog = on_backlog
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()  # channels with a post in flight, live keys refreshing
+        self._paces: dict[str, _Pace] = {}
+        self._refreshed: dict[str, float] = {}
+        self._dm_channels: dict[str, str] = {}
+        self._thread: threading.Thread | None = None
+        self._backlog_at = 0.0
+        outbox.poke = self.poke
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start delivering in the background."""
+        self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Look at the outbox now (something was just queued)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop picking rows; let posts in flight finish."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+        self._pool.shutdown(wait=True)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is due and nothing is in flight (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.db.read() as session:
+                now = self.clock()
+                due = session.exec(
+                    select(OutboxRow.id).where(
+                        OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now
+                    )
+                ).first()
+                refresh = session.exec(select(LiveRefresh.kind)).first()
+            with self._lock:
+                idle = not self._busy
+            if due is None and refresh is None and idle:
+                return True
+            self.poke()
+            time.sleep(0.05)
+        return False
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                if self.leadership.is_leader or self.db.is_sqlite:
+                    self.tick()
+            except Exception:
+                log.exception("the outbox sender stumbled; trying again shortly")
+                time.sleep(0.5)
+
+    # --- one pass --------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Start what can be started now: one post per channel, due refreshes."""
+        now = self.clock()
+        with self.db.read() as session:
+            rows = list(
+                session.exec(
+                    select(OutboxRow)
+                    .where(OutboxRow.state == PENDING)
+                    .order_by(col(OutboxRow.id))
+                    .limit(2000)
+                )
+            )
+            refreshes = list(
+                session.exec(select(LiveRefresh).where(col(LiveRefresh.due_at) <= now).limit(500))
+            )
+        heads: dict[str, OutboxRow] = {}
+        for row in rows:
+            heads.setdefault(row.channel, row)  # only the oldest of each channel may go
+        mono = time.monotonic()
+        for channel, row in heads.items():
+            if row.next_attempt_at > now or (row.claimed_until and row.claimed_until > now):
+                continue
+            with self._lock:
+                pace = self._paces.setdefault(channel, _Pace(at=mono))
+                if channel in self._busy or not pace.ready(mono):
+                    continue
+                self._busy.add(channel)
+            uncertain = row.claimed_until is not None  # an earlier claim ran out unanswered
+            if self._claim(row, now):
+                with self._lock:
+                    pace.take()
+                self._pool.submit(self._deliver, row, uncertain)
+            else:
+                self._release(channel)
+        for item in refreshes:
+            key = f"{item.kind}:{item.ref}"
+            with self._lock:
+                if key in self._busy or mono - self._refreshed.get(key, -1e9) < REFRESH_INTERVAL:
+                    continue
+                self._busy.add(key)
+            self._pool.submit(self._refresh, item)
+        self._report_backlog(mono)
+
+    def _report_backlog(self, mono: float) -> None:
+        if self.on_backlog is None or mono - self._backlog_at < 5.0:
+            return
+        self._backlog_at = mono
+        with self.db.read() as session:
+            waiting = backlog(session)
+        self.on_backlog(waiting.pending, waiting.age(self.clock()))
+
+    def _claim(self, row: OutboxRow, now: datetime) -> bool:
+        with self.db.session() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(
+                    col(OutboxRow.id) == row.id,
+                    col(OutboxRow.state) == PENDING,
+                    or_(
+                        col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) <= now
+                    ),
+                )
+                .values(claimed_until=now + CLAIM, attempts=OutboxRow.attempts + 1)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def _release(self, key: str) -> None:
+        with self._lock:
+            self._busy.discard(key)
+        self._wake.set()
+
+    # --- posting ---------------------------------------------------------------------------
+
+    def _deliver(self, row: OutboxRow, uncertain: bool) -> None:
+        row.attempts += 1  # as claimed
+        try:
+            self._attempt(row, uncertain)
+        except Exception:
+            log.exception("delivering message %s failed unexpectedly", row.key)
+            self._retry(row, None, "unexpected error")
+        finally:
+            self._release(row.channel)
+
+    def _attempt(self, row: OutboxRow, uncertain: bool) -> None:
+        now = self.clock()
+        if row.useful_until is not None and now > row.useful_until:
+            self._finish(
+                row, DROPPED, error="no longer useful: its moment passed before Slack took it"
+            )
+            return
+        content = self._content(row, now)
+        if content is None:
+            self._finish(row, DROPPED, error="nothing to say any more")
+            return
+        text, blocks, thread_ts = content
+        try:
+            channel = self._channel_of(row.channel)
+            if uncertain:
+                found = self._already_posted(channel, row)
+                if found:
+                    self._finish(row, SENT, ts=found, now=now)
+                    return
+            args: dict[str, Any] = {
+                "channel": channel,
+                "text": text,
+                "unfurl_links": False,
+                "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
+            }
+            if blocks is not None:
+                args["blocks"] = blocks
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+                if row.broadcast:
+                    args["reply_broadcast"] = True
+            answer = self.client.chat_postMessage(**args)
+        except SlackApiError as err:
+            self._failed_call(row, err)
+            return
+        except Exception as err:  # connection refused, timeout: Slack may be down
+            self._retry(row, None, f"{type(err).__name__}: {err}")
+            return
+        self._finish(row, SENT, ts=str(answer.get("ts") or ""), now=now)
+
+    def _content(
+        self, row: OutboxRow, now: datetime
+    ) -> tuple[str, list[Any] | None, str | None] | None:
+        with self.db.read() as session:
+            thread_ts = row.thread_ts
+            if row.thread_key and not thread_ts:
+                parent = session.exec(
+                    select(OutboxRow).where(OutboxRow.key == row.thread_key)
+                ).first()
+                thread_ts = parent.ts if parent is not None else None
+            if row.render:
+                renderer = self.outbox.renderers.get(row.render)
+                if renderer is None:
+                    raise RuntimeError(f"no renderer for {row.render}")
+                rendered = renderer(session, json.loads(row.render_args or "{}"), now)
+                if rendered is None:
+                    return None
+                return rendered[0], rendered[1], thread_ts
+        blocks = json.loads(row.blocks) if row.blocks else None
+        return row.text, blocks, thread_ts
+
+    def _channel_of(self, target: str) -> str:
+        """A user id becomes the bot's DM channel with them (opened once, remembered)."""
+        if not target.startswith(("U", "W")):
+            return target
+        if target not in self._dm_channels:
+            opened = self.client.conversations_open(users=target)
+            self._dm_channels[target] = str(opened["channel"]["id"])
+        return self._dm_channels[target]
+
+    def _already_posted(self, channel: str, row: OutboxRow) -> str | None:
+        """The ts of this row's message if an earlier attempt reached Slack after all."""
+        # The lost post went out within one claim (30 s) of now: the newest 200 messages
+        # of the channel hold it if it arrived.
+        found = self.client.conversations_history(
+            channel=channel, limit=200, include_all_metadata=True
+        )
+        for message in found.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == row.key:
+                return str(message.get("ts"))
+        return None
+
+    def _failed_call(self, row: OutboxRow, err: SlackApiError) -> None:
+        status = getattr(err.response, "status_code", 200)
+        error = str(err.response.get("error") or f"HTTP {status}")
+        if status == 429 or error == "ratelimited":
+            wait = _retry_after(err)
+            with self._lock:
+                self._paces.setdefault(row.channel, _Pace()).blocked_until = time.monotonic() + wait
+            self._retry(row, wait, error, count=False)
+        elif error in PERMANENT:
+            self._finish(row, FAILED, error=error)
+            if error in UNREACHABLE:
+                self._tell_undeliverable(row.channel, error)
+        else:
+            self._retry(row, None, error)
+
+    def _retry(self, row: OutboxRow, wait: float | None, error: str, count: bool = True) -> None:
+        now = self.clock()
+        if count and row.attempts >= MAX_ATTEMPTS:
+            self._finish(row, FAILED, error=f"gave up after {row.attempts} attempts: {error}")
+            return
+        if wait is None:
+            ceiling = min(MAX_BACKOFF, 0.25 * 2 ** max(row.attempts - 1, 0))
+            wait = random.uniform(ceiling / 2, ceiling)
+        log.info("will retry %s in %.1fs (%s)", row.key, wait, error)
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == row.id, col(OutboxRow.state) == PENDING)
+                .values(
+                    claimed_until=None,
+                    next_attempt_at=now + timedelta(seconds=wait),
+                    error=error[:500],
+                )
+            )
+
+    def _finish(
+        self,
+        row: OutboxRow,
+        state: str,
+        *,
+        ts: str | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        if state != SENT:
+            log.warning("message %s to %s %s: %s", row.key, row.channel, state, error)
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == row.id)
+                .values(
+                    state=state,
+                    ts=ts,
+                    error=error,
+                    claimed_until=None,
+                    sent_at=now if state == SENT else None,
+                )
+            )
+            if state == SENT and ts and row.live_kind and row.live_ref is not None:
+                hook = self.outbox.on_sent.get(row.live_kind)
+                if hook is not None:
+                    hook(session, row.live_ref, ts)
+
+    def _tell_undeliverable(self, channel: str, error: str) -> None:
+        now = self.clock()
+        for hook in self.outbox.undeliverable:
+            try:
+                with self.db.session() as session:
+                    hook(session, channel, error, now)
+            except Exception:
+                log.exception("telling about the unreachable channel %s failed", channel)
+
+    # --- refreshing live messages ----------------------------------------------------------
+
+    def _refresh(self, item: LiveRefresh) -> None:
+        key = f"{item.kind}:{item.ref}"
+        try:
+            self._refresh_once(item)
+        except Exception:
+            log.exception("refreshing %s failed", key)
+            self._refresh_later(item, 1.0)
+        finally:
+            with self._lock:
+                self._refreshed[key] = time.monotonic()
+            self._release(key)
+
+    def _refresh_once(self, item: LiveRefresh) -> None:
+        refresher = self.outbox.refreshers.get(item.kind)
+        with self.db.read() as session:
+            found = refresher(session, item.ref) if refresher is not None else None
+        if found is WAIT:
+            self._refresh_later(item, 1.0)
+            return
+        if isinstance(found, Update):
+            try:
+                self.client.api_call(found.method.replace("_", "."), json=found.args)
+            except SlackApiError as err:
+                status = getattr(err.response, "status_code", 200)
+                error = str(err.response.get("error") or "")
+                if status == 429 or status >= 500 or error not in PERMANENT:
+                    wait = _retry_after(err) if status == 429 else 1.0
+                    self._refresh_later(item, wait)
+                    return
+                log.warning("refresh %s:%s refused: %s", item.kind, item.ref, error)
+            except Exception as err:
+                log.info("refresh %s:%s will be retried: %s", item.kind, item.ref, err)
+                self._refresh_later(item, 1.0)
+                return
+        with self.db.session() as session:  # done, unless it changed again meanwhile
+            session.execute(
+                delete(LiveRefresh).where(
+                    col(LiveRefresh.kind) == item.kind,
+                    col(LiveRefresh.ref) == item.ref,
+                    col(LiveRefresh.version) == item.version,
+                )
+            )
+
+    def _refresh_later(self, item: LiveRefresh, wait: float) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(LiveRefresh)
+                .where(col(LiveRefresh.kind) == item.kind, col(LiveRefresh.ref) == item.ref)
+                .values(due_at=self.clock() + timedelta(seconds=wait))
+            )
+
+
+def _retry_after(err: SlackApiError) -> float:
+    headers = getattr(err.response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(0.5, float(value[0] if isinstance(value, list) else value))
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+def pending_rows(session: Session) -> list[OutboxRow]:
+    """Every pending row, oldest first (for tests and diagnostics)."""
+    query = select(OutboxRow).where(OutboxRow.state == PENDING).order_by(col(OutboxRow.id))
+    return list(session.exec(query))
