@@ -5,29 +5,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.text.fit import cut
+
 Block = dict[str, Any]
 Blocks = list[Block]
 SECTION_LIMIT = 2900
 
 
 def mrkdwn(text: str, *, block_id: str | None = None) -> Block:
-    """A section block with mrkdwn text, cut to Slack's limit."""
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "…"
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    """A section block with mrkdwn text, cut to Slack's limit between tokens."""
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}}
     if block_id:
         block["block_id"] = block_id
     return block
 
 
 def header(text: str) -> Block:
-    """A header block (plain text, at most 150 characters)."""
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+    """A header block: plain text as typed (never escaped), at most 150 characters."""
+    shown = text if len(text) <= 150 else text[:149] + "…"
+    return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": True}}
 
 
 def context(text: str) -> Block:
     """A small grey context line."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_LIMIT)}]}
 
 
 def divider() -> Block:

@@ -74,7 +74,7 @@ def test_a_reply_waits_for_its_parent_and_goes_in_its_thread(
         Message("child", "C_T", "step 1 done", thread_key="parent", broadcast=True),
     )
     assert sender.flush()
-    parent, child = fake_slack.posts("C_T")
+    _parent, child = fake_slack.posts("C_T")
     assert child.args["thread_ts"] == rows(db)["parent"].ts and child.args["reply_broadcast"]
 
 

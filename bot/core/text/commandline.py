@@ -1,11 +1,15 @@
-"""Splitting a slash command's text into words, mentions and a trailing reason."""
+"""Splitting a slash command's text into words, mentions and a trailing reason.
+
+This is where command text enters: Slack's entities are decoded here, once, so every
+feature sees what the person typed.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from bot.core.text.escape import quoted
+from bot.core.text.escape import decode, quoted
 from bot.core.text.timeparse import ParseError
 
 MAX_TEXT = 2000
@@ -34,8 +38,9 @@ class CommandLine:
 
 def split(text: str) -> CommandLine:
     """Split text into words (quotes group words, <...> stays whole) and a `-- reason`."""
-    if len(text) > MAX_TEXT:
-        raise ParseError(f"That is {len(text):,} characters; a command takes at most {MAX_TEXT:,}.")
+    typed = len(decode(text))
+    if typed > MAX_TEXT:
+        raise ParseError(f"That is {typed:,} characters; a command takes at most {MAX_TEXT:,}.")
     for fancy, plain in QUOTES.items():
         text = text.replace(fancy, plain)
     reason = ""
@@ -44,10 +49,18 @@ def split(text: str) -> CommandLine:
         text, reason = head, tail.strip()
     elif text.strip().startswith("-- "):
         text, reason = "", text.strip()[3:].strip()
-    words = [next(g for g in m.groups() if g is not None) for m in TOKEN.finditer(text)]
+    words = [_word(m) for m in TOKEN.finditer(text)]
     if text.count('"') % 2:
         raise ParseError('A quote is not closed: put the text between two `"` marks.')
-    return CommandLine(words=words, reason=reason)
+    return CommandLine(words=words, reason=decode(reason))
+
+
+def _word(match: re.Match[str]) -> str:
+    """A word as typed: Slack's `<...>` tokens (mentions, links) kept, entities decoded."""
+    quoted_double, quoted_single, token, plain = match.groups()
+    if token is not None:
+        return token
+    return decode(next(g for g in (quoted_double, quoted_single, plain) if g is not None))
 
 
 def user_id(word: str) -> str | None:
