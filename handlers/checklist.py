@@ -1,29 +1,25 @@
-"""/checklist: the release-day checklist, one step after another."""
+"""/checklist and the checklist's buttons and reason modals: Slack listeners only.
+
+Each listener reads what Slack sent, makes one call into `bot.checklist` (the rules and
+what follows them live there) and answers.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from slack_bolt import App
-from sqlmodel import Session
 
-from bot.checklist import notes, render, steps
+from bot.checklist import flows, ids, render
 from bot.checklist import service as checklists
-from bot.checklist.flows import announce, check_templates, planner_for, post_board, refresh, thread
-from bot.checklist.templates import DEFAULT_TEMPLATE, catalog
-from bot.core.blocks import modal_value, mrkdwn
-from bot.core.errors import DomainError, NotFound
+from bot.checklist.templates import DEFAULT_TEMPLATE, catalog, check_templates, named
+from bot.core.blocks import modal_value
 from bot.core.services import Services
-from bot.core.status import Section
 from bot.core.text.commandline import CommandLine
-from bot.core.text.escape import escape, quoted
 from bot.core.text.timeparse import ParseError
 from bot.gates.service import GateBlocked
-from bot.release import service as releases
-from bot.release.models import Release
 from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
+# `check_templates` stays importable here while `handlers.register_checks` adds it.
 __all__ = ["COMMAND", "check_templates", "register"]
 
 
@@ -31,32 +27,11 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist start [TEMPLATE]`."""
     if len(line.args) > 1:
         raise ParseError("`start` takes at most one template name.")
-    name = line.args[0].lower() if line.args else DEFAULT_TEMPLATE
-    found = catalog(ctx.services.settings.templates_dir)
-    template = found.templates.get(name)
-    if template is None:
-        names = ", ".join(f"`{escape(n)}`" for n in sorted(found.templates))
-        raise NotFound(
-            f"There is no checklist template {quoted(name)}. Choose one of {names} "
-            "(`/checklist templates` describes them)."
-        )
     services = ctx.services
-    with services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        outcome = checklists.start(
-            s,
-            release,
-            template,
-            actor=ctx.user_id,
-            admins=services.settings.admins,
-            now=services.now(),
-        )
-    services.scheduler.poke()
-    return Reply(
-        text=f"Started the `{escape(template.name)}` checklist ({len(template.steps)} steps); "
-        "it is posted in this channel.",
-        after=lambda: post_board(services, outcome),
-    )
+    name = line.args[0].lower() if line.args else DEFAULT_TEMPLATE
+    template = named(services.settings.templates_dir, name)
+    outcome = flows.start(services, ctx.channel_id, ctx.user_id, template)
+    return Reply(text=render.started(template), after=lambda: flows.post_board(services, outcome))
 
 
 def templates(ctx: Ctx, line: CommandLine) -> Reply:
@@ -67,15 +42,7 @@ def templates(ctx: Ctx, line: CommandLine) -> Reply:
 def show(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist status`: the checklist as it stands, for the caller only."""
     with ctx.services.db.read() as s:
-        release = releases.active_release(s, ctx.channel_id)
-        assert release.id is not None
-        checklist = checklists.latest(s, release.id)
-        if checklist is None or checklist.id is None:
-            raise NotFound(
-                "No checklist has been started for this release yet. "
-                "A lead starts one with `/checklist start [TEMPLATE]`."
-            )
-        board = checklists.board(s, checklist.id)
+        board = checklists.channel_board(s, ctx.channel_id)
     text, blocks = render.board_message(board, interactive=False)
     return Reply(text=text, blocks=blocks)
 
@@ -83,106 +50,67 @@ def show(ctx: Ctx, line: CommandLine) -> Reply:
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist cancel`: stop the running checklist (lead)."""
     services = ctx.services
-    with services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        checklist = checklists.cancel(
-            s, release, actor=ctx.user_id, admins=services.settings.admins, now=services.now()
-        )
-        assert checklist.id is not None
-        note = render.cancelled(ctx.user_id, checklists.board(s, checklist.id))
-    refresh(services, checklist.id)
+    board = flows.cancel(services, ctx.channel_id, ctx.user_id)
     return Reply(
         text="The checklist is cancelled.",
-        after=lambda: services.notifier.post(ctx.channel_id, note, [mrkdwn(note)]),
+        after=lambda: flows.post_cancelled(services, ctx.user_id, board),
     )
 
 
 # --- buttons and modals ----------------------------------------------------------------------
 
 
-def _target(data: dict[str, object]) -> tuple[int, str, int]:
-    """(step id, state, attempt) a button or modal was rendered for."""
-    try:
-        return int(str(data["s"])), str(data["st"]), int(str(data["v"]))
-    except (KeyError, TypeError, ValueError):
-        raise DomainError("That button is not one of mine; nothing changed.") from None
-
-
-def _act(services: Services, action: str, actor: str, data: dict[str, object], reason: str) -> None:
-    step_id, state, attempt = _target(data)
-    with services.db.session() as s:
-        outcome = steps.transition(
-            s,
-            action=action,
-            step_id=step_id,
-            state=state,
-            attempt=attempt,
-            actor=actor,
-            admins=services.settings.admins,
-            now=services.now(),
-            reason=reason,
-            guards=services.step_guards,
-        )
-    announce(services, outcome)
-
-
 def done(click: Click) -> str | None:
-    """Done on the current step."""
+    """Done on the current step; gates that hold it back get their owners asked."""
     try:
-        _act(click.services, "done", click.user_id, click.data(), "")
+        flows.act(click.services, "done", click.user_id, ids.decode_step(click.value))
     except GateBlocked as blocked:
-        text = notes.gate_ping(blocked.step, click.user_id, blocked.blocked)
-        click.services.notifier.later(thread, click.services, blocked.step.checklist_id, text)
+        flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
         raise
     return None
 
 
 def retry(click: Click) -> str | None:
     """Retry a failed step."""
-    _act(click.services, "retry", click.user_id, click.data(), "")
+    flows.act(click.services, "retry", click.user_id, ids.decode_step(click.value))
     return None
 
 
-def _ask_reason(click: Click, action: str, kind: str) -> str | None:
+def _ask_reason(click: Click, action: str) -> str | None:
     """Check the click now (so a refusal comes at once), then open the reason modal."""
-    step_id, state, attempt = _target(click.data())
-    with click.services.db.read() as s:
-        _, _, step = steps.check(
-            s,
-            action=action,
-            step_id=step_id,
-            state=state,
-            attempt=attempt,
-            actor=click.user_id,
-            admins=click.services.settings.admins,
-        )
-    view = render.reason_view(kind, step, state)
+    ref = ids.decode_step(click.value)
+    step = flows.ask(click.services, action, click.user_id, ref)
+    view = render.reason_view(action, step, ref.state)
     click.client.views_open(trigger_id=click.trigger_id, view=view)
     return None
 
 
 def failed(click: Click) -> str | None:
     """Failed: ask what went wrong."""
-    return _ask_reason(click, "fail", "failed")
+    return _ask_reason(click, "fail")
 
 
 def skip(click: Click) -> str | None:
     """Skip (lead): ask why."""
-    return _ask_reason(click, "skip", "skip")
+    return _ask_reason(click, "skip")
+
+
+def _reason_given(sub: Submission, action: str) -> str | None:
+    """A reason modal was submitted: carry out the step change it was opened for."""
+    reason = modal_value(sub.view, "reason", "text")
+    ref = ids.decode_step(sub.private_metadata, form=True)
+    flows.act(sub.services, action, sub.user_id, ref, reason)
+    return None
 
 
 def failed_submitted(sub: Submission) -> str | None:
     """The reason for a failed step arrived."""
-    reason = modal_value(sub.view, "reason", "text")
-    _act(sub.services, "fail", sub.user_id, sub.metadata(), reason)
-    return None
+    return _reason_given(sub, "fail")
 
 
 def skip_submitted(sub: Submission) -> str | None:
     """The reason for skipping a step arrived."""
-    reason = modal_value(sub.view, "reason", "text")
-    _act(sub.services, "skip", sub.user_id, sub.metadata(), reason)
-    return None
+    return _reason_given(sub, "skip")
 
 
 COMMAND = Command(
@@ -202,22 +130,13 @@ COMMAND = Command(
 )
 
 
-def _status_section(session: Session, release: Release, now: datetime) -> Section | None:
-    assert release.id is not None
-    checklist = checklists.latest(session, release.id)
-    if checklist is None or checklist.id is None:
-        return None
-    return render.status_section(checklists.board(session, checklist.id))
-
-
 def register(app: App, services: Services) -> None:
-    """Attach /checklist, its buttons, modals, timers and status section to the app."""
+    """Attach /checklist, its buttons and its reason modals to the app."""
     register_command(app, COMMAND, services)
-    on_click(app, "checklist:done", services, done)
-    on_click(app, "checklist:failed", services, failed)
-    on_click(app, "checklist:skip", services, skip)
-    on_click(app, "checklist:retry", services, retry)
-    on_submit(app, "checklist:failed", services, failed_submitted)
-    on_submit(app, "checklist:skip", services, skip_submitted)
-    services.scheduler.add_planner("checklist", planner_for(services))
-    services.add_section("checklist", 40, _status_section)
+    on_click(app, ids.DONE_ACTION, services, done)
+    on_click(app, ids.FAILED_ACTION, services, failed)
+    on_click(app, ids.SKIP_ACTION, services, skip)
+    on_click(app, ids.RETRY_ACTION, services, retry)
+    on_submit(app, ids.FAILED_FORM, services, failed_submitted)
+    on_submit(app, ids.SKIP_FORM, services, skip_submitted)
+    flows.register(services)  # until the composition root registers the feature itself

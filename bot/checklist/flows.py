@@ -1,4 +1,9 @@
-"""What the checklist posts outside a request: its message, thread replies, timers, checks."""
+"""What follows a checklist change: its message, thread replies and pings, and its timers.
+
+The commands and clicks of `handlers/checklist.py` land here: each runs the rule in one
+transaction, then refreshes the checklist message and replies in its thread. `register`
+gives the feature's timers, status section and doctor check to Services.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,106 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.checklist import notes, render, timers
+from bot.checklist import notes, render, steps, timers
 from bot.checklist import service as checklists
-from bot.checklist.models import Checklist
-from bot.checklist.templates import builtins, catalog
+from bot.checklist.board import Board, Outcome
+from bot.checklist.ids import StepRef
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.templates import Template, check_templates
 from bot.core.blocks import mrkdwn
-from bot.core.config import Settings
-from bot.core.db import Database
-from bot.core.doctor import Finding
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
+from bot.core.status import Section
+from bot.release import service as releases
+from bot.release.models import Release
+
+
+def register(services: Services) -> None:
+    """Give Services the checklist's timers, its `/release status` section and doctor check."""
+    services.scheduler.add_planner("checklist", planner_for(services))
+    services.add_section("checklist", 40, status_section)
+    services.add_check(check_templates)
+
+
+def status_section(session: Session, release: Release, now: datetime) -> Section | None:
+    """The checklist line of `/release status`, once the release has had a checklist."""
+    return render.status_section(checklists.latest_board(session, release))
+
+
+# --- commands and clicks ---------------------------------------------------------------------
+
+
+def start(services: Services, channel_id: str, actor: str, template: Template) -> Outcome:
+    """Start the channel's checklist from `template` (lead only); post it with `post_board`."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        outcome = checklists.start(
+            s, release, template, actor=actor, admins=services.settings.admins, now=services.now()
+        )
+    services.scheduler.poke()
+    return outcome
+
+
+def cancel(services: Services, channel_id: str, actor: str) -> Board:
+    """Stop the channel's running checklist (lead only); the board as it was stopped."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        checklist = checklists.cancel(
+            s, release, actor=actor, admins=services.settings.admins, now=services.now()
+        )
+        assert checklist.id is not None
+        board = checklists.board(s, checklist.id)
+    refresh(services, checklist.id)
+    return board
+
+
+def post_cancelled(services: Services, actor: str, board: Board) -> None:
+    """Tell the channel that `actor` cancelled the checklist."""
+    note = render.cancelled(actor, board)
+    services.notifier.post(board.release.channel_id, note, [mrkdwn(note)])
+
+
+def act(services: Services, action: str, actor: str, ref: StepRef, reason: str = "") -> None:
+    """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, then tell the channel."""
+    with services.db.session() as s:
+        outcome = steps.transition(
+            s,
+            action=action,
+            step_id=ref.step_id,
+            state=ref.state,
+            attempt=ref.attempt,
+            actor=actor,
+            admins=services.settings.admins,
+            now=services.now(),
+            reason=reason,
+            guards=services.step_guards,
+        )
+    announce(services, outcome)
+
+
+def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistStep:
+    """The step, if `actor` may do `action` on it now (checked before a reason is asked)."""
+    with services.db.read() as s:
+        return steps.check(
+            s,
+            action=action,
+            step_id=ref.step_id,
+            state=ref.state,
+            attempt=ref.attempt,
+            actor=actor,
+            admins=services.settings.admins,
+        )
+
+
+def ping_blockers(
+    services: Services, step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str]]]
+) -> None:
+    """Ask the owners of the gates that held a step back, in the checklist thread."""
+    text = notes.gate_ping(step, actor, blocked)
+    services.notifier.later(thread, services, step.checklist_id, text)
+
+
+# --- the checklist message and its thread ----------------------------------------------------
 
 
 def refresh(services: Services, checklist_id: int) -> None:
@@ -47,7 +142,7 @@ def thread(services: Services, checklist_id: int, text: str) -> None:
     )
 
 
-def post_board(services: Services, outcome: checklists.Outcome) -> None:
+def post_board(services: Services, outcome: Outcome) -> None:
     """Post a new checklist's message, remember it, then ping whoever is up first."""
     checklist_id = outcome.checklist.id
     assert checklist_id is not None
@@ -67,7 +162,7 @@ def post_board(services: Services, outcome: checklists.Outcome) -> None:
     refresh(services, checklist_id)  # in case a click landed before the message existed
 
 
-def announce(services: Services, outcome: checklists.Outcome) -> None:
+def announce(services: Services, outcome: Outcome) -> None:
     """After a transition: refresh the message, reply in its thread, summarise at the end."""
     assert outcome.checklist.id is not None
     refresh(services, outcome.checklist.id)
@@ -75,7 +170,7 @@ def announce(services: Services, outcome: checklists.Outcome) -> None:
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
 
 
-def _replies(services: Services, outcome: checklists.Outcome) -> None:
+def _replies(services: Services, outcome: Outcome) -> None:
     assert outcome.checklist.id is not None
     thread(services, outcome.checklist.id, notes.transition_reply(outcome))
     _tell_opened(services, outcome)
@@ -86,7 +181,7 @@ def _replies(services: Services, outcome: checklists.Outcome) -> None:
         services.notifier.post(board.release.channel_id, text, blocks)
 
 
-def _tell_opened(services: Services, outcome: checklists.Outcome) -> None:
+def _tell_opened(services: Services, outcome: Outcome) -> None:
     if outcome.opened is None or outcome.opened_owners is None:
         return
     assert outcome.checklist.id is not None
@@ -137,19 +232,3 @@ def _nudge(services: Services, due: timers.NudgeDue, now: datetime) -> None:
     )
     thread(services, claimed.checklist.id, text)
     services.scheduler.poke()
-
-
-# --- doctor ----------------------------------------------------------------------------------
-
-
-def check_templates(settings: Settings, db: Database) -> list[Finding]:
-    """`releasebot doctor`: the built-in templates load, and every custom file is valid."""
-    found = catalog(settings.templates_dir)
-    findings = [Finding(True, f"{len(builtins())} built-in checklist templates load")]
-    if settings.templates_dir is not None:
-        custom = [t for t in found.templates.values() if t.source != "built-in"]
-        where = settings.templates_dir
-        findings.append(Finding(True, f"{len(custom)} custom checklist template(s) from {where}"))
-    fix = "correct that line; the other templates still load"
-    findings.extend(Finding(False, f"checklist template {error}", fix) for error in found.errors)
-    return findings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.checklist.board import DONE, FAILED, SKIPPED, WAITING, Board, Outcome, Owners, expected
 from bot.checklist.models import ChecklistStep
 from bot.checklist.render import ICONS, name_of, said
-from bot.checklist.service import DONE, FAILED, SKIPPED, WAITING, Board, Outcome, Owners, expected
 from bot.core.blocks import Blocks, header, mentions, mrkdwn
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import duration, when

@@ -1,24 +1,29 @@
-"""Renderers for the release-day checklist: the live message, thread replies, summary. Pure."""
+"""The checklist as Slack shows it: the live message with its buttons, the status line,
+the reason modals and the answers to `/checklist` commands. Pure; thread replies are in
+`notes`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.checklist.models import ChecklistStep
-from bot.checklist.service import (
+from bot.checklist import ids
+from bot.checklist.board import (
     ACTIVE,
     COMPLETE,
     DONE,
     FAILED,
+    PENDING,
+    RUNNING,
     SKIPPED,
     WAITING,
     Board,
     Owners,
     expected,
 )
-from bot.checklist.templates import Catalog
+from bot.checklist.models import ChecklistStep
+from bot.checklist.templates import Catalog, Template
 from bot.core.blocks import (
     Block,
     Blocks,
@@ -35,7 +40,7 @@ from bot.core.text.escape import escape, shorten
 from bot.core.text.timefmt import duration, when
 
 ICONS = {
-    "pending": ":white_circle:",
+    PENDING: ":white_circle:",
     WAITING: ":hourglass_flowing_sand:",
     ACTIVE: ":arrow_forward:",
     DONE: ":white_check_mark:",
@@ -89,7 +94,7 @@ def _extras(step: ChecklistStep) -> str:
     """What else stands between the step and done: duration, go/no-go, gates."""
     parts = []
     span = expected(step)
-    if span and step.state in ("pending", WAITING, ACTIVE):
+    if span and step.state in (PENDING, WAITING, ACTIVE):
         parts.append(f"expected {duration(span)}")
     if step.requires == "gonogo" and step.state not in (DONE, SKIPPED):
         parts.append("needs a GO from `/gonogo`")
@@ -108,20 +113,20 @@ def step_block(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> Block:
 
 def step_buttons(step: ChecklistStep) -> Block | None:
     """The buttons of the step that can be acted on: Done/Failed/Skip, or Retry/Skip."""
-    value = {"s": step.id, "st": step.state, "v": step.activations}
+    value = ids.encode_step(step.id, step.state, step.activations)
     if step.state == ACTIVE:
         return actions(
             [
-                button("Done", "checklist:done", value, style="primary"),
-                button("Failed", "checklist:failed", value, style="danger"),
-                button("Skip", "checklist:skip", value),
+                button("Done", ids.DONE_ACTION, value, style="primary"),
+                button("Failed", ids.FAILED_ACTION, value, style="danger"),
+                button("Skip", ids.SKIP_ACTION, value),
             ]
         )
     if step.state == FAILED:
         return actions(
             [
-                button("Retry", "checklist:retry", value, style="primary"),
-                button("Skip", "checklist:skip", value),
+                button("Retry", ids.RETRY_ACTION, value, style="primary"),
+                button("Skip", ids.SKIP_ACTION, value),
             ]
         )
     return None
@@ -145,7 +150,7 @@ def board_message(board: Board, *, interactive: bool = True) -> tuple[str, Block
     ]
     for step in board.steps:
         blocks.append(step_block(step, board.owners_of(step), zone))
-        buttons = step_buttons(step) if interactive and checklist.state == "running" else None
+        buttons = step_buttons(step) if interactive and checklist.state == RUNNING else None
         if buttons:
             blocks.append(buttons)
     blocks.append(context(_footer(board, zone)))
@@ -157,7 +162,7 @@ def _footer(board: Board, zone: ZoneInfo) -> str:
     if checklist.state == COMPLETE and checklist.finished_at:
         took = duration(checklist.finished_at - checklist.started_at)
         return f":checkered_flag: Complete {when(checklist.finished_at, zone)}, after {took}."
-    if checklist.state != "running":
+    if checklist.state != RUNNING:
         return f"This checklist was {escape(checklist.state)}."
     return "Only the current step can be acted on: by its owners or a lead. Skipping is for leads."
 
@@ -165,7 +170,7 @@ def _footer(board: Board, zone: ZoneInfo) -> str:
 def _fallback(board: Board) -> str:
     text = f"Release-day checklist for {escape(board.release.name)}: {progress(board)}"
     current = board.current
-    if current is not None and board.checklist.state == "running":
+    if current is not None and board.checklist.state == RUNNING:
         text += f", {current.state}: {escape(current.title)}"
     return text
 
@@ -180,7 +185,7 @@ def status_section(board: Board | None) -> Section | None:
     current = board.current
     if checklist.state == COMPLETE and checklist.finished_at:
         line += f", complete after {duration(checklist.finished_at - checklist.started_at)}"
-    elif checklist.state != "running":
+    elif checklist.state != RUNNING:
         line += f", {escape(checklist.state)}"
     elif current is not None:
         owners = mentions(board.owners_of(current).users)
@@ -193,24 +198,32 @@ def status_section(board: Board | None) -> Section | None:
 # --- modals and lists ------------------------------------------------------------------------
 
 
-def reason_view(kind: str, step: ChecklistStep, state: str) -> Block:
-    """The modal asking why a step failed (`failed`) or is skipped (`skip`)."""
-    meta = json.dumps({"s": step.id, "st": state, "v": step.activations})
+def reason_view(action: str, step: ChecklistStep, state: str) -> Block:
+    """The modal asking why a step failed (`fail`) or is skipped (`skip`)."""
+    meta = ids.encode_step(step.id, state, step.activations)
     title = shorten(step.title, 120)
-    if kind == "failed":
+    if action == "fail":
         return reason_modal(
-            callback_id="checklist:failed",
+            callback_id=ids.FAILED_FORM,
             title="Step failed",
             prompt=f"What went wrong with “{title}”? The team sees this in the checklist.",
             private_metadata=meta,
             submit="Mark failed",
         )
     return reason_modal(
-        callback_id="checklist:skip",
+        callback_id=ids.SKIP_FORM,
         title="Skip step",
         prompt=f"Why skip “{title}”? The reason is kept on the checklist and in the timeline.",
         private_metadata=meta,
         submit="Skip it",
+    )
+
+
+def started(template: Template) -> str:
+    """The answer to `/checklist start`."""
+    return (
+        f"Started the `{escape(template.name)}` checklist ({len(template.steps)} steps); "
+        "it is posted in this channel."
     )
 
 

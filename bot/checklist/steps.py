@@ -18,8 +18,8 @@ from sqlalchemy import and_, bindparam, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.checklist.models import Checklist, ChecklistStep
-from bot.checklist.service import (
+from bot.checklist.advance import activation_values, open_step, record, returned
+from bot.checklist.board import (
     ACTIVE,
     DONE,
     FAILED,
@@ -29,31 +29,24 @@ from bot.checklist.service import (
     SKIPPED,
     WAITING,
     Outcome,
-    activation_values,
-    open_step,
     owners_of,
-    record,
-    returned,
 )
-from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.permissions import require_step_actor
+from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.guards import StepGuard
+from bot.core.payloads import NotMine
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
 from bot.release.models import Release, RoleAssignment
-from bot.release.service import LEAD, require_lead
 
 MAX_REASON = 1000
-
-
-def _mentions(users: list[str]) -> str:
-    return ", ".join(f"<@{u}>" for u in users) or "nobody yet"
 
 
 @dataclass(frozen=True)
 class Action:
     """One kind of click: the states it starts from, where it goes, who may do it."""
 
-    name: str
     sources: tuple[str, ...]
     target: str
     verb: str
@@ -61,10 +54,10 @@ class Action:
 
 
 ACTIONS = {
-    "done": Action("done", (ACTIVE,), DONE, "mark it done"),
-    "fail": Action("fail", (ACTIVE,), FAILED, "mark it failed"),
-    "retry": Action("retry", (FAILED,), ACTIVE, "retry it"),
-    "skip": Action("skip", (ACTIVE, FAILED), SKIPPED, "skip a step", lead_only=True),
+    "done": Action((ACTIVE,), DONE, "mark it done"),
+    "fail": Action((ACTIVE,), FAILED, "mark it failed"),
+    "retry": Action((FAILED,), ACTIVE, "retry it"),
+    "skip": Action((ACTIVE, FAILED), SKIPPED, "skip a step", lead_only=True),
 }
 
 
@@ -129,14 +122,24 @@ def _checked(
     actor: str,
     admins: frozenset[str],
 ) -> Loaded:
+    """The clicked step, loaded; refused unless it is as rendered and `actor` may act."""
     found = _load(session, step_id)
     release, checklist, step = found.release, found.checklist, found.step
     if state not in kind.sources:
-        raise DomainError("That button is not one of mine; nothing changed.")
+        raise NotMine()
     _expect(session, release, step, state, attempt)
     if checklist.state != RUNNING:
         raise Conflict(f"This checklist is {checklist.state}; nothing changed.")
-    _authorize(session, release, step, actor, admins, kind, found.holders)
+    require_step_actor(
+        session,
+        release,
+        step,
+        found.holders,
+        actor=actor,
+        admins=admins,
+        verb=kind.verb,
+        lead_only=kind.lead_only,
+    )
     return found
 
 
@@ -149,10 +152,9 @@ def check(
     attempt: int,
     actor: str,
     admins: frozenset[str],
-) -> tuple[Release, Checklist, ChecklistStep]:
-    """Refuse (with the reason) unless `actor` may do `action` on the step as it was rendered."""
-    found = _checked(session, ACTIONS[action], step_id, state, attempt, actor, admins)
-    return found.release, found.checklist, found.step
+) -> ChecklistStep:
+    """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
+    return _checked(session, ACTIONS[action], step_id, state, attempt, actor, admins).step
 
 
 def transition(
@@ -175,22 +177,10 @@ def transition(
     kind = ACTIONS[action]
     found = _checked(session, kind, step_id, state, attempt, actor, admins)
     release, checklist, step = found.release, found.checklist, found.step
-    reason = reason.strip()
-    if kind.target in (FAILED, SKIPPED):
-        if not reason:
-            raise DomainError("Say why, so the team knows what happened.")
-        if len(reason) > MAX_REASON:
-            raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
+    reason = _reason(kind, reason)
     if kind.target == DONE:
         for guard in guards:
             guard(session, release, step)
-    values: dict[str, Any] = {"state": kind.target, "acted_by": actor}
-    if kind.target in FINISHED:
-        values["finished_at"] = now
-    if kind.target in (FAILED, SKIPPED):
-        values["reason"] = reason
-    if kind.target == ACTIVE:
-        values.update(activation_values(now, first=False))
     stmt = (
         update(ChecklistStep)
         .where(
@@ -198,7 +188,7 @@ def transition(
             col(ChecklistStep.state) == state,
             col(ChecklistStep.activations) == attempt,
         )
-        .values(**values)
+        .values(**_values(kind, actor, reason, now))
         .returning(ChecklistStep)
     )
     # The audit rows wait for the commit, so both go out in one INSERT.
@@ -218,6 +208,29 @@ def transition(
             session, release, checklist, found.following, found.holders, actor, now
         )
     return Outcome(release, checklist, step, state, actor, opened, owners, completed)
+
+
+def _reason(kind: Action, reason: str) -> str:
+    """The reason, trimmed; failing and skipping need one, of a sensible length."""
+    reason = reason.strip()
+    if kind.target in (FAILED, SKIPPED):
+        if not reason:
+            raise DomainError("Say why, so the team knows what happened.")
+        if len(reason) > MAX_REASON:
+            raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
+    return reason
+
+
+def _values(kind: Action, actor: str, reason: str, now: datetime) -> dict[str, Any]:
+    """The column values a step takes when `kind` is carried out."""
+    values: dict[str, Any] = {"state": kind.target, "acted_by": actor}
+    if kind.target in FINISHED:
+        values["finished_at"] = now
+    if kind.target in (FAILED, SKIPPED):
+        values["reason"] = reason
+    if kind.target == ACTIVE:
+        values.update(activation_values(now, first=False))
+    return values
 
 
 def _expect(
@@ -251,6 +264,7 @@ def _expect(
 
 
 def _current(session: Session, checklist_id: int) -> ChecklistStep | None:
+    """The first unfinished step of the checklist."""
     query = (
         select(ChecklistStep)
         .where(
@@ -260,32 +274,3 @@ def _current(session: Session, checklist_id: int) -> ChecklistStep | None:
         .order_by(col(ChecklistStep.position))
     )
     return session.exec(query).first()
-
-
-def _authorize(
-    session: Session,
-    release: Release,
-    step: ChecklistStep,
-    actor: str,
-    admins: frozenset[str],
-    kind: Action,
-    holders: dict[str, list[str]],
-) -> None:
-    """Owners or a lead (or admin) may act; skipping is for a lead only."""
-    if kind.lead_only:
-        require_lead(session, release, actor, admins, kind.verb)
-        return
-    leads = holders.get(LEAD, [])
-    owners = owners_of(holders, step.owner)
-    if actor in admins or actor in leads or actor in owners.users:
-        return
-    title = f"*{escape(step.title)}*"
-    if owners.fallback:
-        raise Forbidden(
-            f"Only a lead ({_mentions(leads)}) can {kind.verb}: {title} belongs to "
-            f"*{escape(step.owner)}*, which has nobody assigned. Nothing changed."
-        )
-    raise Forbidden(
-        f"Only *{escape(step.owner)}* ({_mentions(owners.users)}) or a lead "
-        f"({_mentions(leads)}) can {kind.verb}: {title}. Nothing changed."
-    )

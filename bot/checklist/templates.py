@@ -1,15 +1,21 @@
 """Checklist templates: the built-in ones and custom YAML files from RELEASEBOT_TEMPLATES_DIR.
 
-A broken custom file is skipped and reported with its file and line; the others still load.
+A broken custom file is skipped and reported with its file and line; the others still load,
+and `releasebot doctor` lists the mistakes. Every use reads the files afresh (a few
+milliseconds; it happens on commands, never on clicks).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from bot.checklist.template_yaml import StepSpec, Template, TemplateError, TemplateInvalid, parse
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.doctor import Finding
+from bot.core.errors import NotFound
+from bot.core.text.escape import escape, quoted
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -20,7 +26,9 @@ __all__ = [
     "TemplateInvalid",
     "builtins",
     "catalog",
+    "check_templates",
     "load_file",
+    "named",
     "parse",
 ]
 
@@ -52,7 +60,6 @@ def load_file(path: Path) -> Template:
     return Template(template.name, template.description, template.roles, template.steps, shown)
 
 
-@cache
 def builtins() -> dict[str, Template]:
     """The templates shipped with releasebot, by name."""
     found: dict[str, Template] = {}
@@ -91,3 +98,29 @@ def catalog(templates_dir: Path | None) -> Catalog:
         seen[template.name] = str(path)
         found.templates[template.name] = template
     return found
+
+
+def named(templates_dir: Path | None, name: str) -> Template:
+    """The usable template called `name`; NotFound lists the ones there are."""
+    found = catalog(templates_dir)
+    template = found.templates.get(name)
+    if template is None:
+        names = ", ".join(f"`{escape(n)}`" for n in sorted(found.templates))
+        raise NotFound(
+            f"There is no checklist template {quoted(name)}. Choose one of {names} "
+            "(`/checklist templates` describes them)."
+        )
+    return template
+
+
+def check_templates(settings: Settings, db: Database) -> list[Finding]:
+    """`releasebot doctor`: the built-in templates load, and every custom file is valid."""
+    found = catalog(settings.templates_dir)
+    findings = [Finding(True, f"{len(builtins())} built-in checklist templates load")]
+    if settings.templates_dir is not None:
+        custom = [t for t in found.templates.values() if t.source != "built-in"]
+        where = settings.templates_dir
+        findings.append(Finding(True, f"{len(custom)} custom checklist template(s) from {where}"))
+    fix = "correct that line; the other templates still load"
+    findings.extend(Finding(False, f"checklist template {error}", fix) for error in found.errors)
+    return findings

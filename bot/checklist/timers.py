@@ -13,18 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.checklist.advance import activation_values, changed_one, record
+from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, Owners, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
-from bot.checklist.service import (
-    ACTIVE,
-    RUNNING,
-    WAITING,
-    Outcome,
-    Owners,
-    activation_values,
-    changed_one,
-    owners_of,
-    record,
-)
 from bot.core import audit
 from bot.release.models import Release
 from bot.release.service import LEAD, role_holders
@@ -76,15 +67,22 @@ def open_waiting(session: Session, step_id: int, now: datetime) -> Outcome | Non
     )
     if not changed_one(session, stmt):
         return None
+    step, checklist, release = _claimed(session, step_id)
+    assert release.id is not None
+    record(session, release, audit.SYSTEM_ACTOR, "step.activated", step.title, WAITING, ACTIVE, now)
+    owners = owners_of(role_holders(session, release.id), step.owner)
+    return Outcome(release, checklist, step, WAITING, audit.SYSTEM_ACTOR, step, owners)
+
+
+def _claimed(session: Session, step_id: int) -> tuple[ChecklistStep, Checklist, Release]:
+    """A step a timer just changed, read afresh, with its checklist and release."""
     step = session.get(ChecklistStep, step_id, populate_existing=True)
     assert step is not None
     checklist = session.get(Checklist, step.checklist_id)
     assert checklist is not None
     release = session.get(Release, checklist.release_id)
-    assert release is not None and release.id is not None
-    record(session, release, audit.SYSTEM_ACTOR, "step.activated", step.title, WAITING, ACTIVE, now)
-    owners = owners_of(role_holders(session, release.id), step.owner)
-    return Outcome(release, checklist, step, WAITING, audit.SYSTEM_ACTOR, step, owners)
+    assert release is not None
+    return step, checklist, release
 
 
 @dataclass(frozen=True)
@@ -138,12 +136,8 @@ def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
     )
     if not changed_one(session, stmt):
         return None
-    step = session.get(ChecklistStep, due.step_id, populate_existing=True)
-    assert step is not None and step.activated_at is not None
-    checklist = session.get(Checklist, step.checklist_id)
-    assert checklist is not None
-    release = session.get(Release, checklist.release_id)
-    assert release is not None and release.id is not None
+    step, checklist, release = _claimed(session, due.step_id)
+    assert step.activated_at is not None and release.id is not None
     holders = role_holders(session, release.id)
     who = "owners" if due.level == 1 else "lead"
     record(session, release, audit.SYSTEM_ACTOR, "step.nudged", step.title, None, who, now)

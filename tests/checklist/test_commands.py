@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.checklist import ids
 from bot.checklist.models import Checklist
 from bot.core.models import AuditEvent
 from tests.conftest import RunningBot
@@ -32,17 +33,11 @@ from tests.support.checklist import (
     write_template,
 )
 
-# --- helpers (imported by the other checklist tests) -----------------------------------------
-
-
 THREE = [
     {"title": "Cut the branch", "owner": "lead"},
     {"title": "Mock build", "owner": "branch-manager", "expected": "45m"},
     {"title": "Publish docs", "owner": "docs"},
 ]
-
-
-# --- tests -----------------------------------------------------------------------------------
 
 
 def test_the_walk_in_order_from_start_to_summary(make_bot: MakeBot, tmp_path: Path) -> None:
@@ -93,7 +88,7 @@ def test_a_bystander_and_a_later_owner_are_refused_and_nothing_moves(
 
     answer(click(bot, "U_BYSTANDER", "done", value_of(build), ts))
     answer(click(bot, DOCS, "done", value_of(build), ts))
-    forged = json.dumps({"s": docs.id, "st": "active", "v": 1})  # the later step, as if open
+    forged = ids.encode_step(docs.id, "active", 1)  # the later step, as if open
     answer(click(bot, DOCS, "done", forged, ts))
     answer(click(bot, "U_BYSTANDER", "failed", value_of(build), ts))
     answer(click(bot, BM, "skip", value_of(build), ts))  # skipping is for a lead

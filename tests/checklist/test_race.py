@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from bot.checklist import ids
 from tests.kit.slack_requests import SlackClient
 from tests.support.checklist import (
     CHANNEL,
@@ -30,7 +31,7 @@ def press_together(clients: list[SlackClient], value: str, ts: str) -> list[int]
     def press(client: SlackClient, user: str) -> None:
         gate.wait()
         resp = client.click(
-            user_id=user, channel_id=CHANNEL, action_id="checklist:done", value=value, message_ts=ts
+            user_id=user, channel_id=CHANNEL, action_id=ids.DONE_ACTION, value=value, message_ts=ts
         )
         statuses.append(resp.status_code)
 

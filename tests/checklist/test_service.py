@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.checklist import notes, render, steps, timers
 from bot.checklist import service as checklists
+from bot.checklist.board import Outcome, Owners
 from bot.checklist.models import ChecklistStep
 from bot.checklist.templates import StepSpec, Template
 from bot.core.db import Database
@@ -46,9 +47,7 @@ def start(
     return checklists.board(s, outcome.checklist.id).steps
 
 
-def act(
-    s: Session, action: str, step: ChecklistStep, actor: str, reason: str = ""
-) -> checklists.Outcome:
+def act(s: Session, action: str, step: ChecklistStep, actor: str, reason: str = "") -> Outcome:
     assert step.id is not None
     return steps.transition(
         s,
@@ -108,7 +107,7 @@ def test_an_empty_role_falls_to_the_lead_and_a_hand_over_moves_the_step(db: Data
         release = make_release(s)
         docs = start(s, release, StepSpec("Docs", "docs"))[0]
         board = checklists.board(s, docs.checklist_id)
-        assert board.owners_of(docs) == checklists.Owners("docs", [LEAD], fallback=True)
+        assert board.owners_of(docs) == Owners("docs", [LEAD], fallback=True)
         shown = str(render.board_message(board)[1])
         assert "docs (nobody assigned, falls to <@U_LEAD>)" in shown
         assert [a.step_id for a in timers.active_steps_for(s, LEAD)] == [docs.id]

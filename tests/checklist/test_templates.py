@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.checklist.templates import TemplateInvalid, builtins, catalog, load_file, parse
+from bot.checklist.templates import (
+    TemplateInvalid,
+    builtins,
+    catalog,
+    check_templates,
+    load_file,
+    parse,
+)
 from bot.core.config import Settings
 
 GOOD = """\
@@ -145,8 +152,6 @@ def test_a_custom_template_may_replace_a_builtin_but_not_another_custom(tmp_path
 
 
 def test_doctor_reports_template_errors_with_file_and_line(tmp_path: Path) -> None:
-    from bot.checklist.flows import check_templates
-
     (tmp_path / "broken.yaml").write_text(GOOD.replace("expected: 45m", "expected: 3 days"))
     findings = check_templates(Settings(templates_dir=tmp_path), None)  # type: ignore[arg-type]
     bad = [f for f in findings if not f.ok]

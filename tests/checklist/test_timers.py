@@ -5,13 +5,13 @@ Timers run on real time, so these steps are due a few seconds from now.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import col, select
 
+from bot.checklist import ids
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.db import Database
 from bot.core.models import AuditEvent
@@ -59,7 +59,7 @@ def test_a_not_before_step_waits_then_opens_by_itself(make_bot: MakeBot, tmp_pat
     bot.fake.wait_for(
         lambda: [t for t in thread(bot, ts) if "*2. Publish* is next; it opens at" in t]
     )
-    early = json.dumps({"s": publish.id, "st": "active", "v": 1}, separators=(",", ":"))
+    early = ids.encode_step(publish.id, "active", 1)
     answer(click(bot, BM, "done", early, ts))
     assert "opens at <!date^" in bot.fake.wait_for(lambda: told(bot, BM))[0]
     assert steps_of(bot)[1].state == "waiting"
@@ -163,9 +163,9 @@ def run_morning(slack: SlackClient, fake: FakeSlack, url: str, day: str) -> None
         ts = fake.wait_for(lambda: message_ts(db))
         with db.read() as s:
             morning = s.exec(select(ChecklistStep).where(ChecklistStep.position == 1)).one()
-        value = json.dumps({"s": morning.id, "st": "active", "v": 1})
+        value = ids.encode_step(morning.id, "active", 1)
         resp = slack.click(
-            user_id=LEAD, channel_id=CHANNEL, action_id="checklist:done", value=value, message_ts=ts
+            user_id=LEAD, channel_id=CHANNEL, action_id=ids.DONE_ACTION, value=value, message_ts=ts
         )
         assert resp.status_code == 200
         assert state_of(db, 2) == "waiting"

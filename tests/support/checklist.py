@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import yaml
 from sqlmodel import col, select
 
+from bot.checklist import ids
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.models import AuditEvent
 from tests.conftest import RunningBot
@@ -19,6 +19,12 @@ LEAD = "U_LEAD"
 BM = "U_BM"
 DOCS = "U_DOCS"
 MakeBot = Callable[..., RunningBot]
+ACTION_IDS = {
+    "done": ids.DONE_ACTION,
+    "failed": ids.FAILED_ACTION,
+    "skip": ids.SKIP_ACTION,
+    "retry": ids.RETRY_ACTION,
+}
 
 
 def answer(resp: Any) -> str:
@@ -74,8 +80,7 @@ def steps_of(bot: RunningBot) -> list[ChecklistStep]:
 
 def value_of(step: ChecklistStep) -> str:
     """The value a button of `step` carries as it stands now."""
-    data = {"s": step.id, "st": step.state, "v": step.activations}
-    return json.dumps(data, separators=(",", ":"))
+    return ids.encode_step(step.id, step.state, step.activations)
 
 
 def click(bot: RunningBot, user: str, action: str, value: str, ts: str) -> Any:
@@ -83,7 +88,7 @@ def click(bot: RunningBot, user: str, action: str, value: str, ts: str) -> Any:
     return bot.slack.click(
         user_id=user,
         channel_id=CHANNEL,
-        action_id=f"checklist:{action}",
+        action_id=ACTION_IDS[action],
         value=value,
         message_ts=ts,
     )
