@@ -1,13 +1,15 @@
-"""Gate timers and their side effects: scheduled checks, re-pings, alerts and recovery notes.
+"""What follows a change to gates: checks, re-pings, alerts, recovery notes, the gate's card.
 
-Every timer claims its work in the database before posting: a check moves the gate's
-`next_check_at` on with a guarded UPDATE, a re-ping bumps `pings` under the gate's
-`version`, and an alert follows only the one UPDATE that turned the gate red.
+`GateRunner` runs the scheduled checks and re-pings, and carries out what people ask
+(add, remove, set, check now): the service decides, the runner then plans timers, posts
+and refreshes. Every timer claims its work in the database before posting: a check moves
+the gate's `next_check_at` on with a guarded UPDATE, a re-ping bumps `pings` under the
+gate's `version`, and an alert follows only the one UPDATE that turned the gate red.
+`register` adds the feature's timers, status section, doctor check and step guard.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,16 +21,18 @@ from sqlmodel import Session
 
 from bot.core.scheduler import Timer
 from bot.core.services import Services
-from bot.gates import alerting as gate_alerting
-from bot.gates import render
+from bot.core.status import Section
+from bot.gates import alerting, render, transitions
 from bot.gates import service as gates
-from bot.gates.models import Gate
-from bot.gates.probe import check, secrets
+from bot.gates.doctor import check_gates
+from bot.gates.ids import SetPress
+from bot.gates.models import HTTP, Gate
+from bot.gates.options import Options
+from bot.gates.probe import check
 from bot.gates.probe.expect import Verdict
+from bot.gates.probe.secrets import GateSecrets
 from bot.release import service as releases
 from bot.release.models import Release
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,114 @@ def probe_of(gate: Gate) -> Probe:
     return Probe(gate.id, gate.name, gate.url, gate.expect, gate.headers, gate.interval_seconds)
 
 
+@dataclass(frozen=True)
+class Added:
+    """A gate just stored, where its card goes, and the variables the bot has no value for."""
+
+    gate: Gate
+    channel_id: str
+    zone: ZoneInfo
+    unset: tuple[str, ...] = ()
+
+
+def register(services: Services) -> None:
+    """Add the gates' timers, status section, doctor check and checklist step guard."""
+    services.scheduler.add_planner("gates", GateRunner(services).planner)
+    services.add_section("gates", 50, status_section)
+    services.add_check(check_gates)
+    services.add_step_guard(gates.require_gates)
+
+
+def status_section(session: Session, release: Release, now: datetime) -> Section | None:
+    """The gates part of `/release status`."""
+    assert release.id is not None
+    found = gates.gates_of(session, release.id)
+    if not found:
+        return None
+    red = sum(1 for g in found if g.state == alerting.FAILING)
+    title = f"Gates ({red} failing)" if red else "Gates"
+    return Section(title, render.status_lines(found, ZoneInfo(release.zone)))
+
+
 class GateRunner:
-    """Runs checks and re-pings for gates, and tells the channel about transitions."""
+    """Runs checks and re-pings for gates, carries out what people ask, tells the channel."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.settings = services.settings
+
+    # --- what people ask -----------------------------------------------------------------
+
+    def add_http(self, channel_id: str, actor: str, name: str, url: str, given: Options) -> Added:
+        """Add an HTTP gate; its URL is vetted before the transaction, so DNS holds no lock."""
+        return self._add(channel_id, actor, gates.propose_http(name, url, given, self.settings))
+
+    def add_manual(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
+        """Add a manual gate."""
+        return self._add(channel_id, actor, gates.propose_manual(name, given))
+
+    def _add(self, channel_id: str, actor: str, proposal: gates.Proposal) -> Added:
+        now = self.services.now()
+        with self.services.db.session() as session:
+            release = releases.lock_active(session, channel_id)
+            gate = gates.add(
+                session,
+                release,
+                proposal,
+                actor=actor,
+                settings=self.settings,
+                creators=self.services.creators,
+                now=now,
+            )
+        self.services.scheduler.poke()
+        return Added(gate, release.channel_id, ZoneInfo(release.zone), proposal.unset)
+
+    def post_card(self, added: Added) -> None:
+        """Post a new gate's card, remember where, and draw it fresh."""
+        gate = added.gate
+        text, blocks = render.card(gate, added.zone)
+        ts = self.services.notifier.post(added.channel_id, text, blocks)
+        if ts and gate.id is not None:
+            with self.services.db.session() as session:
+                transitions.remember_message(session, gate.id, message_ts=ts)
+            self.refresh_card(gate.id)
+
+    def remove(self, channel_id: str, actor: str, name: str) -> Gate:
+        """Remove a gate (lead only); its checks and re-pings stop."""
+        now = self.services.now()
+        with self.services.db.session() as session:
+            release = releases.lock_active(session, channel_id)
+            gate = gates.remove(
+                session, release, name, actor=actor, admins=self.settings.admins, now=now
+            )
+        self.services.scheduler.poke()
+        return gate
+
+    def retire_card(self, channel_id: str, gate: Gate, actor: str) -> None:
+        """Turn a removed gate's card into a note of who removed it."""
+        if gate.message_ts:
+            text, blocks = render.removed(gate.name, actor)
+            self.services.notifier.update(channel_id, gate.message_ts, text, blocks)
+
+    def set_manual(self, press: SetPress, actor: str) -> None:
+        """Mark passing / Mark failing, as pressed; the alert or note follows after the ack."""
+        with self.services.db.session() as session:
+            gate, change = gates.set_manual(
+                session,
+                press.gate_id,
+                to_pass=press.to_pass,
+                version=press.version,
+                user_id=actor,
+                admins=self.settings.admins,
+                now=self.services.now(),
+            )
+            release = releases.get(session, gate.release_id)
+        self.services.notifier.later(self.announce, gate, release, change)
+
+    def check_and_tell(self, probes: list[Probe], channel_id: str, user_id: str) -> None:
+        """`/gate check`: run the checks now and tell the one who asked what was seen."""
+        rows = self.check_many(probes, self.services.now, user_id)
+        self.services.notifier.ephemeral(channel_id, user_id, render.results(rows))
 
     # --- timers --------------------------------------------------------------------------
 
@@ -77,10 +183,10 @@ class GateRunner:
         """A planned check: claim it (gate id + planned time), then run it."""
         with self.services.db.session() as session:
             gate = session.get(Gate, gate_id)
-            if gate is None or gate.kind != gates.HTTP:
+            if gate is None or gate.kind != HTTP:
                 return
             lease = now + timedelta(seconds=gate.interval_seconds + self.settings.gate_timeout)
-            if not gates.claim_check(session, gate_id, due, lease):
+            if not transitions.claim_check(session, gate_id, due, lease):
                 return
             probe = probe_of(gate)
         self.run(probe, clock=self.services.scheduler.clock)
@@ -88,7 +194,9 @@ class GateRunner:
     def ping(self, gate_id: int, pings: int, now: datetime) -> None:
         """A re-ping of a failing gate, claimed before it is posted."""
         with self.services.db.session() as session:
-            got = gates.claim_ping(session, gate_id, pings, now, self.settings.gate_escalate_after)
+            got = transitions.claim_ping(
+                session, gate_id, pings, now, self.settings.gate_escalate_after
+            )
             if got is None:
                 return
             gate, ping = got
@@ -111,13 +219,11 @@ class GateRunner:
             probe.headers,
             allow=self.settings.gate_allow,
             timeout=self.settings.gate_timeout,
-            secrets=secrets.from_settings(
-                self.settings.gate_grants, self.settings.gate_secret_values
-            ),
+            secrets=GateSecrets.from_settings(self.settings),
         )
         now = clock()
         with self.services.db.session() as session:
-            applied = gates.apply_result(
+            applied = transitions.apply_result(
                 session,
                 probe.gate_id,
                 passed=verdict.ok,
@@ -145,19 +251,19 @@ class GateRunner:
 
     # --- telling the channel ---------------------------------------------------------------
 
-    def announce(self, gate: Gate, release: Release, change: gate_alerting.Change) -> None:
+    def announce(self, gate: Gate, release: Release, change: alerting.Change) -> None:
         """Post the alert or recovery note of a transition and refresh the gate's card."""
         if change.event is None:
             return
         zone = ZoneInfo(release.zone)
         notifier = self.services.notifier
-        if change.event == gate_alerting.ALERT:
+        if change.event == alerting.ALERT:
             text, blocks = render.alert(gate, zone)
             ts = notifier.post(release.channel_id, text, blocks)
             if ts:
                 with self.services.db.session() as session:
-                    gates.remember_message(session, gate.id or 0, alert_ts=ts)
-        elif change.event == gate_alerting.RECOVERED:
+                    transitions.remember_message(session, gate.id or 0, alert_ts=ts)
+        elif change.event == alerting.RECOVERED:
             text, blocks = render.recovered(gate, change.red_for)
             notifier.post(release.channel_id, text, blocks)
         self.refresh_card(gate.id or 0)

@@ -1,4 +1,4 @@
-"""Tables of the gate feature."""
+"""The gate table, and the two kinds of gate it holds."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.core.models import UTCDateTime, utcnow
+
+HTTP = "http"
+MANUAL = "manual"
 
 
 class Gate(SQLModel, table=True):
@@ -23,7 +26,7 @@ class Gate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     release_id: int = Field(foreign_key="release.id", index=True)
     name: str = Field(max_length=40)
-    kind: str = Field(max_length=16)  # http | manual
+    kind: str = Field(max_length=16)  # HTTP | MANUAL
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     expect: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     headers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -45,3 +48,7 @@ class Gate(SQLModel, table=True):
     version: int = Field(default=0)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def owner_ids(self) -> list[str]:
+        """The gate's owners as Slack user ids."""
+        return self.owners.split()

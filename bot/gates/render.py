@@ -9,21 +9,18 @@ from zoneinfo import ZoneInfo
 from bot.core.blocks import Blocks, actions, button, context, mentions, mrkdwn
 from bot.core.text.escape import escape, quoted, shorten
 from bot.core.text.timefmt import duration, when
-from bot.gates.models import Gate
+from bot.gates import ids
+from bot.gates.alerting import FAILING, PASSING, UNKNOWN
+from bot.gates.models import HTTP, MANUAL, Gate
 
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
-ICONS = {"passing": ":large_green_circle:", "failing": ":red_circle:", "unknown": ":white_circle:"}
-WORDS = {"passing": "passing", "failing": "failing", "unknown": "not decided yet"}
+ICONS = {PASSING: ":large_green_circle:", FAILING: ":red_circle:", UNKNOWN: ":white_circle:"}
+WORDS = {PASSING: "passing", FAILING: "failing", UNKNOWN: "not decided yet"}
 
 
 def code(text: str, limit: int = 200) -> str:
     """User text shown as inline code: escaped, shortened, without backticks of its own."""
     return quoted(text, limit)
-
-
-def owners(gate: Gate) -> list[str]:
-    """The gate's owner ids."""
-    return gate.owners.split()
 
 
 def every(seconds: int) -> str:
@@ -33,7 +30,7 @@ def every(seconds: int) -> str:
 
 def what(gate: Gate) -> str:
     """What the gate checks, on one line."""
-    if gate.kind != "http" or not gate.url:
+    if gate.kind != HTTP or not gate.url:
         return "manual: its owners mark it passing or failing"
     parts = [f"GET {code(gate.url, 300)}"]
     if gate.expect:
@@ -47,9 +44,9 @@ def what(gate: Gate) -> str:
 def state_line(gate: Gate, zone: ZoneInfo) -> str:
     """Icon, name, state and since-when."""
     line = f"{ICONS.get(gate.state, '')} `{gate.name}` {WORDS.get(gate.state, gate.state)}"
-    if gate.state != "unknown" and gate.state_since:
+    if gate.state != UNKNOWN and gate.state_since:
         line += f" since {when(gate.state_since, zone)}"
-    if gate.state == "unknown" and gate.kind == "http" and not gate.last_checked_at:
+    if gate.state == UNKNOWN and gate.kind == HTTP and not gate.last_checked_at:
         line += " (first check pending)"
     return line
 
@@ -58,7 +55,7 @@ def last_check(gate: Gate, zone: ZoneInfo) -> str | None:
     """When the gate was last checked and what was seen."""
     if not gate.last_checked_at:
         return None
-    if gate.kind == "manual":
+    if gate.kind == MANUAL:
         by = f" by <@{gate.last_detail}>" if USER.fullmatch(gate.last_detail or "") else ""
         return f"Last set {when(gate.last_checked_at, zone)}{by}."
     seen = escape(shorten(gate.last_detail or "", 300))
@@ -72,24 +69,27 @@ def card(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
     text = f"Gate {gate.name}: {WORDS.get(gate.state, gate.state)}"
     blocks: Blocks = [
         mrkdwn(f"*Gate* {state_line(gate, zone)}"),
-        context(f"{what(gate)} · owners {mentions(owners(gate))}"),
+        context(f"{what(gate)} · owners {mentions(gate.owner_ids())}"),
     ]
     seen = last_check(gate, zone)
     if seen:
         blocks.append(context(seen))
-    if gate.kind == "manual":
-        value = {"g": gate.id, "v": gate.version}
-        buttons = []
-        if gate.state != "passing":
-            buttons.append(
-                button("Mark passing", "gate:set:pass", value | {"to": "pass"}, style="primary")
-            )
-        if gate.state != "failing":
-            buttons.append(
-                button("Mark failing", "gate:set:fail", value | {"to": "fail"}, style="danger")
-            )
-        blocks.append(actions(buttons, block_id=f"gate-{gate.id}"))
+    if gate.kind == MANUAL:
+        blocks.append(actions(set_buttons(gate), block_id=f"gate-{gate.id}"))
     return text, blocks
+
+
+def set_buttons(gate: Gate) -> Blocks:
+    """Mark passing / Mark failing, each offered unless the gate already is that."""
+    assert gate.id is not None
+    buttons = []
+    if gate.state != PASSING:
+        value = ids.encode_set(gate.id, gate.version, to_pass=True)
+        buttons.append(button("Mark passing", ids.SET_PASS, value, style="primary"))
+    if gate.state != FAILING:
+        value = ids.encode_set(gate.id, gate.version, to_pass=False)
+        buttons.append(button("Mark failing", ids.SET_FAIL, value, style="danger"))
+    return buttons
 
 
 def removed(name: str, actor: str) -> tuple[str, Blocks]:
@@ -98,9 +98,14 @@ def removed(name: str, actor: str) -> tuple[str, Blocks]:
     return text, [mrkdwn(f":wastebasket: Gate `{name}` was removed by <@{actor}>.")]
 
 
+def removed_note(name: str) -> str:
+    """The caller's confirmation of a removed gate."""
+    return f"Gate `{name}` is removed."
+
+
 def alert(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
     """The one alert of a pass -> fail transition, mentioning the owners."""
-    who = mentions(owners(gate))
+    who = mentions(gate.owner_ids())
     text = f"Gate {gate.name} is failing. {who}, please take a look."
     streak = f" after {gate.fail_streak} failed checks in a row" if gate.fail_streak > 1 else ""
     blocks: Blocks = [
@@ -118,7 +123,7 @@ def reping(
 ) -> tuple[str, Blocks]:
     """A reminder while the gate stays red; with leads when it is escalated."""
     red = duration(now - gate.state_since) if gate.state_since else "a while"
-    who = mentions(owners(gate))
+    who = mentions(gate.owner_ids())
     line = f":rotating_light: `{gate.name}` is still failing (red for {red}). {who}"
     if leads:
         line += (
@@ -138,10 +143,14 @@ def recovered(gate: Gate, red_for: timedelta | None) -> tuple[str, Blocks]:
     return text, [mrkdwn(f":large_green_circle: Gate `{gate.name}` is passing again{span}.")]
 
 
-def added(gate: Gate, actor: str) -> str:
-    """The caller's confirmation of a new gate."""
-    first = " Its first check runs now." if gate.kind == "http" else ""
-    return f"Gate `{gate.name}` added ({what(gate)}), owned by {mentions(owners(gate))}.{first}"
+def added(gate: Gate, unset: tuple[str, ...] = ()) -> str:
+    """The caller's confirmation of a new gate, warning of variables the bot has no value for."""
+    first = " Its first check runs now." if gate.kind == HTTP else ""
+    text = f"Gate `{gate.name}` added ({what(gate)}), owned by {mentions(gate.owner_ids())}.{first}"
+    if unset:
+        names = ", ".join(f"`${{{v}}}`" for v in unset)
+        text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
+    return text
 
 
 def listing(gates: list[Gate], zone: ZoneInfo) -> str:
@@ -153,7 +162,7 @@ def listing(gates: list[Gate], zone: ZoneInfo) -> str:
         )
     lines = [f"*Gates* ({len(gates)})"]
     for gate in gates:
-        lines.append(f"{state_line(gate, zone)} · owners {mentions(owners(gate))}")
+        lines.append(f"{state_line(gate, zone)} · owners {mentions(gate.owner_ids())}")
         lines.append(f"      {what(gate)}")
         seen = last_check(gate, zone)
         if seen:
@@ -163,15 +172,26 @@ def listing(gates: list[Gate], zone: ZoneInfo) -> str:
 
 def status_lines(gates: list[Gate], zone: ZoneInfo) -> list[str]:
     """One line per gate for `/release status`, failing ones first."""
-    order = {"failing": 0, "unknown": 1, "passing": 2}
+    order = {FAILING: 0, UNKNOWN: 1, PASSING: 2}
     ranked = sorted(gates, key=lambda g: (order.get(g.state, 3), g.name))
     lines = []
     for gate in ranked:
         line = state_line(gate, zone)
-        if gate.state == "failing":
-            line += f" · {mentions(owners(gate))}"
+        if gate.state == FAILING:
+            line += f" · {mentions(gate.owner_ids())}"
         lines.append(line)
     return lines
+
+
+def checking(names: list[str]) -> str:
+    """The caller's note that `/gate check` has started."""
+    count = f"{len(names)} gates" if len(names) > 1 else f"`{names[0]}`"
+    return f"Checking {count} now; the results follow."
+
+
+def set_by_owners(gate: Gate) -> str:
+    """Why `/gate check NAME` does not check a manual gate."""
+    return f"`{gate.name}` is a manual gate, set by its owners; it is {gate.state}."
 
 
 def results(rows: list[tuple[str, bool | None, str]]) -> str:

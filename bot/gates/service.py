@@ -1,53 +1,50 @@
-"""Gates: records, their state machine, and the decisions about alerting.
+"""Gates: the rules people meet, and the lookups the rest of the bot asks.
 
-A gate shows unknown, passing or failing. A failed check turns a gate failing only after
-`damping` failures in a row; each visible transition is one guarded UPDATE on `version`,
-so exactly one check (or click) makes it and exactly one alert or recovery note follows.
+Who may add, remove or set a gate, and what an HTTP gate may fetch and send (the address
+guard and the operator's secret grants), are decided here, whatever path the change
+comes by. How a gate's state then moves under checks and timers is in `transitions`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core import audit
+from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.text.escape import escape, quoted
-from bot.gates.alerting import FAILING, PASSING, Change, Ping, Snapshot, after_result, ping_due
-from bot.gates.models import Gate
+from bot.gates.alerting import FAILING, PASSING, Change, after_result
+from bot.gates.models import HTTP, MANUAL, Gate
+from bot.gates.options import Options
+from bot.gates.probe import check, guard, secrets
+from bot.gates.probe.secrets import GateSecrets
+from bot.gates.transitions import fresh, snapshot, transition
 from bot.release import service as releases
 from bot.release.models import Release
 
-HTTP = "http"
-MANUAL = "manual"
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 MAX_GATES = 50
+DEFAULT_INTERVAL = 600
 
 
-def snapshot(gate: Gate) -> Snapshot:
-    """The decision-relevant part of a gate row."""
-    return Snapshot(
-        state=gate.state,
-        state_since=gate.state_since,
-        fail_streak=gate.fail_streak,
-        damping=gate.damping,
-        pings=gate.pings,
-        next_ping_at=gate.next_ping_at,
-        repeat_seconds=gate.repeat_seconds,
-    )
+@dataclass(frozen=True)
+class Proposal:
+    """A gate as asked for, its name (and URL) accepted by the rules; not stored yet."""
+
+    name: str
+    kind: str
+    given: Options
+    url: str | None = None
+    unset: tuple[str, ...] = ()  # granted variables the bot has no value for
 
 
-# --- records ----------------------------------------------------------------------------------
-
-
-def owners_of(gate: Gate) -> list[str]:
-    """The gate's owners as Slack user ids."""
-    return gate.owners.split()
+# --- adding and removing ----------------------------------------------------------------------
 
 
 def valid_name(text: str) -> str:
@@ -59,6 +56,165 @@ def valid_name(text: str) -> str:
             "dots, dashes or underscores, like `ci-blocking`."
         )
     return name
+
+
+def propose_http(name: str, url: str, given: Options, settings: Settings) -> Proposal:
+    """An HTTP gate the secret grants and the address guard allow; touches no database.
+
+    The guard resolves the host, so this runs before any transaction opens.
+    """
+    name = valid_name(name)
+    if check.host_has_variable(url):
+        raise DomainError("Environment variables may go in the URL's path or query, not its host.")
+    granted = GateSecrets.from_settings(settings)
+    named = secrets.named_in(url, given.headers)
+    try:
+        granted.check(url, named)
+        guard.check(url, settings.gate_allow)
+    except secrets.NotGranted as err:
+        raise DomainError(f"I will not add that gate: {err}") from None
+    except guard.Refused as err:
+        raise DomainError(f"I will not check that URL: {err}") from None
+    return Proposal(name, HTTP, given, url=url, unset=tuple(granted.unset(named)))
+
+
+def propose_manual(name: str, given: Options) -> Proposal:
+    """A manual gate (its owners set it with buttons)."""
+    return Proposal(valid_name(name), MANUAL, given)
+
+
+def add(
+    session: Session,
+    release: Release,
+    proposal: Proposal,
+    *,
+    actor: str,
+    settings: Settings,
+    creators: releases.Creators,
+    now: datetime,
+) -> Gate:
+    """Store a new gate of the release (a lead who may add gates); the name must be free."""
+    assert release.id is not None
+    releases.require_lead(session, release, actor, settings.admins, "add gates")
+    releases.require_creator(creators, actor, "add gates")
+    existing = {g.name for g in gates_of(session, release.id)}
+    if proposal.name in existing:
+        raise Conflict(f"This release already has a gate `{proposal.name}`; remove it first.")
+    if len(existing) >= MAX_GATES:
+        raise DomainError(f"A release can have at most {MAX_GATES} gates.")
+    gate = _new_gate(release, proposal, actor=actor, settings=settings, now=now)
+    session.add(gate)
+    session.flush()
+    what = f"GET {gate.url}" if gate.kind == HTTP else "manual"
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="gate.added",
+        subject=gate.name,
+        after=gate.state,
+        detail=f"{what}; owners {gate.owners}",
+        at=now,
+    )
+    return gate
+
+
+def _new_gate(
+    release: Release, proposal: Proposal, *, actor: str, settings: Settings, now: datetime
+) -> Gate:
+    given = proposal.given
+    assert release.id is not None
+    return Gate(
+        release_id=release.id,
+        name=proposal.name,
+        kind=proposal.kind,
+        url=proposal.url,
+        owners=" ".join(dict.fromkeys(given.owners or [actor])),
+        expect=given.expect,
+        headers=check.dump_headers(given.headers),
+        damping=given.damping or settings.gate_damping,
+        repeat_seconds=given.repeat or settings.gate_repeat_seconds,
+        interval_seconds=given.interval or DEFAULT_INTERVAL,
+        state_since=now,
+        next_check_at=now if proposal.kind == HTTP else None,
+        created_by=actor,
+        created_at=now,
+    )
+
+
+def remove(
+    session: Session,
+    release: Release,
+    name: str,
+    *,
+    actor: str,
+    admins: frozenset[str],
+    now: datetime,
+) -> Gate:
+    """Delete a gate (lead only)."""
+    releases.require_lead(session, release, actor, admins, "remove gates")
+    gate = by_name(session, release, name)
+    session.delete(gate)
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="gate.removed",
+        subject=gate.name,
+        before=gate.state,
+        at=now,
+    )
+    return gate
+
+
+# --- setting a manual gate --------------------------------------------------------------------
+
+
+def set_manual(
+    session: Session,
+    gate_id: int,
+    *,
+    to_pass: bool,
+    version: int,
+    user_id: str,
+    admins: frozenset[str],
+    now: datetime,
+) -> tuple[Gate, Change]:
+    """An owner (or lead) marks a manual gate passing or failing, as the button showed it."""
+    gate = fresh(session, gate_id)
+    if gate is None:
+        raise NotFound("That gate was removed; nothing changed.")
+    release = releases.get(session, gate.release_id)
+    if release.state != "active":
+        raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
+    owners = gate.owner_ids()
+    if user_id not in owners and not releases.is_lead(session, release, user_id, admins):
+        names = ", ".join(f"<@{u}>" for u in owners) or "a lead"
+        raise Forbidden(f"Only the owners of `{gate.name}` or a lead can set it: {names}.")
+    wanted = PASSING if to_pass else FAILING
+    if gate.version != version:
+        raise Conflict(
+            f"`{gate.name}` changed since this message was drawn; it is now {gate.state}."
+        )
+    if gate.state == wanted:
+        raise Conflict(f"`{gate.name}` is already {wanted}.")
+    change = after_result(replace(snapshot(gate), damping=1), to_pass, now)
+    if not transition(
+        session,
+        gate,
+        change,
+        actor=user_id,
+        detail=f"set by {user_id}",
+        now=now,
+        last_result="pass" if to_pass else "fail",
+        last_checked_at=now,
+        last_detail=user_id,
+    ):
+        raise Conflict(f"`{gate.name}` was just changed by someone else; nothing changed.")
+    return fresh(session, gate_id) or gate, change
+
+
+# --- lookups ----------------------------------------------------------------------------------
 
 
 def gates_of(session: Session, release_id: int) -> list[Gate]:
@@ -79,60 +235,10 @@ def by_name(session: Session, release: Release, name: str) -> Gate:
     raise NotFound(f"There is no gate {quoted(key)} in this release (gates: {known}).")
 
 
-def fresh(session: Session, gate_id: int) -> Gate | None:
-    """The gate as the database has it now (not a cached copy)."""
-    query = select(Gate).where(Gate.id == gate_id).execution_options(populate_existing=True)
-    return session.exec(query).first()
-
-
-def add(
-    session: Session,
-    release: Release,
-    gate: Gate,
-    *,
-    actor: str,
-    now: datetime,
-    creators: releases.Creators = releases.ANYONE,
-) -> Gate:
-    """Store a new gate of the release; the name must be free."""
+def named_or_all(session: Session, release: Release, name: str | None = None) -> list[Gate]:
+    """The gate named (NotFound if there is none), or every gate of the release by name."""
     assert release.id is not None
-    releases.require_creator(creators, actor, "add gates")
-    existing = {g.name for g in gates_of(session, release.id)}
-    if gate.name in existing:
-        raise Conflict(f"This release already has a gate `{gate.name}`; remove it first.")
-    if len(existing) >= MAX_GATES:
-        raise DomainError(f"A release can have at most {MAX_GATES} gates.")
-    gate.release_id, gate.created_by, gate.created_at = release.id, actor, now
-    session.add(gate)
-    session.flush()
-    what = f"GET {gate.url}" if gate.kind == HTTP else "manual"
-    audit.record(
-        session,
-        release=release,
-        actor=actor,
-        action="gate.added",
-        subject=gate.name,
-        after=gate.state,
-        detail=f"{what}; owners {gate.owners}",
-        at=now,
-    )
-    return gate
-
-
-def remove(session: Session, release: Release, name: str, *, actor: str, now: datetime) -> Gate:
-    """Delete a gate (lead only)."""
-    gate = by_name(session, release, name)
-    session.delete(gate)
-    audit.record(
-        session,
-        release=release,
-        actor=actor,
-        action="gate.removed",
-        subject=gate.name,
-        before=gate.state,
-        at=now,
-    )
-    return gate
+    return [by_name(session, release, name)] if name else gates_of(session, release.id)
 
 
 def blocking(session: Session, release_id: int, names: list[str]) -> list[tuple[str, list[str]]]:
@@ -144,7 +250,7 @@ def blocking(session: Session, release_id: int, names: list[str]) -> list[tuple[
         if gate is None:
             found.append((name, []))
         elif gate.state != PASSING:
-            found.append((gate.name, owners_of(gate)))
+            found.append((gate.name, gate.owner_ids()))
     return found
 
 
@@ -156,180 +262,27 @@ def failing_gates_for(session: Session, user_id: str) -> list[tuple[Release, Gat
         .where(Release.state == "active", Gate.state == FAILING)
         .order_by(col(Gate.state_since))
     )
-    return [(r, g) for r, g in session.exec(query) if user_id in owners_of(g)]
+    return [(r, g) for r, g in session.exec(query) if user_id in g.owner_ids()]
 
 
-# --- transitions ------------------------------------------------------------------------------
-
-
-def _guarded(session: Session, gate: Gate, **values: Any) -> bool:
-    statement = (
-        update(Gate)
-        .where(col(Gate.id) == gate.id, col(Gate.version) == gate.version)
-        .values(version=gate.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
-
-
-def _values(change: Change) -> dict[str, Any]:
-    s = change.snapshot
-    return {
-        "state": s.state,
-        "state_since": s.state_since,
-        "fail_streak": s.fail_streak,
-        "pings": s.pings,
-        "next_ping_at": s.next_ping_at,
-    }
-
-
-def _audit_change(
-    session: Session,
-    gate: Gate,
-    change: Change,
-    before: str,
-    actor: str,
-    detail: str,
-    now: datetime,
-) -> None:
-    if change.event is None:
-        return
-    release = session.get(Release, gate.release_id)
-    audit.record(
-        session,
-        release=release,
-        actor=actor,
-        action=f"gate.{change.snapshot.state}",
-        subject=gate.name,
-        before=before,
-        after=change.snapshot.state,
-        detail=detail[:500] or None,
-        at=now,
-    )
-
-
-def apply_result(
-    session: Session,
-    gate_id: int,
-    *,
-    passed: bool,
-    detail: str,
-    now: datetime,
-    next_check_at: datetime | None = None,
-    actor: str = audit.SYSTEM_ACTOR,
-) -> tuple[Gate, Change] | None:
-    """Record a check result with one guarded UPDATE (retried on a race); None if gone."""
-    for _ in range(10):
-        gate = fresh(session, gate_id)
-        if gate is None:
-            return None
-        change = after_result(snapshot(gate), passed, now)
-        values = _values(change) | {
-            "last_result": "pass" if passed else "fail",
-            "last_detail": detail[:1000],
-            "last_checked_at": now,
-        }
-        if next_check_at is not None:
-            values["next_check_at"] = next_check_at
-        if _guarded(session, gate, **values):
-            _audit_change(session, gate, change, gate.state, actor, detail, now)
-            return fresh(session, gate_id) or gate, change
-    raise Conflict("The gate kept changing while its result was recorded; try again.")
-
-
-def set_manual(
-    session: Session,
-    gate_id: int,
-    *,
-    to_pass: bool,
-    version: int,
-    user_id: str,
-    admins: frozenset[str],
-    now: datetime,
-) -> tuple[Gate, Change]:
-    """An owner (or lead) marks a manual gate passing or failing, as the button showed it."""
-    gate = fresh(session, gate_id)
-    if gate is None:
-        raise NotFound("That gate was removed; nothing changed.")
-    release = releases.get(session, gate.release_id)
-    if release.state != "active":
-        raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
-    owners = owners_of(gate)
-    if user_id not in owners and not releases.is_lead(session, release, user_id, admins):
-        names = ", ".join(f"<@{u}>" for u in owners) or "a lead"
-        raise Forbidden(f"Only the owners of `{gate.name}` or a lead can set it: {names}.")
-    wanted = PASSING if to_pass else FAILING
-    if gate.version != version:
-        raise Conflict(
-            f"`{gate.name}` changed since this message was drawn; it is now {gate.state}."
-        )
-    if gate.state == wanted:
-        raise Conflict(f"`{gate.name}` is already {wanted}.")
-    change = after_result(replace(snapshot(gate), damping=1), to_pass, now)
-    values = _values(change) | {
-        "last_result": "pass" if to_pass else "fail",
-        "last_checked_at": now,
-    }
-    values["last_detail"] = user_id
-    if not _guarded(session, gate, **values):
-        raise Conflict(f"`{gate.name}` was just changed by someone else; nothing changed.")
-    _audit_change(session, gate, change, gate.state, user_id, f"set by {user_id}", now)
-    return fresh(session, gate_id) or gate, change
-
-
-def claim_check(session: Session, gate_id: int, due: datetime, lease_until: datetime) -> bool:
-    """Claim the check planned for `due` (moves it on to `lease_until`); True for one caller."""
-    statement = (
-        update(Gate)
-        .where(col(Gate.id) == gate_id, col(Gate.next_check_at) == due)
-        .values(next_check_at=lease_until)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
-
-
-def claim_ping(
-    session: Session, gate_id: int, pings: int, now: datetime, escalate_after: int
-) -> tuple[Gate, Ping] | None:
-    """Claim the next re-ping of a failing gate; None when it is not due or someone took it."""
-    gate = fresh(session, gate_id)
-    if gate is None or gate.pings != pings:
-        return None
-    ping = ping_due(snapshot(gate), now, escalate_after)
-    if ping is None:
-        return None
-    if not _guarded(session, gate, pings=ping.number, next_ping_at=ping.next_at):
-        return None
-    if ping.number == escalate_after + 1:
-        release = session.get(Release, gate.release_id)
-        audit.record(
-            session,
-            release=release,
-            actor=audit.SYSTEM_ACTOR,
-            action="gate.escalated",
-            subject=gate.name,
-            detail=f"still failing after {escalate_after} re-pings; lead pulled in",
-            at=now,
-        )
-    return fresh(session, gate_id) or gate, ping
-
-
-def remember_message(
-    session: Session, gate_id: int, *, message_ts: str | None = None, alert_ts: str | None = None
-) -> None:
-    """Store where the gate's card or current alert was posted (no state change)."""
-    values = {k: v for k, v in (("message_ts", message_ts), ("alert_ts", alert_ts)) if v}
-    if values:
-        session.execute(update(Gate).where(col(Gate.id) == gate_id).values(**values))
+def in_active_releases(session: Session) -> list[Gate]:
+    """Every gate of an active release."""
+    return list(session.exec(_in_active_releases()))
 
 
 def planned(session: Session, until: datetime) -> tuple[list[Gate], list[Gate]]:
     """(HTTP gates with a check due before `until`, failing gates with a re-ping due)."""
-    base = select(Gate).join(Release, col(Release.id) == col(Gate.release_id))
-    base = base.where(Release.state == "active")
-    checks = base.where(Gate.kind == HTTP, col(Gate.next_check_at) < until)
-    pings = base.where(Gate.state == FAILING, col(Gate.next_ping_at) < until)
+    checks = _in_active_releases().where(Gate.kind == HTTP, col(Gate.next_check_at) < until)
+    pings = _in_active_releases().where(Gate.state == FAILING, col(Gate.next_ping_at) < until)
     return list(session.exec(checks)), list(session.exec(pings))
+
+
+def _in_active_releases() -> SelectOfScalar[Gate]:
+    query = select(Gate).join(Release, col(Release.id) == col(Gate.release_id))
+    return query.where(Release.state == "active")
+
+
+# --- the checklist's step guard ---------------------------------------------------------------
 
 
 class GateBlocked(Conflict):

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.errors import Conflict, Forbidden, NotFound
 from bot.core.models import AuditEvent
 from bot.gates import service as gates
+from bot.gates import transitions
+from bot.gates.doctor import check_gates
 from bot.gates.models import Gate
+from bot.gates.options import Options
 from bot.release import service as releases
 from bot.release.models import Release
 
 T0 = datetime(2027, 3, 15, 17, 0, tzinfo=UTC)
 LEAD, OWNER, OTHER = "U_LEAD", "U_OWNER", "U_OTHER"
+SETTINGS = Settings()
+
+
+def proposal(name: str, kind: str, url: str | None = None, **given: Any) -> gates.Proposal:
+    """A gate as the rules would accept it, without resolving its host."""
+    return gates.Proposal(name, kind, Options(**given), url=url)
+
+
+def add(session: Session, release: Release, asked: gates.Proposal, actor: str = LEAD) -> Gate:
+    """Store the gate as `actor`, in a workspace where anyone may add gates."""
+    return gates.add(
+        session, release, asked, actor=actor, settings=SETTINGS, creators=releases.ANYONE, now=T0
+    )
 
 
 def setup(db: Database, *specs: tuple[str, str]) -> tuple[int, dict[str, int]]:
@@ -28,17 +46,9 @@ def setup(db: Database, *specs: tuple[str, str]) -> tuple[int, dict[str, int]]:
             s, channel_id="C1", name="v1", release_at=None, zone=ZoneInfo("UTC"), actor=LEAD, now=T0
         )
         for name, kind in specs:
-            gate = Gate(
-                release_id=0,
-                name=name,
-                kind=kind,
-                owners=OWNER,
-                created_by=LEAD,
-                url="https://ci.example.com/" if kind == "http" else None,
-                next_check_at=T0 if kind == "http" else None,
-                repeat_seconds=600,
-            )
-            gates.add(s, release, gate, actor=LEAD, now=T0)
+            url = "https://ci.example.com/" if kind == "http" else None
+            asked = proposal(name, kind, url, owners=[OWNER], repeat=600)
+            gate = add(s, release, asked)
             assert gate.id is not None
             ids[name] = gate.id
         assert release.id is not None
@@ -47,7 +57,7 @@ def setup(db: Database, *specs: tuple[str, str]) -> tuple[int, dict[str, int]]:
 
 def result(db: Database, gate_id: int, passed: bool, at: datetime):  # type: ignore[no-untyped-def]
     with db.session() as s:
-        return gates.apply_result(s, gate_id, passed=passed, detail="HTTP 503", now=at)
+        return transitions.apply_result(s, gate_id, passed=passed, detail="HTTP 503", now=at)
 
 
 def test_blocking_names_gates_that_are_not_green(db: Database) -> None:
@@ -91,9 +101,9 @@ def test_a_planned_check_is_claimed_once(db: Database) -> None:
     _, ids = setup(db, ("ci", "http"))
     lease = T0 + timedelta(minutes=10)
     with db.session() as s:
-        assert gates.claim_check(s, ids["ci"], T0, lease)
+        assert transitions.claim_check(s, ids["ci"], T0, lease)
     with db.session() as s:
-        assert not gates.claim_check(s, ids["ci"], T0, lease)
+        assert not transitions.claim_check(s, ids["ci"], T0, lease)
 
 
 def test_a_reping_is_claimed_once_and_the_escalation_is_audited(db: Database) -> None:
@@ -105,9 +115,9 @@ def test_a_reping_is_claimed_once_and_the_escalation_is_audited(db: Database) ->
     for pings in range(4):
         now += timedelta(minutes=10)
         with db.session() as s:
-            got = gates.claim_ping(s, ids["ci"], pings, now, escalate_after=3)
+            got = transitions.claim_ping(s, ids["ci"], pings, now, escalate_after=3)
         with db.session() as s:
-            assert gates.claim_ping(s, ids["ci"], pings, now, escalate_after=3) is None
+            assert transitions.claim_ping(s, ids["ci"], pings, now, escalate_after=3) is None
         assert got is not None
         numbers.append((got[1].number, got[1].escalate))
     assert numbers == [(1, False), (2, False), (3, False), (4, True)]
@@ -137,13 +147,7 @@ def test_names_are_unique_per_release_and_validated(db: Database) -> None:
     with db.session() as s:
         release = s.exec(select(Release)).one()
         with pytest.raises(Conflict):
-            gates.add(
-                s,
-                release,
-                Gate(release_id=0, name="ci", kind="manual", created_by=LEAD),
-                actor=LEAD,
-                now=T0,
-            )
+            add(s, release, proposal("ci", "manual"))
         with pytest.raises(NotFound, match="`ci`"):
             gates.by_name(s, release, "cx")
     for bad in ("-x", "a b", "x" * 41, "ä"):
@@ -152,22 +156,33 @@ def test_names_are_unique_per_release_and_validated(db: Database) -> None:
     assert gates.valid_name("CI-Blocking.v2") == "ci-blocking.v2"
 
 
+def test_only_a_lead_adds_or_removes_a_gate_whatever_the_path(db: Database) -> None:
+    _, _ = setup(db, ("ci", "http"))
+    with db.session() as s, pytest.raises(Forbidden, match="Only a lead"):
+        release = s.exec(select(Release)).one()
+        add(s, release, proposal("docs", "manual"), OTHER)
+    with db.session() as s, pytest.raises(Forbidden, match="Only a lead"):
+        release = s.exec(select(Release)).one()
+        gates.remove(s, release, "ci", actor=OTHER, admins=frozenset(), now=T0)
+    with db.session() as s:
+        release = s.exec(select(Release)).one()
+        gone = gates.remove(
+            s, release, "ci", actor="U_ADMIN", admins=frozenset({"U_ADMIN"}), now=T0
+        )
+    assert gone.name == "ci"
+
+
 def test_doctor_names_unusable_allow_entries_and_missing_header_variables(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.core.config import Settings
-    from bot.gates.probe import check
-    from handlers.gates import check_gates
-
     with db.session() as s:
         release = releases.create_release(
             s, channel_id="C1", name="v1", release_at=None, zone=ZoneInfo("UTC"), actor=LEAD, now=T0
         )
-        headers = check.dump_headers([("X-Key", "${DOCTOR_GATE_KEY}")])
-        gate = Gate(
-            release_id=0, name="api", kind="http", url="https://x.example/", headers=headers
+        asked = proposal(
+            "api", "http", "https://x.example/", headers=[("X-Key", "${DOCTOR_GATE_KEY}")]
         )
-        gates.add(s, release, gate, actor=LEAD, now=T0)
+        add(s, release, asked)
     monkeypatch.setenv("DOCTOR_GATE_KEY", "set-but-not-granted")
     settings = Settings(gate_allow=("10.0.0.0/8", "ci.internal", "not a host!"))
     bad = [f.what for f in check_gates(settings, db) if not f.ok]

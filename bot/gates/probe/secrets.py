@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.core.config import Settings
+
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -43,6 +45,11 @@ class GateSecrets:
     grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     values: Mapping[str, str] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GateSecrets:
+        """The grants and values as configured (RELEASEBOT_GATE_SECRETS and the environment)."""
+        return cls(dict(settings.gate_grants), dict(settings.gate_secret_values))
+
     def may_send(self, name: str, host: str) -> bool:
         """True when the variable is granted for this host."""
         return any(host_matches(host, pattern) for pattern in self.grants.get(name, ()))
@@ -68,6 +75,10 @@ class GateSecrets:
         """The variable's value, or None when it is granted but not set."""
         return self.values.get(name) or None
 
+    def unset(self, names: Sequence[str]) -> list[str]:
+        """The variables named that have no value for the bot (checks using them fail)."""
+        return [name for name in names if self.value(name) is None]
+
     def masked(self, text: str) -> str:
         """The text with every granted value replaced by [secret]."""
         for value in self.values.values():
@@ -80,8 +91,3 @@ def named_in(url: str, headers: Sequence[tuple[str, str]]) -> list[str]:
     """The variables a URL and its headers name, in order, once each."""
     found = VARIABLE.findall(url) + [m for _, value in headers for m in VARIABLE.findall(value)]
     return list(dict.fromkeys(found))
-
-
-def from_settings(grants: Mapping[str, tuple[str, ...]], values: Mapping[str, str]) -> GateSecrets:
-    """The grants and values as configured (RELEASEBOT_GATE_SECRETS and the environment)."""
-    return GateSecrets(dict(grants), dict(values))

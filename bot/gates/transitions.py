@@ -1,0 +1,160 @@
+"""How a gate's state moves: guarded UPDATEs on `version`, claims of due checks and re-pings.
+
+A failed check turns a gate failing only after `damping` failures in a row; each visible
+transition is one guarded UPDATE on `version`, so exactly one check (or click) makes it,
+it is audited once, and exactly one alert or recovery note follows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core import audit
+from bot.core.errors import Conflict
+from bot.gates.alerting import Change, Ping, Snapshot, after_result, ping_due
+from bot.gates.models import Gate
+from bot.release.models import Release
+
+
+def snapshot(gate: Gate) -> Snapshot:
+    """The decision-relevant part of a gate row."""
+    return Snapshot(
+        state=gate.state,
+        state_since=gate.state_since,
+        fail_streak=gate.fail_streak,
+        damping=gate.damping,
+        pings=gate.pings,
+        next_ping_at=gate.next_ping_at,
+        repeat_seconds=gate.repeat_seconds,
+    )
+
+
+def fresh(session: Session, gate_id: int) -> Gate | None:
+    """The gate as the database has it now (not a cached copy)."""
+    query = select(Gate).where(Gate.id == gate_id).execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+def guarded_update(session: Session, gate: Gate, **values: Any) -> bool:
+    """Write `values` if the gate is still at the version read; True when this call won."""
+    statement = (
+        update(Gate)
+        .where(col(Gate.id) == gate.id, col(Gate.version) == gate.version)
+        .values(version=gate.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def transition(
+    session: Session,
+    gate: Gate,
+    change: Change,
+    *,
+    actor: str,
+    detail: str,
+    now: datetime,
+    **values: Any,
+) -> bool:
+    """Store a change (and `values`) under the gate's version; audit it when it is visible."""
+    s = change.snapshot
+    moved = guarded_update(
+        session,
+        gate,
+        state=s.state,
+        state_since=s.state_since,
+        fail_streak=s.fail_streak,
+        pings=s.pings,
+        next_ping_at=s.next_ping_at,
+        **values,
+    )
+    if moved and change.event is not None:
+        audit.record(
+            session,
+            release=session.get(Release, gate.release_id),
+            actor=actor,
+            action=f"gate.{s.state}",
+            subject=gate.name,
+            before=gate.state,
+            after=s.state,
+            detail=detail[:500] or None,
+            at=now,
+        )
+    return moved
+
+
+def apply_result(
+    session: Session,
+    gate_id: int,
+    *,
+    passed: bool,
+    detail: str,
+    now: datetime,
+    next_check_at: datetime | None = None,
+    actor: str = audit.SYSTEM_ACTOR,
+) -> tuple[Gate, Change] | None:
+    """Record a check result with one guarded UPDATE (retried on a race); None if gone."""
+    values: dict[str, Any] = {
+        "last_result": "pass" if passed else "fail",
+        "last_detail": detail[:1000],
+        "last_checked_at": now,
+    }
+    if next_check_at is not None:
+        values["next_check_at"] = next_check_at
+    for _ in range(10):
+        gate = fresh(session, gate_id)
+        if gate is None:
+            return None
+        change = after_result(snapshot(gate), passed, now)
+        if transition(session, gate, change, actor=actor, detail=detail, now=now, **values):
+            return fresh(session, gate_id) or gate, change
+    raise Conflict("The gate kept changing while its result was recorded; try again.")
+
+
+def claim_check(session: Session, gate_id: int, due: datetime, lease_until: datetime) -> bool:
+    """Claim the check planned for `due` (moves it on to `lease_until`); True for one caller."""
+    statement = (
+        update(Gate)
+        .where(col(Gate.id) == gate_id, col(Gate.next_check_at) == due)
+        .values(next_check_at=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def claim_ping(
+    session: Session, gate_id: int, pings: int, now: datetime, escalate_after: int
+) -> tuple[Gate, Ping] | None:
+    """Claim the next re-ping of a failing gate; None when it is not due or someone took it."""
+    gate = fresh(session, gate_id)
+    if gate is None or gate.pings != pings:
+        return None
+    ping = ping_due(snapshot(gate), now, escalate_after)
+    if ping is None:
+        return None
+    if not guarded_update(session, gate, pings=ping.number, next_ping_at=ping.next_at):
+        return None
+    if ping.number == escalate_after + 1:
+        audit.record(
+            session,
+            release=session.get(Release, gate.release_id),
+            actor=audit.SYSTEM_ACTOR,
+            action="gate.escalated",
+            subject=gate.name,
+            detail=f"still failing after {escalate_after} re-pings; lead pulled in",
+            at=now,
+        )
+    return fresh(session, gate_id) or gate, ping
+
+
+def remember_message(
+    session: Session, gate_id: int, *, message_ts: str | None = None, alert_ts: str | None = None
+) -> None:
+    """Store where the gate's card or current alert was posted (no state change)."""
+    values = {k: v for k, v in (("message_ts", message_ts), ("alert_ts", alert_ts)) if v}
+    if values:
+        session.execute(update(Gate).where(col(Gate.id) == gate_id).values(**values))
