@@ -1,37 +1,21 @@
-"""/gonogo: go/no-go polls in the channel, their buttons, reminder and deadline."""
+"""/gonogo: the command that starts and closes polls, and the poll's buttons and modal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
-from sqlmodel import Session
 
-from bot.core import audit
-from bot.core.errors import NotFound
-from bot.core.scheduler import Timer
+from bot.core.blocks import modal_value
 from bot.core.services import Services
-from bot.core.status import Section
 from bot.core.text.commandline import CommandLine, user_id
-from bot.core.text.escape import escape, quoted
+from bot.core.text.escape import quoted
 from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
-from bot.gonogo import render
-from bot.gonogo import service as polls
-from bot.gonogo.flows import (
-    VoteWriter,
-    announce,
-    click_go,
-    click_nogo,
-    poll_id_of,
-    post_poll,
-    submit_reason,
-)
-from bot.release import service as releases
-from bot.release.models import Release
-from handlers.interactions import Click, on_click, on_submit
+from bot.gonogo import flows, ids, render
+from bot.gonogo.writer import VoteWriter
+from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 KEYWORDS = ("voters", "by")
@@ -73,131 +57,86 @@ def split_voters(words: list[str]) -> tuple[list[str], list[str]]:
     return users, role_names
 
 
+def deadline_of(ctx: Ctx, words: list[str], now: datetime) -> datetime:
+    """The instant `by ...` names: in the zone it names, else in the typist's own zone."""
+    named = any(looks_like_zone(word) for word in words)
+    zone = UTC_ZONE if named else ctx.services.people.zone_of(ctx.user_id)
+    moment, left = parse_moment(words, now=now, default_zone=zone, date_required=False)
+    if left:
+        raise ParseError(f"I did not understand {quoted(' '.join(left))} after the time.")
+    return moment.instant
+
+
 def start(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gonogo [QUESTION] [voters ...] [by TIME [TZ]]`: open the channel's poll."""
     parts = split_words(line.words)
     question = " ".join(parts["question"] + ([f"-- {line.reason}"] if line.reason else []))
     users, role_names = split_voters(parts.get("voters", []))
-    now = ctx.services.now()
-    deadline = None
-    if "by" in parts:
-        named = any(looks_like_zone(word) for word in parts["by"])
-        zone = UTC_ZONE if named else ctx.services.people.zone_of(ctx.user_id)
-        moment, left = parse_moment(parts["by"], now=now, default_zone=zone, date_required=False)
-        if left:
-            raise ParseError(f"I did not understand {quoted(' '.join(left))} after the time.")
-        deadline = moment.instant
-    admins = ctx.services.settings.admins
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        releases.require_lead(s, release, ctx.user_id, admins, "start a go/no-go poll")
-        voters, fallen = polls.resolve_voters(s, release, users, role_names)
-        poll = polls.start(
-            s,
-            release,
-            question=question,
-            voters=voters,
-            deadline=deadline,
-            actor=ctx.user_id,
-            now=now,
-        )
-        tally = polls.tally(s, poll)
-    zone = ZoneInfo(release.zone)
-    text, blocks = render.poll_message(tally, zone)
+    services = ctx.services
+    now = services.now()
+    deadline = deadline_of(ctx, parts["by"], now) if "by" in parts else None
+    started = flows.start(
+        services,
+        ctx.channel_id,
+        ctx.user_id,
+        question=question,
+        users=users,
+        role_names=role_names,
+        deadline=deadline,
+        now=now,
+    )
+    poll = started.tally.poll
     assert poll.id is not None
-    ctx.services.scheduler.poke()
-    count = len(tally.required)
-    note = f"Poll started with {count} required voter{'s' if count != 1 else ''}."
-    if fallen:
-        note += (
-            f" Nobody holds {', '.join(f'*{escape(r)}*' for r in fallen)}: that falls to the lead."
-        )
-    return Reply(text=note, after=partial(post_poll, ctx.services, poll.id, text, blocks))
+    text, blocks = render.poll_message(started.tally, ZoneInfo(started.release.zone))
+    return Reply(
+        text=render.started_note(started.tally, started.fallen),
+        after=partial(flows.post_poll, services, poll.id, text, blocks),
+    )
 
 
 def close(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gonogo close`: close the open poll now (a lead or an admin)."""
     if line.args:
         raise ParseError("`close` takes nothing after it.")
-    admins = ctx.services.settings.admins
-    with ctx.services.db.session() as s:
-        release = releases.active_release(s, ctx.channel_id)
-        releases.require_lead(s, release, ctx.user_id, admins, "close the poll")
-        assert release.id is not None
-        poll = polls.open_poll(s, release.id)
-        if poll is None:
-            raise NotFound("There is no open poll in this channel. Start one with `/gonogo`.")
-        assert poll.id is not None
-        closed = _close(s, poll.id, ctx.user_id, ctx.services)
-    return Reply(
-        text=f"Poll closed: *{closed.outcome}*.", after=partial(announce, ctx.services, poll.id)
-    )
-
-
-def _close(s: Session, poll_id: int, actor: str, services: Services) -> polls.Poll:
-    closed = polls.close(s, poll_id, actor=actor, now=services.now(), why="closed early by a lead")
-    if closed is None:
-        raise polls.refused(polls.get(s, poll_id))
-    return closed
+    closed = flows.close(ctx.services, ctx.channel_id, ctx.user_id)
+    assert closed.id is not None
+    announce = partial(flows.announce, ctx.services, closed.id)
+    return Reply(text=render.closed_note(closed), after=announce)
 
 
 def click_close(click: Click) -> str | None:
     """Close poll: a lead or an admin only."""
-    poll_id = poll_id_of(click.data())
-    services = click.services
-    with services.db.session() as s:
-        poll = polls.get(s, poll_id)
-        release = releases.get(s, poll.release_id)
-        releases.require_lead(s, release, click.user_id, services.settings.admins, "close the poll")
-        closed = _close(s, poll_id, click.user_id, services)
-    services.notifier.later(announce, services, poll_id)
-    return f"Poll closed: *{closed.outcome}*."
+    poll_id = ids.decode_poll(click.value)
+    closed = flows.close_poll(click.services, poll_id, click.user_id)
+    click.services.notifier.later(flows.announce, click.services, poll_id)
+    return render.closed_note(closed)
 
 
-def remind(services: Services, poll_id: int, now: datetime) -> None:
-    """Nudge the missing voters once, 15 minutes before the deadline."""
-    with services.db.session() as s:
-        claimed = polls.claim_ping(s, poll_id, now)
-        release = releases.get(s, claimed.poll.release_id) if claimed else None
-    if claimed is None or release is None or not claimed.missing:
-        return
-    text, blocks = render.reminder(claimed, ZoneInfo(release.zone))
-    poll = claimed.poll
-    services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
-
-
-def expire(services: Services, poll_id: int, now: datetime) -> None:
-    """Close the poll at its deadline, once, and announce the result."""
-    with services.db.session() as s:
-        closed = polls.close(s, poll_id, actor=audit.SYSTEM_ACTOR, now=now, why="deadline")
-    if closed is not None:
-        announce(services, poll_id)
-
-
-def planner(
-    services: Services, session: Session, now: datetime, until: datetime
-) -> Iterator[Timer]:
-    """The reminder and the deadline close of every open poll due before `until`."""
-    for poll in polls.with_deadline_before(session, until):
-        assert poll.id is not None and poll.deadline is not None
-        due = polls.ping_due(poll)
-        if due is not None and due <= until:
-            yield Timer(f"gonogo:ping:{poll.id}", due, partial(remind, services, poll.id))
-        if poll.deadline <= until:
-            yield Timer(
-                f"gonogo:close:{poll.id}", poll.deadline, partial(expire, services, poll.id)
-            )
-
-
-def status_section(session: Session, release: Release, now: datetime) -> Section | None:
-    """`/release status`: the open poll with its tally and deadline, or the last result."""
-    assert release.id is not None
-    poll = polls.open_poll(session, release.id) or polls.last_poll(session, release.id)
-    if poll is None:
-        return Section("Go / No-Go", ["No poll yet; a lead starts one with `/gonogo`."])
-    return Section(
-        "Go / No-Go", render.status_lines(polls.tally(session, poll), ZoneInfo(release.zone))
+def click_go(writer: VoteWriter, click: Click) -> str | None:
+    """Go: stored before the click is acknowledged."""
+    poll_id = ids.decode_poll(click.value)
+    voted = flows.vote(
+        writer, poll_id, user=click.user_id, choice="go", channel_id=click.channel_id
     )
+    return render.vote_note("go", voted)
+
+
+def click_nogo(click: Click) -> str | None:
+    """No-Go: ask for the reason first (the vote is stored when the modal is submitted)."""
+    poll_id = ids.decode_poll(click.value)
+    poll = flows.votable(click.services, poll_id, click.channel_id)
+    click.client.views_open(trigger_id=click.trigger_id, view=render.nogo_modal(poll))
+    return None
+
+
+def submit_reason(writer: VoteWriter, sub: Submission) -> str | None:
+    """The No-Go modal: the reason is required; the vote counts when stored."""
+    poll_id, channel_id = ids.decode_reason(sub.private_metadata)
+    reason = modal_value(sub.view, "reason", "text")
+    voted = flows.vote(
+        writer, poll_id, user=sub.user_id, choice="nogo", reason=reason, channel_id=channel_id
+    )
+    return render.vote_note("nogo", voted)
 
 
 COMMAND = Command(
@@ -216,13 +155,11 @@ COMMAND = Command(
 
 
 def register(app: App, services: Services) -> None:
-    """Attach /gonogo, its buttons and modal, its timers and its status section."""
+    """Attach /gonogo, the poll's buttons and its No-Go modal."""
+    flows.register(services)  # until bot/app.py registers every feature itself
     register_command(app, COMMAND, services)
-    services.add_step_guard(polls.require_go)
     writer = VoteWriter(services)
-    on_click(app, "gonogo:go", services, partial(click_go, writer))
-    on_click(app, "gonogo:nogo", services, click_nogo)
-    on_click(app, "gonogo:close", services, click_close)
-    on_submit(app, "gonogo:reason", services, partial(submit_reason, writer))
-    services.scheduler.add_planner("gonogo", partial(planner, services))
-    services.add_section("gonogo", 40, status_section)
+    on_click(app, ids.GO_ACTION, services, partial(click_go, writer))
+    on_click(app, ids.NOGO_ACTION, services, click_nogo)
+    on_click(app, ids.CLOSE_ACTION, services, click_close)
+    on_submit(app, ids.REASON_FORM, services, partial(submit_reason, writer))

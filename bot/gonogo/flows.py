@@ -1,124 +1,124 @@
-"""Go/no-go votes and the poll message: Go and No-Go clicks, the reason modal, refreshes.
+"""Go/no-go changes and what follows them: the poll message posted and refreshed, timers.
 
-Votes use group commit: a burst of clicks is written in a few transactions.
-
-Each click hands its ballot to one writer thread and waits until the transaction holding
-it has committed, so a vote is stored before its click is acknowledged. While one batch
-is being written the next clicks queue up and go together in the next transaction: per
-vote that costs a row in two multi-row statements instead of a transaction of its own,
-and on SQLite no writer sleeps in the busy handler waiting for the lock.
+The handlers call one function here per command or click; each runs the service in a
+session and then refreshes, announces or plans. `register(services)` adds the timers
+(reminder, deadline close), the `/release status` section and the checklist guard.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
-from concurrent.futures import Future
+from collections.abc import Iterator
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.core.blocks import modal_value
-from bot.core.db import retry_transient
-from bot.core.errors import DomainError
+from sqlmodel import Session
+
+from bot.core import audit
+from bot.core.blocks import Blocks
+from bot.core.scheduler import Timer
 from bot.core.services import Services
-from bot.gonogo import render
-from bot.gonogo import service as polls
-from bot.gonogo import votes as poll_votes
-from bot.gonogo.votes import Ballot, Voted
+from bot.core.status import Section
+from bot.gonogo import render, votes
+from bot.gonogo import service as gonogo
+from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
+from bot.gonogo.models import Poll
+from bot.gonogo.votes import Voted
+from bot.gonogo.writer import VoteWriter
 from bot.release.models import Release
-from handlers.interactions import Click, Submission
 
-log = logging.getLogger(__name__)
-MAX_BATCH = 500
-IDLE_SECONDS = 5.0
-WAIT_SECONDS = 10.0
-
-Item = tuple[int, Ballot, "Future[Voted | DomainError]"]
+# --- commands and clicks ---------------------------------------------------------------------
 
 
-class VoteWriter:
-    """Writes queued ballots in batches on one thread, started on demand, gone when idle."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def cast(self, poll_id: int, ballot: Ballot) -> Voted:
-        """Queue a ballot and wait until it is committed; a refusal is raised."""
-        done: Future[Voted | DomainError] = Future()
-        self._queue.put((poll_id, ballot, done))
-        self._ensure_thread()
-        result = done.result(timeout=WAIT_SECONDS)
-        if isinstance(result, DomainError):
-            raise result
-        return result
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="votes", daemon=True)
-                self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._write(batch)
-
-    def _write(self, batch: list[Item]) -> None:
-        by_poll: dict[int, list[Item]] = {}
-        for item in batch:
-            by_poll.setdefault(item[0], []).append(item)
-        for poll_id, items in by_poll.items():
-            ballots = [ballot for _, ballot, _ in items]
-            try:
-                results = retry_transient(partial(self._commit, poll_id, ballots))
-            except Exception as err:
-                log.warning("writing %d votes on poll %s failed: %s", len(items), poll_id, err)
-                for _, _, done in items:
-                    done.set_exception(err)
-                continue
-            for (_, _, done), result in zip(items, results, strict=True):
-                done.set_result(result)
-
-    def _commit(self, poll_id: int, ballots: list[Ballot]) -> list[Voted | DomainError]:
-        with self.services.db.session() as s:
-            return poll_votes.vote_batch(s, poll_id, ballots, self.services.now())
+def start(
+    services: Services,
+    channel_id: str,
+    actor: str,
+    *,
+    question: str,
+    users: list[str],
+    role_names: list[str],
+    deadline: datetime | None,
+    now: datetime,
+) -> gonogo.Started:
+    """Open the channel's poll (a lead or an admin); post it with `post_poll`."""
+    with services.db.session() as s:
+        started = gonogo.start_in_channel(
+            s,
+            channel_id,
+            question=question,
+            users=users,
+            role_names=role_names,
+            deadline=deadline,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+        )
+    services.scheduler.poke()  # its reminder and deadline close are to plan
+    return started
 
 
-def post_poll(services: Services, poll_id: int, text: str, blocks: render.Blocks) -> None:
+def close(services: Services, channel_id: str, actor: str) -> Poll:
+    """Close the channel's open poll now (a lead or an admin); tell it with `announce`."""
+    with services.db.session() as s:
+        return gonogo.close_in_channel(
+            s, channel_id, actor=actor, admins=services.settings.admins, now=services.now()
+        )
+
+
+def close_poll(services: Services, poll_id: int, actor: str) -> Poll:
+    """Close this poll now (a lead or an admin); tell it with `announce`."""
+    with services.db.session() as s:
+        return gonogo.close_now(
+            s, poll_id, actor=actor, admins=services.settings.admins, now=services.now()
+        )
+
+
+def votable(services: Services, poll_id: int, channel_id: str) -> Poll:
+    """The poll, if a No-Go from this channel may be cast on it now (asked before the reason)."""
+    with services.db.read() as s:
+        return gonogo.votable(s, poll_id, channel_id)
+
+
+def vote(
+    writer: VoteWriter,
+    poll_id: int,
+    *,
+    user: str,
+    choice: str,
+    reason: str | None = None,
+    channel_id: str = "",
+) -> Voted:
+    """Store one vote (committed before this returns), refresh the poll, announce a close."""
+    services = writer.services
+    voted = writer.cast(poll_id, votes.ballot(user, choice, reason, channel_id))
+    refresh(services, poll_id)
+    if voted.closed:
+        services.notifier.later(announce, services, poll_id)
+    return voted
+
+
+# --- the poll message ------------------------------------------------------------------------
+
+
+def post_poll(services: Services, poll_id: int, text: str, blocks: Blocks) -> None:
     """Post the poll message and remember it; a vote that came first shows at the refresh."""
     with services.db.read() as s:
-        poll = polls.get(s, poll_id)
+        poll = gonogo.get(s, poll_id)
     ts = services.notifier.post(poll.channel_id, text, blocks)
     if ts:
         with services.db.session() as s:
-            polls.set_message(s, poll_id, ts)
+            gonogo.set_message(s, poll_id, ts)
         refresh(services, poll_id)
 
 
-def _state(services: Services, poll_id: int) -> tuple[polls.Tally, ZoneInfo] | None:
+def _state(services: Services, poll_id: int) -> tuple[gonogo.Tally, ZoneInfo] | None:
     with services.db.read() as s:
-        poll = s.get(polls.Poll, poll_id)
+        poll = s.get(Poll, poll_id)
         release = s.get(Release, poll.release_id) if poll else None
         if poll is None or release is None:
             return None
-        return polls.tally(s, poll), ZoneInfo(release.zone)
+        return gonogo.tally(s, poll), ZoneInfo(release.zone)
 
 
 def refresh(services: Services, poll_id: int) -> None:
@@ -146,51 +146,57 @@ def announce(services: Services, poll_id: int) -> None:
     services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
 
 
-def poll_id_of(data: dict[str, object]) -> int:
-    """The poll id a button or modal carries, or a refusal for anything else."""
-    value = data.get("p")
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise DomainError("That button is not one of mine; nothing changed.")
-    return value
+# --- timers ----------------------------------------------------------------------------------
 
 
-def _cast(writer: VoteWriter, poll_id: int, ballot: Ballot) -> str | None:
-    services = writer.services
-    voted = writer.cast(poll_id, ballot)
-    refresh(services, poll_id)
-    if voted.closed:
-        services.notifier.later(announce, services, poll_id)
-    label = poll_votes.CHOICES[ballot.choice]
-    if not voted.required:
-        return f"Your {label} is recorded as advisory: you are not one of the required voters."
-    if voted.before and voted.before != ballot.choice:
-        return f"You changed your vote from {poll_votes.CHOICES[voted.before]} to {label}."
-    return None
+def remind(services: Services, poll_id: int, now: datetime) -> None:
+    """Nudge the missing voters once, 15 minutes before the deadline."""
+    with services.db.session() as s:
+        claimed = claim_ping(s, poll_id, now)
+        release = s.get(Release, claimed.poll.release_id) if claimed else None
+    if claimed is None or release is None or not claimed.missing:
+        return
+    text, blocks = render.reminder(claimed, ZoneInfo(release.zone))
+    poll = claimed.poll
+    services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
 
 
-def click_go(writer: VoteWriter, click: Click) -> str | None:
-    """Go: stored before the click is acknowledged."""
-    poll_id = poll_id_of(click.data())
-    return _cast(writer, poll_id, poll_votes.ballot(click.user_id, "go", None, click.channel_id))
+def expire(services: Services, poll_id: int, now: datetime) -> None:
+    """Close the poll at its deadline, once, and announce the result."""
+    with services.db.session() as s:
+        closed = gonogo.close(s, poll_id, actor=audit.SYSTEM_ACTOR, now=now, why="deadline")
+    if closed is not None:
+        announce(services, poll_id)
 
 
-def click_nogo(click: Click) -> str | None:
-    """No-Go: ask for the reason first (the vote is stored when the modal is submitted)."""
-    poll_id = poll_id_of(click.data())
-    with click.services.db.read() as s:
-        poll = polls.get(s, poll_id)
-    if poll.state != "open":
-        raise polls.refused(poll)
-    if click.channel_id and poll.channel_id != click.channel_id:
-        raise DomainError("That button belongs to a poll in another channel; nothing changed.")
-    view = render.nogo_modal(poll_id, poll.channel_id, poll.question)
-    click.client.views_open(trigger_id=click.trigger_id, view=view)
-    return None
+def planner(
+    services: Services, session: Session, now: datetime, until: datetime
+) -> Iterator[Timer]:
+    """The reminder and the deadline close of every open poll due before `until`."""
+    for poll in with_deadline_before(session, until):
+        assert poll.id is not None and poll.deadline is not None
+        due = ping_due(poll)
+        if due is not None and due <= until:
+            yield Timer(f"gonogo:ping:{poll.id}", due, partial(remind, services, poll.id))
+        if poll.deadline <= until:
+            yield Timer(
+                f"gonogo:close:{poll.id}", poll.deadline, partial(expire, services, poll.id)
+            )
 
 
-def submit_reason(writer: VoteWriter, sub: Submission) -> str | None:
-    """The No-Go modal: the reason is required; the vote counts when stored."""
-    meta = sub.metadata()
-    poll_id, channel = poll_id_of(meta), str(meta.get("c", ""))
-    reason = modal_value(sub.view, "reason", "text")
-    return _cast(writer, poll_id, poll_votes.ballot(sub.user_id, "nogo", reason, channel))
+# --- registration ----------------------------------------------------------------------------
+
+
+def status_section(session: Session, release: Release, now: datetime) -> Section:
+    """`/release status`: the open poll with its tally and deadline, or the last result."""
+    assert release.id is not None
+    poll = gonogo.open_poll(session, release.id) or gonogo.last_poll(session, release.id)
+    found = gonogo.tally(session, poll) if poll is not None else None
+    return render.status_section(found, ZoneInfo(release.zone))
+
+
+def register(services: Services) -> None:
+    """Add the poll timers, the status section and the `requires: gonogo` step guard."""
+    services.add_step_guard(gonogo.require_go)
+    services.scheduler.add_planner("gonogo", partial(planner, services))
+    services.add_section("gonogo", 40, status_section)

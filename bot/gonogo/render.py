@@ -1,14 +1,27 @@
-"""Renderers for go/no-go polls: the poll message, its result, reminders, status. Pure."""
+"""Renderers for go/no-go polls: the poll message, its result, reminders, status, notes. Pure."""
 
 from __future__ import annotations
 
-import json
 from zoneinfo import ZoneInfo
 
-from bot.core.blocks import Blocks, actions, button, context, header, mentions, mrkdwn, reason_modal
+from bot.core.blocks import (
+    Block,
+    Blocks,
+    actions,
+    button,
+    context,
+    header,
+    mentions,
+    mrkdwn,
+    reason_modal,
+)
+from bot.core.status import Section
 from bot.core.text.escape import escape, shorten
 from bot.core.text.timefmt import when
+from bot.gonogo import ids
+from bot.gonogo.models import Poll
 from bot.gonogo.service import GO, NO_GO, Tally
+from bot.gonogo.votes import CHOICES, Voted
 
 SHOWN_PEOPLE = 40
 SHOWN_REASONS = 10
@@ -92,6 +105,15 @@ def _body(tally: Tally) -> Blocks:
     return blocks
 
 
+def vote_buttons(poll: Poll) -> list[Block]:
+    """Go and No-Go, for the poll message and for the voter's App Home."""
+    value = ids.encode_poll(poll.id)
+    return [
+        button("Go", ids.GO_ACTION, value, style="primary"),
+        button("No-Go", ids.NOGO_ACTION, value, style="danger"),
+    ]
+
+
 def poll_message(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
     """The poll's channel message: question, tally, who is missing, deadline, buttons."""
     poll = tally.poll
@@ -102,15 +124,11 @@ def poll_message(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
         *_body(tally),
     ]
     if poll.state == "open":
-        value = {"p": poll.id}
+        close = button("Close poll", ids.CLOSE_ACTION, ids.encode_poll(poll.id))
         blocks.append(context(deadline_text(tally, zone)))
         blocks.append(
             actions(
-                [
-                    button("Go", "gonogo:go", value, style="primary"),
-                    button("No-Go", "gonogo:nogo", value, style="danger"),
-                    {**button("Close poll", "gonogo:close", value), "confirm": CLOSE_CONFIRM},
-                ],
+                [*vote_buttons(poll), {**close, "confirm": CLOSE_CONFIRM}],
                 block_id=f"gonogo-{poll.id}",
             )
         )
@@ -152,8 +170,14 @@ def reminder(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
     return "Your go/no-go vote is still missing.", [mrkdwn(body)]
 
 
-def status_lines(tally: Tally, zone: ZoneInfo) -> list[str]:
+def status_section(tally: Tally | None, zone: ZoneInfo) -> Section:
     """The poll's part of `/release status`: open with tally and deadline, or the result."""
+    if tally is None:
+        return Section("Go / No-Go", ["No poll yet; a lead starts one with `/gonogo`."])
+    return Section("Go / No-Go", _status_lines(tally, zone))
+
+
+def _status_lines(tally: Tally, zone: ZoneInfo) -> list[str]:
     poll = tally.poll
     question = escape(shorten(poll.question, 120))
     if poll.state != "open":
@@ -168,13 +192,38 @@ def status_lines(tally: Tally, zone: ZoneInfo) -> list[str]:
     return lines
 
 
-def nogo_modal(poll_id: int, channel_id: str, question: str) -> dict[str, object]:
+def nogo_modal(poll: Poll) -> Block:
     """The modal asking why a No-Go."""
-    metadata = json.dumps({"p": poll_id, "c": channel_id}, separators=(",", ":"))
+    assert poll.id is not None
     return reason_modal(
-        callback_id="gonogo:reason",
+        callback_id=ids.REASON_FORM,
         title="No-Go",
-        prompt=f"Why No-Go on “{shorten(question, 200)}”? The team sees your reason.",
-        private_metadata=metadata,
+        prompt=f"Why No-Go on “{shorten(poll.question, 200)}”? The team sees your reason.",
+        private_metadata=ids.encode_reason(poll.id, poll.channel_id),
         submit="Vote No-Go",
     )
+
+
+def started_note(tally: Tally, fallen: list[str]) -> str:
+    """What the lead who started a poll is told: how many must vote, roles nobody holds."""
+    count = len(tally.required)
+    note = f"Poll started with {count} required voter{'s' if count != 1 else ''}."
+    if fallen:
+        roles = ", ".join(f"*{escape(role)}*" for role in fallen)
+        note += f" Nobody holds {roles}: that falls to the lead."
+    return note
+
+
+def closed_note(poll: Poll) -> str:
+    """What the person who closed a poll is told."""
+    return f"Poll closed: *{poll.outcome}*."
+
+
+def vote_note(choice: str, voted: Voted) -> str | None:
+    """What the voter is told: an advisory vote, or a changed one; nothing for a plain vote."""
+    label = CHOICES[choice]
+    if not voted.required:
+        return f"Your {label} is recorded as advisory: you are not one of the required voters."
+    if voted.before and voted.before != choice:
+        return f"You changed your vote from {CHOICES[voted.before]} to {label}."
+    return None

@@ -1,9 +1,14 @@
-"""Go/no-go polls: start, tally, close, remind, and what the outcome was (votes: poll_votes)."""
+"""Go/no-go polls: starting and closing them, who may, the tally, and what the outcome was.
+
+A lead (or an admin) starts and closes a poll; the deadline timer closes it as the system.
+Votes are written in `votes`, the deadline's reminder is planned in `deadline`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -15,15 +20,16 @@ from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release import roles
+from bot.release import service as releases
 from bot.release.models import Release
-from bot.release.service import role_holders
 
 GO = "GO"
 NO_GO = "NO-GO"
 NO_DECISION = "NO DECISION"
-PING_BEFORE = timedelta(minutes=15)
 MAX_QUESTION = 300
 MAX_VOTERS = 500
+STARTING = "start a go/no-go poll"
+CLOSING = "close the poll"
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def tally(session: Session, poll: Poll) -> Tally:
 
 def default_voters(session: Session, release_id: int) -> list[str]:
     """Every role holder of the release, lead first, each once."""
-    holders = role_holders(session, release_id)
+    holders = releases.role_holders(session, release_id)
     return list(dict.fromkeys(u for users in holders.values() for u in users))
 
 
@@ -128,7 +134,7 @@ def resolve_voters(
 ) -> tuple[list[str], list[str]]:
     """Named people plus holders of named roles; also the roles that fell to the lead."""
     assert release.id is not None
-    holders = role_holders(session, release.id)
+    holders = releases.role_holders(session, release.id)
     found, fallen = list(users), []
     for name in role_names:
         role = roles.normalize_role(name)
@@ -136,6 +142,45 @@ def resolve_voters(
             fallen.append(role)
         found += roles.holders_of(session, release, role)
     return list(dict.fromkeys(found)), fallen
+
+
+@dataclass(frozen=True)
+class Started:
+    """A poll just opened from a channel: its tally, and the roles that fell to the lead."""
+
+    release: Release
+    tally: Tally
+    fallen: list[str]
+
+
+def start_in_channel(
+    session: Session,
+    channel_id: str,
+    *,
+    question: str,
+    users: list[str],
+    role_names: list[str],
+    deadline: datetime | None,
+    actor: str,
+    admins: Iterable[str],
+    now: datetime,
+) -> Started:
+    """`/gonogo`: open the channel's poll for named people and role holders (a lead or admin)."""
+    release = releases.lock_active(session, channel_id)
+    # Also checked by `start`; first here, so a non-lead is told that before any role name.
+    releases.require_lead(session, release, actor, admins, STARTING)
+    voters, fallen = resolve_voters(session, release, users, role_names)
+    poll = start(
+        session,
+        release,
+        question=question,
+        voters=voters,
+        deadline=deadline,
+        actor=actor,
+        admins=admins,
+        now=now,
+    )
+    return Started(release, tally(session, poll), fallen)
 
 
 def start(
@@ -147,17 +192,14 @@ def start(
     deadline: datetime | None,
     actor: str,
     now: datetime,
+    admins: Iterable[str] = (),
 ) -> Poll:
-    """Open the release's poll with its required voters (the caller checked authority)."""
+    """Open the release's poll with its required voters; only a lead or an admin may."""
+    releases.require_lead(session, release, actor, admins, STARTING)
     assert release.id is not None
     question = " ".join(question.split())
-    if len(question) > MAX_QUESTION:
-        raise DomainError(f"Keep the question under {MAX_QUESTION} characters.")
     voters = list(dict.fromkeys(voters)) or default_voters(session, release.id)
-    if len(voters) > MAX_VOTERS:
-        raise DomainError(f"A poll can have at most {MAX_VOTERS} required voters.")
-    if deadline is not None and deadline <= now:
-        raise DomainError("The deadline has already passed; pick a time in the future.")
+    _refuse_bad_start(question, voters, deadline, now)
     if open_poll(session, release.id) is not None:
         raise Conflict("A poll is already open here; close it first with `/gonogo close`.")
     poll = Poll(
@@ -189,6 +231,17 @@ def start(
     return poll
 
 
+def _refuse_bad_start(
+    question: str, voters: list[str], deadline: datetime | None, now: datetime
+) -> None:
+    if len(question) > MAX_QUESTION:
+        raise DomainError(f"Keep the question under {MAX_QUESTION} characters.")
+    if len(voters) > MAX_VOTERS:
+        raise DomainError(f"A poll can have at most {MAX_VOTERS} required voters.")
+    if deadline is not None and deadline <= now:
+        raise DomainError("The deadline has already passed; pick a time in the future.")
+
+
 def set_message(session: Session, poll_id: int, ts: str) -> None:
     """Remember where the poll's channel message is, for refreshes and threads."""
     session.execute(update(Poll).where(col(Poll.id) == poll_id).values(message_ts=ts))
@@ -199,8 +252,60 @@ def refused(poll: Poll) -> Conflict:
     return Conflict(f"This poll is closed: the result was *{poll.outcome}*. Nothing changed.")
 
 
-def close(session: Session, poll_id: int, *, actor: str, now: datetime, why: str) -> Poll | None:
-    """Close an open poll once (guarded UPDATE) and settle its outcome; None if already closed."""
+def votable(session: Session, poll_id: int, channel_id: str) -> Poll:
+    """The poll a No-Go is about to be cast on, if it is open and the button is in its channel."""
+    poll = get(session, poll_id)
+    if poll.state != "open":
+        raise refused(poll)
+    if channel_id and poll.channel_id != channel_id:
+        raise DomainError("That button belongs to a poll in another channel; nothing changed.")
+    return poll
+
+
+def close_in_channel(
+    session: Session, channel_id: str, *, actor: str, admins: Iterable[str], now: datetime
+) -> Poll:
+    """`/gonogo close`: close the channel's open poll now (a lead or an admin)."""
+    release = releases.active_release(session, channel_id)
+    assert release.id is not None
+    poll = open_poll(session, release.id)
+    if poll is None:
+        releases.require_lead(session, release, actor, admins, CLOSING)  # told before this
+        raise NotFound("There is no open poll in this channel. Start one with `/gonogo`.")
+    assert poll.id is not None
+    return close_now(session, poll.id, actor=actor, admins=admins, now=now)
+
+
+def close_now(
+    session: Session, poll_id: int, *, actor: str, admins: Iterable[str], now: datetime
+) -> Poll:
+    """A lead or an admin closes the poll before its deadline; refused if it is closed."""
+    closed = close(
+        session, poll_id, actor=actor, admins=admins, now=now, why="closed early by a lead"
+    )
+    if closed is None:
+        raise refused(get(session, poll_id))
+    return closed
+
+
+def close(
+    session: Session,
+    poll_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    why: str,
+    admins: Iterable[str] = (),
+) -> Poll | None:
+    """Close an open poll once and settle its outcome; None if already closed.
+
+    A person must be a lead of the release or an admin; the deadline timer (the system
+    actor) always may.
+    """
+    if actor != audit.SYSTEM_ACTOR:
+        poll = get(session, poll_id)
+        release = releases.get(session, poll.release_id)
+        releases.require_lead(session, release, actor, admins, CLOSING)
     claim = (
         update(Poll)
         .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
@@ -234,51 +339,6 @@ def finish(
     )
 
 
-def claim_ping(session: Session, poll_id: int, now: datetime) -> Tally | None:
-    """Claim the reminder of an open poll once, before its deadline; None if not to send."""
-    claim = (
-        update(Poll)
-        .where(
-            col(Poll.id) == poll_id,
-            col(Poll.state) == "open",
-            col(Poll.pinged_at).is_(None),
-            col(Poll.deadline) > now,
-        )
-        .values(pinged_at=now)
-    )
-    if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
-        return None
-    found = tally(session, get(session, poll_id))
-    audit.record(
-        session,
-        release=session.get(Release, found.poll.release_id),
-        actor=audit.SYSTEM_ACTOR,
-        action="poll.reminded",
-        subject=found.poll.question,
-        detail="missing: " + (" ".join(found.missing) or "nobody"),
-        at=now,
-    )
-    return found
-
-
-def ping_due(poll: Poll) -> datetime | None:
-    """When the missing voters get their reminder; None when the poll is too short for one."""
-    if poll.deadline is None or poll.pinged_at is not None:
-        return None
-    due = poll.deadline - PING_BEFORE
-    return due if due > poll.created_at else None
-
-
-def with_deadline_before(session: Session, until: datetime) -> list[Poll]:
-    """Open polls whose reminder or deadline falls before `until` (overdue ones included)."""
-    query = select(Poll).where(
-        Poll.state == "open",
-        col(Poll.deadline).is_not(None),
-        col(Poll.deadline) <= until + PING_BEFORE,
-    )
-    return list(session.exec(query))
-
-
 def missing_votes_for(session: Session, user_id: str) -> list[Poll]:
     """Open polls of active releases where `user_id` is a required voter yet to vote."""
     voted = select(PollVote.poll_id).where(PollVote.user_id == user_id)
@@ -297,13 +357,23 @@ def missing_votes_for(session: Session, user_id: str) -> list[Poll]:
     return list(session.exec(query))
 
 
+def voters_in(session: Session, release_ids: set[int]) -> set[str]:
+    """Everyone asked to vote in a poll of these releases."""
+    query = (
+        select(PollVoter.user_id)
+        .join(Poll, col(Poll.id) == col(PollVoter.poll_id))
+        .where(col(Poll.release_id).in_(release_ids))
+    )
+    return set(session.exec(query))
+
+
 def require_go(session: Session, release: Release, step: Any) -> None:
     """A `requires: gonogo` step completes only after a go/no-go poll closed with GO."""
     if step.requires != "gonogo":
         return
     assert release.id is not None
     outcome = latest_outcome(session, release.id)
-    if outcome == "GO":
+    if outcome == GO:
         return
     said = "no go/no-go poll has closed yet" if outcome is None else f"the last poll said {outcome}"
     raise DomainError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlmodel import select
 
@@ -15,6 +14,7 @@ from tests.support.gonogo import (
     LEAD,
     click,
     gonogo,
+    nogo,
     poll_post,
     poll_row,
     poll_value,
@@ -22,21 +22,6 @@ from tests.support.gonogo import (
     ts_of,
 )
 from tests.support.release import mrkdwn_of
-
-
-def nogo(bot: RunningBot, user: str, value: str, ts: str, reason: str) -> Any:
-    before = len(bot.fake.calls_of("views.open"))
-    click(bot, user, "nogo", value, ts)
-    opened = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open")[before:])
-    view = opened[0].args["view"]
-    assert view["callback_id"] == "gonogo:reason"
-    values = {"reason": {"text": {"type": "plain_text_input", "value": reason}}}
-    return bot.slack.submit(
-        user_id=user,
-        callback_id="gonogo:reason",
-        private_metadata=view["private_metadata"],
-        values=values,
-    )
 
 
 def shown(bot: RunningBot, ts: str) -> str:

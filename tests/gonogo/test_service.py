@@ -12,9 +12,10 @@ from sqlmodel import select
 from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError
 from bot.core.models import AuditEvent
-from bot.gonogo import service as polls
-from bot.gonogo import votes as poll_votes
+from bot.gonogo import service as gonogo
+from bot.gonogo.deadline import ping_due
 from bot.gonogo.models import Poll
+from bot.gonogo.votes import Voted, ballot, vote, vote_batch
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
@@ -40,7 +41,7 @@ def setup_release(db: Database) -> Release:
 
 def start(db: Database, release: Release, voters: list[str] | None = None, **kw: object) -> int:
     with db.session() as s:
-        poll = polls.start(
+        poll = gonogo.start(
             s,
             release,
             question=str(kw.get("question", "")),
@@ -53,18 +54,14 @@ def start(db: Database, release: Release, voters: list[str] | None = None, **kw:
         return poll.id
 
 
-def cast(
-    db: Database, poll_id: int, user: str, choice: str, reason: str | None = None
-) -> poll_votes.Voted:
+def cast(db: Database, poll_id: int, user: str, choice: str, reason: str | None = None) -> Voted:
     with db.session() as s:
-        return poll_votes.vote(
-            s, poll_id, user=user, choice=choice, reason=reason, channel_id="C1", now=NOW
-        )
+        return vote(s, poll_id, user=user, choice=choice, reason=reason, channel_id="C1", now=NOW)
 
 
-def state(db: Database, poll_id: int) -> polls.Tally:
+def state(db: Database, poll_id: int) -> gonogo.Tally:
     with db.read() as s:
-        return polls.tally(s, polls.get(s, poll_id))
+        return gonogo.tally(s, gonogo.get(s, poll_id))
 
 
 def test_default_voters_are_every_role_holder_and_question_defaults(db: Database) -> None:
@@ -84,10 +81,10 @@ def test_all_required_go_closes_go_at_once_and_advisory_never_counts(db: Databas
     done = cast(db, poll_id, "U_B", "go")
     assert done.closed
     tally = state(db, poll_id)
-    assert tally.poll.outcome == polls.GO and tally.poll.state == "closed"
+    assert tally.poll.outcome == gonogo.GO and tally.poll.state == "closed"
     assert tally.advisory_nogo == ["U_X"]
     with db.read() as s:
-        assert polls.latest_outcome(s, release.id or 0) == polls.GO
+        assert gonogo.latest_outcome(s, release.id or 0) == gonogo.GO
 
 
 def test_changed_vote_counts_last_and_nogo_needs_reason(db: Database) -> None:
@@ -105,10 +102,10 @@ def test_changed_vote_counts_last_and_nogo_needs_reason(db: Database) -> None:
 @pytest.mark.parametrize(
     ("votes", "expected"),
     [
-        ([("U_A", "go"), ("U_B", "nogo")], polls.NO_GO),
-        ([("U_A", "go")], polls.NO_DECISION),
-        ([("U_A", "nogo")], polls.NO_GO),
-        ([], polls.NO_DECISION),
+        ([("U_A", "go"), ("U_B", "nogo")], gonogo.NO_GO),
+        ([("U_A", "go")], gonogo.NO_DECISION),
+        ([("U_A", "nogo")], gonogo.NO_GO),
+        ([], gonogo.NO_DECISION),
     ],
 )
 def test_closing_settles_the_outcome(
@@ -119,10 +116,10 @@ def test_closing_settles_the_outcome(
     for user, choice in votes:
         cast(db, poll_id, user, choice, "why" if choice == "nogo" else None)
     with db.session() as s:
-        closed = polls.close(s, poll_id, actor=LEAD, now=NOW, why="lead")
+        closed = gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead")
         assert closed is not None and closed.outcome == expected
     with db.session() as s:
-        assert polls.close(s, poll_id, actor=LEAD, now=NOW, why="lead") is None
+        assert gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead") is None
     with pytest.raises(Conflict, match=expected):
         cast(db, poll_id, "U_B", "go")
     with db.read() as s:
@@ -144,21 +141,21 @@ def test_missing_votes_for_lists_open_polls_awaiting_the_user(db: Database) -> N
     poll_id = start(db, release, ["U_A", "U_B"])
     cast(db, poll_id, "U_A", "go")
     with db.read() as s:
-        assert [p.id for p in polls.missing_votes_for(s, "U_B")] == [poll_id]
-        assert polls.missing_votes_for(s, "U_A") == []
-        assert polls.missing_votes_for(s, "U_X") == []
+        assert [p.id for p in gonogo.missing_votes_for(s, "U_B")] == [poll_id]
+        assert gonogo.missing_votes_for(s, "U_A") == []
+        assert gonogo.missing_votes_for(s, "U_X") == []
     with db.session() as s:
         releases.close(s, s.get(Release, release.id), cancelled=True, actor=LEAD, now=NOW)  # type: ignore[arg-type]
     with db.read() as s:
-        assert polls.missing_votes_for(s, "U_B") == []
+        assert gonogo.missing_votes_for(s, "U_B") == []
 
 
 def test_ping_due_skips_polls_shorter_than_the_reminder(db: Database) -> None:
     poll = Poll(release_id=1, channel_id="C", question="q", created_by=LEAD, created_at=NOW)
     poll.deadline = NOW + timedelta(minutes=10)
-    assert polls.ping_due(poll) is None
+    assert ping_due(poll) is None
     poll.deadline = NOW + timedelta(hours=2)
-    assert polls.ping_due(poll) == NOW + timedelta(hours=1, minutes=45)
+    assert ping_due(poll) == NOW + timedelta(hours=1, minutes=45)
 
 
 def test_concurrent_votes_and_close_count_every_stored_vote(db: Database) -> None:
@@ -181,23 +178,23 @@ def test_concurrent_votes_and_close_count_every_stored_vote(db: Database) -> Non
     assert errors == []
     tally = state(db, poll_id)
     assert len(tally.go) == 30
-    assert tally.poll.outcome == polls.GO
+    assert tally.poll.outcome == gonogo.GO
 
 
 def test_a_batch_of_votes_is_one_transaction_with_an_answer_each(db: Database) -> None:
     release = setup_release(db)
     poll_id = start(db, release, ["U_A", "U_B"])
     ballots = [
-        poll_votes.ballot("U_A", "nogo", "flaky e2e", "C1"),
-        poll_votes.ballot("U_X", "go", None, "C1"),
-        poll_votes.ballot("U_B", "go", None, "C_OTHER"),
-        poll_votes.ballot("U_A", "go", None, "C1"),
-        poll_votes.ballot("U_B", "go", None, "C1"),
+        ballot("U_A", "nogo", "flaky e2e", "C1"),
+        ballot("U_X", "go", None, "C1"),
+        ballot("U_B", "go", None, "C_OTHER"),
+        ballot("U_A", "go", None, "C1"),
+        ballot("U_B", "go", None, "C1"),
     ]
     with db.session() as s:
-        results = poll_votes.vote_batch(s, poll_id, ballots, NOW)
+        results = vote_batch(s, poll_id, ballots, NOW)
     assert isinstance(results[2], Conflict)
-    voted = [r for r in results if isinstance(r, poll_votes.Voted)]
+    voted = [r for r in results if isinstance(r, Voted)]
     assert [(v.before, v.required, v.closed) for v in voted] == [
         (None, True, False),
         (None, False, False),
@@ -205,9 +202,9 @@ def test_a_batch_of_votes_is_one_transaction_with_an_answer_each(db: Database) -
         (None, True, True),
     ]
     tally = state(db, poll_id)
-    assert tally.poll.outcome == polls.GO and tally.advisory_go == ["U_X"]
+    assert tally.poll.outcome == gonogo.GO and tally.advisory_go == ["U_X"]
     with db.session() as s:
-        late = poll_votes.vote_batch(s, poll_id, ballots[:2], NOW)
+        late = vote_batch(s, poll_id, ballots[:2], NOW)
     assert all(isinstance(r, Conflict) and "GO" in r.message for r in late)
     with db.read() as s:
         votes = s.exec(select(AuditEvent).where(AuditEvent.action.startswith("poll.voted"))).all()  # type: ignore[attr-defined]

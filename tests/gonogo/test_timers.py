@@ -11,10 +11,10 @@ from sqlmodel import select
 from bot.core.db import Database
 from bot.core.models import AuditEvent, utcnow
 from bot.gonogo import render
-from bot.gonogo import service as polls
+from bot.gonogo import service as gonogo
+from bot.gonogo.flows import post_poll
 from bot.release import service as releases
 from bot.release.models import Release
-from handlers.gonogo import post_poll
 from tests.conftest import RunningBot
 from tests.support.gonogo import CHANNEL, LEAD, click, poll_post, poll_value, release_with_docs
 from tests.support.release import answer, mrkdwn_of
@@ -24,7 +24,7 @@ def poll_due_in(bot: RunningBot, seconds: float, voters: list[str]) -> int:
     """A poll (started through the domain) whose deadline is `seconds` of real time away."""
     with bot.services.db.session() as s:
         release = releases.active_release(s, CHANNEL)
-        poll = polls.start(
+        poll = gonogo.start(
             s,
             release,
             question="Ship it?",
@@ -33,11 +33,10 @@ def poll_due_in(bot: RunningBot, seconds: float, voters: list[str]) -> int:
             actor=LEAD,
             now=utcnow(),
         )
-        tally = polls.tally(s, poll)
+        tally = gonogo.tally(s, poll)
     assert poll.id is not None
     text, blocks = render.poll_message(tally, ZoneInfo(release.zone))
     post_poll(bot.services, poll.id, text, blocks)
-    bot.services.scheduler.poke()
     return poll.id
 
 
@@ -95,7 +94,7 @@ def test_a_deadline_passed_while_the_bot_was_down_closes_at_start(
             actor=LEAD,
             now=now - timedelta(hours=2),
         )
-        polls.start(
+        gonogo.start(
             s,
             release,
             question="",
@@ -112,7 +111,7 @@ def test_a_deadline_passed_while_the_bot_was_down_closes_at_start(
     assert audit_actions(db, "poll.reminded") == []
     with db.read() as s:
         rel = s.exec(select(Release)).one()
-        assert polls.latest_outcome(s, rel.id or 0) == polls.NO_DECISION
+        assert gonogo.latest_outcome(s, rel.id or 0) == gonogo.NO_DECISION
 
 
 def test_status_shows_the_open_poll_then_the_result(bot: RunningBot) -> None:
@@ -139,4 +138,4 @@ def test_status_shows_the_open_poll_then_the_result(bot: RunningBot) -> None:
 
 def polls_ts(bot: RunningBot, poll_id: int) -> str | None:
     with bot.services.db.read() as s:
-        return polls.get(s, poll_id).message_ts
+        return gonogo.get(s, poll_id).message_ts

@@ -6,6 +6,7 @@ import json
 
 from sqlmodel import select
 
+from bot.gonogo import ids
 from bot.gonogo.models import Poll
 from tests.conftest import RunningBot
 from tests.kit.fake_slack import Call
@@ -13,6 +14,7 @@ from tests.support.release import answer, new_release
 
 CHANNEL = "C_REL"
 LEAD = "U_LEAD"
+ACTIONS = {"go": ids.GO_ACTION, "nogo": ids.NOGO_ACTION, "close": ids.CLOSE_ACTION}
 
 
 def release_with_docs(bot: RunningBot) -> None:
@@ -24,18 +26,20 @@ def gonogo(bot: RunningBot, text: str, user: str = LEAD) -> str:
     return answer(bot.slack.command("/gonogo", text, user_id=user, channel_id=CHANNEL))
 
 
-def poll_post(bot: RunningBot) -> Call:
-    """The poll message as first posted in the channel."""
-    found = bot.fake.wait_for(
-        lambda: [c for c in bot.fake.posts(CHANNEL) if "gonogo:go" in json.dumps(c.args)]
-    )
-    return found[0]
+def poll_post(bot: RunningBot, question: str = "", channel: str = CHANNEL) -> Call:
+    """The poll message (asking `question`, when given) as first posted in the channel."""
+
+    def posted() -> list[Call]:
+        found = [c for c in bot.fake.posts(channel) if ids.GO_ACTION in json.dumps(c.args)]
+        return [c for c in found if question in str(c.args.get("blocks"))]
+
+    return bot.fake.wait_for(posted)[0]
 
 
 def poll_value(post: Call) -> str:
     for block in post.args["blocks"]:
         for element in block.get("elements", []):
-            if element.get("action_id") == "gonogo:go":
+            if element.get("action_id") == ids.GO_ACTION:
                 return str(element["value"])
     raise AssertionError("no Go button in the poll message")
 
@@ -51,7 +55,23 @@ def poll_row(bot: RunningBot) -> Poll | None:
 
 def click(bot: RunningBot, user: str, action: str, value: str, ts: str, channel: str = CHANNEL):  # type: ignore[no-untyped-def]
     resp = bot.slack.click(
-        user_id=user, channel_id=channel, action_id=f"gonogo:{action}", value=value, message_ts=ts
+        user_id=user, channel_id=channel, action_id=ACTIONS[action], value=value, message_ts=ts
     )
     assert resp.status_code == 200
     return resp
+
+
+def nogo(bot: RunningBot, user: str, value: str, ts: str, reason: str, channel: str = CHANNEL):  # type: ignore[no-untyped-def]
+    """Click No-Go, then give `reason` in the modal it opens; the submission's response."""
+    before = len(bot.fake.calls_of("views.open"))
+    click(bot, user, "nogo", value, ts, channel)
+    opened = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open")[before:])
+    view = opened[0].args["view"]
+    assert view["callback_id"] == "gonogo:reason"
+    values = {"reason": {"text": {"type": "plain_text_input", "value": reason}}}
+    return bot.slack.submit(
+        user_id=user,
+        callback_id=ids.REASON_FORM,
+        private_metadata=view["private_metadata"],
+        values=values,
+    )
