@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from bot.burndown.render import meeting_time
 from bot.burndown.status_render import status_button
 from bot.checklist.render import step_buttons
-from bot.core.blocks import Blocks, actions, button, context, divider, header, mrkdwn
+from bot.core.blocks import Blocks, actions, context, divider, header, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
 from bot.gates.render import state_line
+from bot.gonogo.render import vote_buttons
 from bot.home.agenda import Agenda
 from bot.release.models import Release
 from bot.release.render import state_blocks
@@ -62,15 +63,7 @@ def waiting_blocks(agenda: Agenda) -> Blocks:
                 f"({_where(release)}{deadline})"
             )
         )
-        value = {"p": poll.id}
-        blocks.append(
-            actions(
-                [
-                    button("Go", "gonogo:go", value, style="primary"),
-                    button("No-Go", "gonogo:nogo", value, style="danger"),
-                ]
-            )
-        )
+        blocks.append(actions(vote_buttons(poll)))
     for release, gate in agenda.gates:
         blocks.append(
             mrkdwn(
