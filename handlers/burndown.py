@@ -1,30 +1,32 @@
-"""/burndown: burndown meetings across timezones."""
+"""/burndown and the async status button and form: Slack in, one call into bot.burndown, answer.
+
+`/burndown suggest` is the one part that reads Slack itself: the channel's members
+(conversations.members) and their timezones (users.list, paged once); the scoring is
+bot.burndown.slots.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
-from sqlmodel import Session
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.burndown import cadence, render
-from bot.burndown import flows as burndown_timers
+from bot.burndown import cadence, flows, ids, options, render, slots, slots_render, status_updates
 from bot.burndown import service as meetings
-from bot.burndown import suggest as burndown_suggest
-from bot.burndown.options import parse_cadence, parse_schedule, parse_series_id
-from bot.burndown.recurrence import next_occurrence
-from bot.core import status
+from bot.burndown.status_render import saved_note, status_form
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
-from bot.core.text.escape import quoted
-from bot.core.text.timeparse import ParseError, parse_date, parse_duration
 from bot.release import service as releases
-from bot.release.models import Release
-from handlers import burndown_status_form as burndown_status
+from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
-MAX_SUGGEST = timedelta(hours=4)
+log = logging.getLogger(__name__)
+MAX_MEMBERS = 500
+PAGE = 200
 
 
 def zone_for(ctx: Ctx) -> ZoneInfo:
@@ -32,37 +34,34 @@ def zone_for(ctx: Ctx) -> ZoneInfo:
     return ctx.services.people.zone_of(ctx.user_id)
 
 
-def _announce(ctx: Ctx, text: str, blocks: list[dict[str, object]]) -> None:
-    ctx.services.notifier.post(ctx.channel_id, text, blocks)
+def _announced(ctx: Ctx, answer: str, message: tuple[str, list[dict[str, Any]]]) -> Reply:
+    """After a lead's change: plan the timers anew, answer, then tell the channel."""
+    ctx.services.scheduler.poke()
+    text, blocks = message
+    return Reply(
+        text=answer, after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks)
+    )
 
 
 def schedule(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown schedule DAYS TIME [TZ] [options]`."""
     now = ctx.services.now()
-    spec = parse_schedule(line.args, now=now, default_zone=zone_for(ctx))
+    spec = options.parse_schedule(line.args, now=now, default_zone=zone_for(ctx))
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        _require_lead(ctx, s, release, "schedule burndown meetings")
-        series = meetings.create_series(s, release, spec, actor=ctx.user_id, now=now)
-    ctx.services.scheduler.poke()
-    first = next_occurrence(meetings.rule_of(series), now)
-    text, blocks = render.scheduled(series, first, ctx.user_id)
-    shown = render.meeting_time(series, first) if first else "none"
-    return Reply(
-        text=f"Scheduled series #{series.id}: {render.rule_text(series)}. First meeting: {shown}.",
-        after=lambda: _announce(ctx, text, blocks),
-    )
+        series = meetings.schedule(
+            s, release, spec, actor=ctx.user_id, admins=ctx.services.settings.admins, now=now
+        )
+    first = meetings.next_of(series, now)
+    note = render.scheduled_note(series, first)
+    return _announced(ctx, note, render.scheduled(series, first, ctx.user_id))
 
 
 def list_series(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown list`."""
-    now = ctx.services.now()
     with ctx.services.db.read() as s:
         release = releases.active_release(s, ctx.channel_id)
-        assert release.id is not None
-        found = meetings.active_series(s, release.id)
-        skips = meetings.skips_of(s, [x.id for x in found if x.id is not None])
-    rows = [(x, next_occurrence(meetings.rule_of(x, skips[x.id or 0]), now)) for x in found]
+        rows = meetings.listing(s, release, ctx.services.now())
     return Reply(text=render.list_text(release, rows))
 
 
@@ -76,85 +75,168 @@ def next_meeting(ctx: Ctx, line: CommandLine) -> Reply:
 
 def skip(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown skip DATE [ID]`."""
-    if not line.args or len(line.args) > 2:
-        raise ParseError("Name the day to skip, and optionally the series number.")
     now = ctx.services.now()
-    day = parse_date(line.args[0], today=now.astimezone(zone_for(ctx)).date())
-    series_id = parse_series_id(line.args[1]) if len(line.args) == 2 else None
+    day, series_id = options.parse_skip(line.args, today=now.astimezone(zone_for(ctx)).date())
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        _require_lead(ctx, s, release, "skip burndown meetings")
-        found = meetings.skip(s, release, day, series_id=series_id, actor=ctx.user_id, now=now)
-    ctx.services.scheduler.poke()
-    text, blocks = render.skipped(found, ctx.user_id)
-    return Reply(
-        text=f"Skipped {len(found)} meeting(s) on {day.isoformat()}.",
-        after=lambda: _announce(ctx, text, blocks),
-    )
+        found = meetings.skip(
+            s,
+            release,
+            day,
+            series_id=series_id,
+            actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
+            now=now,
+        )
+    note = f"Skipped {len(found)} meeting(s) on {day.isoformat()}."
+    return _announced(ctx, note, render.skipped(found, ctx.user_id))
 
 
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown cancel ID`."""
-    if len(line.args) != 1:
-        raise ParseError("Name the series to cancel by its number (see `/burndown list`).")
-    series_id = parse_series_id(line.args[0])
+    series_id = options.parse_cancel(line.args)
     now = ctx.services.now()
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        _require_lead(ctx, s, release, "cancel burndown series")
-        series = meetings.cancel(s, release, series_id, actor=ctx.user_id, now=now)
-    ctx.services.scheduler.poke()
-    text, blocks = render.cancelled(series, ctx.user_id)
-    return Reply(text=f"Cancelled series #{series_id}.", after=lambda: _announce(ctx, text, blocks))
+        series = meetings.cancel(
+            s, release, series_id, actor=ctx.user_id, admins=ctx.services.settings.admins, now=now
+        )
+    return _announced(ctx, f"Cancelled series #{series_id}.", render.cancelled(series, ctx.user_id))
 
 
 def lay_out_cadence(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown cadence kubernetes [TIME [TZ]] [weekly DAY] [options]`."""
     now = ctx.services.now()
-    name, template, weekly_day = parse_cadence(
-        line.args,
-        now=now,
-        caller_zone=zone_for(ctx),
-        default=(cadence.DEFAULT_TIME, cadence.DEFAULT_ZONE),
+    name, template, weekly_day = options.parse_cadence(
+        line.args, now=now, caller_zone=zone_for(ctx)
     )
-    if name not in cadence.CADENCES:
-        known = ", ".join(f"`{c}`" for c in cadence.CADENCES)
-        raise ParseError(f"{quoted(name)} is not a cadence I know. I know {known}.")
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        _require_lead(ctx, s, release, "lay out the burndown cadence")
         created, replaced = cadence.lay_out(
             s,
             release,
             template,
-            weekly_day=cadence.DEFAULT_WEEKLY_DAY if weekly_day is None else weekly_day,
+            weekly_day=weekly_day,
             actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
             now=now,
         )
-    ctx.services.scheduler.poke()
-    text, blocks = render.cadence_laid_out(release, created, replaced, ctx.user_id)
-    return Reply(
-        text=f"Laid out {len(created)} series for the {name} cadence.",
-        after=lambda: _announce(ctx, text, blocks),
-    )
+    note = f"Laid out {len(created)} series for the {name} cadence."
+    return _announced(ctx, note, render.cadence_laid_out(release, created, replaced, ctx.user_id))
 
 
 def suggest(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/burndown suggest [DURATION]`."""
-    if len(line.args) > 1:
-        raise ParseError("`suggest` takes at most a meeting length, like `45m`.")
-    length = parse_duration(line.args[0]) if line.args else timedelta(minutes=30)
-    if length > MAX_SUGGEST:
-        raise ParseError("A burndown longer than 4 hours will not fit anyone's day.")
+    """`/burndown suggest [DURATION]`: answer at once, post the slots when Slack was read."""
+    length = options.parse_suggest(line.args)
     now = ctx.services.now()
     return Reply(
-        text="Reading this channel's members and their timezones; the best times follow shortly.",
-        after=lambda: burndown_suggest.answer(ctx, length, now),
+        text=slots_render.reading_text(), after=lambda: answer_suggestion(ctx, length, now)
     )
 
 
-def _require_lead(ctx: Ctx, s: Session, release: Release, doing: str) -> None:
-    releases.require_lead(s, release, ctx.user_id, ctx.services.settings.admins, doing)
+def answer_suggestion(ctx: Ctx, length: timedelta, now: datetime) -> None:
+    """Score the coming week for the channel's members and tell the caller (ephemeral)."""
+    try:
+        members, left_out = _channel_members(ctx)
+    except SlackApiError as err:
+        reason = str(err.response.get("error"))
+        log.warning("conversations.members for %s failed: %s", ctx.channel_id, reason)
+        _tell(ctx, slots_render.unreadable_text(reason))
+        return
+    zones, unknown = slots.team_zones(members, _profiles_of(ctx, set(members)))
+    if not zones and not unknown:  # nobody, or only apps and deactivated accounts
+        _tell(ctx, slots_render.no_members_text())
+        return
+    result = slots.suggest(zones, now, length)
+    text, blocks = slots_render.suggestion_blocks(result, length, skipped=left_out, unknown=unknown)
+    _tell(ctx, text, blocks)
+
+
+def _tell(ctx: Ctx, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    ctx.services.notifier.ephemeral(ctx.channel_id, ctx.user_id, text, blocks)
+
+
+def _channel_members(ctx: Ctx) -> tuple[list[str], int]:
+    """The channel's member ids but the bot's (up to MAX_MEMBERS), and how many were left out."""
+    members: list[str] = []
+    cursor = ""
+    while True:
+        page = ctx.client.conversations_members(channel=ctx.channel_id, limit=PAGE, cursor=cursor)
+        members.extend(str(m) for m in page.get("members") or [])
+        cursor = _next_cursor(page)
+        if not cursor:
+            break
+    me = _bot_user(ctx)
+    unique = [m for m in dict.fromkeys(members) if m != me]
+    return unique[:MAX_MEMBERS], max(0, len(unique) - MAX_MEMBERS)
+
+
+def _bot_user(ctx: Ctx) -> str:
+    """The bot's own user id, so it does not count as a member to meet with."""
+    try:
+        return str(ctx.client.auth_test().get("user_id") or "")
+    except SlackApiError:
+        return ""
+
+
+def _profiles_of(ctx: Ctx, wanted: set[str]) -> dict[str, dict[str, Any]]:
+    """Slack's user records (tz, is_bot, deleted) of the wanted people, from users.list.
+
+    Pages through the workspace once, stopping when everyone wanted was seen. The client
+    does not wait out rate limits: a page Slack refuses ends the reading with what was
+    found, and the people not found count as members without a known timezone.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    cursor = ""
+    try:
+        while wanted - found.keys():
+            page = ctx.services.people.client.users_list(limit=PAGE, cursor=cursor)
+            for user in page.get("members") or []:
+                if user.get("id") in wanted:
+                    found[str(user["id"])] = user
+            cursor = _next_cursor(page)
+            if not cursor:
+                break
+    except (SlackClientError, OSError) as err:
+        log.warning("users.list stopped after %d of %d people: %s", len(found), len(wanted), err)
+    return found
+
+
+def _next_cursor(page: Any) -> str:
+    return str((page.get("response_metadata") or {}).get("next_cursor") or "")
+
+
+def open_status_form(click: Click) -> None:
+    """Open the status form for the button's meeting, if it is ahead and the clicker may post."""
+    services = click.services
+    series_id, occurs_at = ids.decode_meeting(click.value)
+    with services.db.read() as s:
+        meeting = status_updates.meeting_for(
+            s,
+            series_id,
+            occurs_at,
+            user_id=click.user_id,
+            admins=services.settings.admins,
+            now=services.now(),
+        )
+    view = status_form(meeting.release, meeting.series, meeting.occurs_at)
+    click.client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+def save_status(submission: Submission) -> str:
+    """Store the submitted status; the poster is thanked by DM."""
+    series_id, occurs_at = ids.decode_meeting(submission.private_metadata, form=True)
+    area, colour, notes = ids.form_fields(submission.view)
+    row = flows.save_status(
+        submission.services,
+        series_id,
+        occurs_at,
+        user_id=submission.user_id,
+        area=area,
+        colour=colour,
+        notes=notes,
+    )
+    return saved_note(row.area, row.colour)
 
 
 COMMAND = Command(
@@ -195,18 +277,9 @@ COMMAND = Command(
 )
 
 
-def status_section(session: Session, release: Release, now: datetime) -> status.Section | None:
-    """The burndown part of `/release status`: the next meeting."""
-    assert release.id is not None
-    count = len(meetings.active_series(session, release.id))
-    if not count:
-        return None
-    return render.status_section(meetings.next_meeting(session, release, now), count)
-
-
 def register(app: App, services: Services) -> None:
-    """Attach /burndown, its timers, its status button and form to the app."""
+    """Attach /burndown and the status button and form to the app."""
     register_command(app, COMMAND, services)
-    services.add_section("burndown", 30, status_section)
-    burndown_timers.register(services)
-    burndown_status.register(app, services)
+    on_click(app, ids.STATUS_ACTION, services, open_status_form)
+    on_submit(app, ids.STATUS_FORM, services, save_status)
+    flows.register(services)  # until the composition root registers the feature itself

@@ -8,6 +8,7 @@ every weekday until the Friday after release day.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
 from bot.core import audit
 from bot.core.errors import DomainError
 from bot.release.models import Release
+from bot.release.service import require_lead
 
 KUBERNETES = "kubernetes"
 CADENCES = (KUBERNETES,)
@@ -92,9 +94,14 @@ def lay_out(
     *,
     weekly_day: int,
     actor: str,
+    admins: Iterable[str],
     now: datetime,
 ) -> tuple[list[MeetingSeries], int]:
-    """Create the rhythm as series (replacing an old cadence); returns them and how many ended."""
+    """Create the rhythm as series (replacing an old cadence; leads only).
+
+    Returns the new series and how many of the old cadence ended.
+    """
+    require_lead(session, release, actor, admins, "lay out the burndown cadence")
     day = _release_day(release, now)
     old = cadence_series(session, release)
     for series in old:

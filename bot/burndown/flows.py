@@ -1,4 +1,10 @@
-"""Burndown timers: reminders in the channel and status requests by DM, each sent once."""
+"""What follows a burndown change: timers, refreshed reminders, the cadence, the status part.
+
+Reminders and status requests are planned from the database and claimed before they are
+sent, so each goes out once; a posted status refreshes the reminders already in the channel;
+a new release day moves the cadence. `register` adds the timers and the `/release status`
+section to Services.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,15 @@ from functools import partial
 
 from sqlmodel import Session
 
-from bot.burndown import reminders, render, status_updates
-from bot.burndown.models import MeetingDelivery, MeetingSeries
+from bot.burndown import cadence, reminders, render, status_updates
+from bot.burndown import service as meetings
+from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingStatus
 from bot.burndown.recurrence import REMIND
 from bot.burndown.reminders import Due, Stale
 from bot.burndown.status_render import status_request
 from bot.core.scheduler import Timer
 from bot.core.services import Services
+from bot.core.status import Section
 from bot.release.models import Release
 
 log = logging.getLogger(__name__)
@@ -113,6 +121,55 @@ def refresh_reminders(services: Services, series_id: int, occurs_at: datetime) -
             services.notifier.update(release.channel_id, ts, text, blocks)
 
 
+def save_status(
+    services: Services,
+    series_id: int,
+    occurs_at: datetime,
+    *,
+    user_id: str,
+    area: str,
+    colour: str,
+    notes: str,
+) -> MeetingStatus:
+    """Store a person's status for a meeting, then refresh the reminders posted for it."""
+    now = services.now()
+    with services.db.session() as s:
+        meeting = status_updates.open_meeting(s, series_id, occurs_at, now)
+        row = status_updates.post_status(
+            s,
+            meeting,
+            user_id=user_id,
+            area=area,
+            colour=colour,
+            notes=notes,
+            admins=services.settings.admins,
+            now=now,
+        )
+    services.refresher.request(
+        f"burndown:{series_id}:{int(occurs_at.timestamp())}",
+        lambda: refresh_reminders(services, series_id, occurs_at),
+    )
+    return row
+
+
+def follow_release_day(
+    session: Session, release: Release, *, actor: str, now: datetime
+) -> str | None:
+    """Move the burndown cadence with a new release day; the line announcing it, if it moved."""
+    moved = cadence.move_with_release(session, release, actor=actor, now=now)
+    return render.cadence_moved(moved) if moved else None
+
+
+def status_section(session: Session, release: Release, now: datetime) -> Section | None:
+    """The burndown part of `/release status`: the next meeting."""
+    assert release.id is not None
+    count = len(meetings.active_series(session, release.id))
+    if not count:
+        return None
+    return render.status_section(meetings.next_meeting(session, release, now), count)
+
+
 def register(services: Services) -> None:
-    """Plan burndown timers from the database on the leader replica."""
+    """Plan burndown timers on the leader replica; show the next meeting in release status."""
     services.scheduler.add_planner("burndown", partial(planner, services))
+    services.add_section("burndown", 30, status_section)

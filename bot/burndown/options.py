@@ -1,4 +1,4 @@
-"""Reading `/burndown schedule` and `/burndown cadence` arguments into a series spec."""
+"""Reading `/burndown` arguments: a series spec, a cadence, a day to skip, a meeting length."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.burndown import cadence
 from bot.burndown.recurrence import days_mask
 from bot.burndown.service import DEFAULT_REMIND, DEFAULT_STATUS_LEAD, SeriesSpec
 from bot.core.text.escape import quoted
@@ -25,6 +26,8 @@ MAX_REMINDERS = 5
 MAX_AREAS = 12
 MAX_AREA = 40
 MAX_LINK = 500
+MAX_SUGGEST = timedelta(hours=4)
+DEFAULT_SUGGEST = timedelta(minutes=30)
 OPTIONS = ("from", "until", "remind", "link", "areas", "status")
 OFF = ("none", "off", "no")
 LINK = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
@@ -167,10 +170,11 @@ def parse_schedule(args: list[str], *, now: datetime, default_zone: ZoneInfo) ->
 
 
 def parse_cadence(
-    args: list[str], *, now: datetime, caller_zone: ZoneInfo, default: tuple[time, ZoneInfo]
-) -> tuple[str, SeriesSpec, int | None]:
+    args: list[str], *, now: datetime, caller_zone: ZoneInfo
+) -> tuple[str, SeriesSpec, int]:
     """`NAME [TIME [TZ]] [weekly DAY] [remind ..] [link ..] [areas ..] [status ..]`.
 
+    Returns the cadence's name, the template of its series, and the weekly meeting's day.
     Without a time the cadence's own default applies; a time without a zone is the caller's.
     """
     if not args:
@@ -178,17 +182,21 @@ def parse_cadence(
     name = args[0].lower()
     at, named_zone, rest = _time_and_zone(args[1:])
     if at is None:
-        at, zone = default[0], named_zone or default[1]
+        at, zone = cadence.DEFAULT_TIME, named_zone or cadence.DEFAULT_ZONE
     else:
         zone = named_zone or caller_zone
     today = now.astimezone(zone).date()
     allowed = ("weekly", "remind", "link", "areas", "status")
     opts = parse_options(rest, today=today, allowed=allowed)
+    if name not in cadence.CADENCES:
+        known = ", ".join(f"`{c}`" for c in cadence.CADENCES)
+        raise ParseError(f"{quoted(name)} is not a cadence I know. I know {known}.")
     spec = SeriesSpec(days=0, at=at, zone=zone, start=today)
     spec = replace(
         spec, remind=opts.remind, status_lead=opts.status_lead, link=opts.link, areas=opts.areas
     )
-    return name, spec, opts.weekly_day
+    weekly_day = cadence.DEFAULT_WEEKLY_DAY if opts.weekly_day is None else opts.weekly_day
+    return name, spec, weekly_day
 
 
 def parse_series_id(text: str) -> int:
@@ -197,3 +205,28 @@ def parse_series_id(text: str) -> int:
     if not word.isdigit() or len(word) > 9:
         raise ParseError(f"{quoted(text)} is not a series number. `/burndown list` shows them.")
     return int(word)
+
+
+def parse_skip(args: list[str], *, today: date) -> tuple[date, int | None]:
+    """`DATE [ID]`: the local day to skip, and the one series to skip it in (None: all)."""
+    if not args or len(args) > 2:
+        raise ParseError("Name the day to skip, and optionally the series number.")
+    day = parse_date(args[0], today=today)
+    return day, parse_series_id(args[1]) if len(args) == 2 else None
+
+
+def parse_cancel(args: list[str]) -> int:
+    """`ID`: the series to cancel."""
+    if len(args) != 1:
+        raise ParseError("Name the series to cancel by its number (see `/burndown list`).")
+    return parse_series_id(args[0])
+
+
+def parse_suggest(args: list[str]) -> timedelta:
+    """`[DURATION]`: how long the meeting to find a time for lasts (default 30 minutes)."""
+    if len(args) > 1:
+        raise ParseError("`suggest` takes at most a meeting length, like `45m`.")
+    length = parse_duration(args[0]) if args else DEFAULT_SUGGEST
+    if length > MAX_SUGGEST:
+        raise ParseError("A burndown longer than 4 hours will not fit anyone's day.")
+    return length

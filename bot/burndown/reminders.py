@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -70,11 +72,12 @@ def plan_window(session: Session, now: datetime, until: datetime) -> tuple[list[
     ids = [s.id for s in chosen if s.id is not None]
     skips = skips_of(session, ids)
     claimed = claimed_of(session, ids, now)
+    zones = cache(ZoneInfo)  # this pass reads each zone once
     work: list[Due] = []
     stale: list[Stale] = []
     for series in chosen:
         assert series.id is not None and series.next_due_at is not None
-        plan = plan_of(series, skips[series.id])
+        plan = plan_of(series, skips[series.id], zones)
         actual = next_due(plan, claimed[series.id], now)
         if actual is not None and actual < until:
             work.extend(

@@ -95,6 +95,12 @@ def next_text(found: Upcoming | None) -> str:
     return "\n".join(lines)
 
 
+def scheduled_note(series: MeetingSeries, first: datetime | None) -> str:
+    """The answer to the lead who scheduled a series."""
+    shown = meeting_time(series, first) if first else "none"
+    return f"Scheduled series #{series.id}: {rule_text(series)}. First meeting: {shown}."
+
+
 def scheduled(series: MeetingSeries, next_at: datetime | None, actor: str) -> tuple[str, Blocks]:
     """The channel announcement of a new series."""
     first = meeting_time(series, next_at) if next_at else "none"

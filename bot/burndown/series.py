@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -25,33 +24,31 @@ def areas_of(series: MeetingSeries) -> list[str]:
     return [area for area in series.areas.split("\n") if area]
 
 
-@cache
-def zone_named(key: str) -> ZoneInfo:
-    """A zone by name; ZoneInfo's own cache keeps only a few, and planning reads thousands."""
-    return ZoneInfo(key)
+# Zone by name: ZoneInfo, or a memoised ZoneInfo for a planning pass that reads thousands of
+# series in a few zones (ZoneInfo itself keeps only the few zones it made last).
+ZoneLookup = Callable[[str], ZoneInfo]
 
 
-@cache
-def _clock(text: str) -> time:
-    hour, minute = (int(part) for part in text.split(":"))
-    return time(hour, minute)
-
-
-def rule_of(series: MeetingSeries, skips: Iterable[date] = ()) -> Rule:
+def rule_of(
+    series: MeetingSeries, skips: Iterable[date] = (), zones: ZoneLookup = ZoneInfo
+) -> Rule:
     """The series' recurrence rule."""
     return Rule(
         days=series.days,
-        at=_clock(series.at_time),
-        zone=zone_named(series.zone),
+        at=time.fromisoformat(series.at_time),
+        zone=zones(series.zone),
         start=series.start_date,
         end=series.end_date,
         skips=frozenset(skips),
     )
 
 
-def plan_of(series: MeetingSeries, skips: Iterable[date] = ()) -> Plan:
+def plan_of(
+    series: MeetingSeries, skips: Iterable[date] = (), zones: ZoneLookup = ZoneInfo
+) -> Plan:
     """The series' rule with the work it wants before each meeting."""
-    return Plan(rule_of(series, skips), remind_of(series), series.status_lead, series.plan_from)
+    rule = rule_of(series, skips, zones)
+    return Plan(rule, remind_of(series), series.status_lead, series.plan_from)
 
 
 def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:

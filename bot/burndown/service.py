@@ -1,7 +1,12 @@
-"""Burndown meeting series: schedule, list, skip a day, cancel, and what comes next."""
+"""Burndown meeting series: schedule, list, skip a day, cancel, and what comes next.
+
+Scheduling, skipping and cancelling are for the release's leads (and workspace admins);
+each of those functions takes the actor and checks it before changing anything.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +21,7 @@ from bot.burndown.series import refresh_due, rule_of, skips_of
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.release.models import Release, RoleAssignment
+from bot.release.service import require_lead
 
 MAX_SERIES = 40
 MAX_SKIPS = 200
@@ -48,6 +54,20 @@ class Upcoming:
     occurs_at: datetime
 
 
+def schedule(
+    session: Session,
+    release: Release,
+    spec: SeriesSpec,
+    *,
+    actor: str,
+    admins: Iterable[str],
+    now: datetime,
+) -> MeetingSeries:
+    """Add the series a lead (or an admin) asked for."""
+    require_lead(session, release, actor, admins, "schedule burndown meetings")
+    return create_series(session, release, spec, actor=actor, now=now)
+
+
 def create_series(
     session: Session,
     release: Release,
@@ -58,7 +78,10 @@ def create_series(
     cadence: str | None = None,
     piece: str | None = None,
 ) -> MeetingSeries:
-    """Add a series to the release; refuses one that would never meet."""
+    """Add a series to the release; refuses one that would never meet.
+
+    The actor's authority is checked by the callers (`schedule`, the cadence's `lay_out`).
+    """
     assert release.id is not None
     if spec.end is not None and spec.end < spec.start:
         raise DomainError("The last day comes before the first: check `from` and `until`.")
@@ -126,6 +149,21 @@ def active_series(session: Session, release_id: int) -> list[MeetingSeries]:
     return list(session.exec(query))
 
 
+def next_of(series: MeetingSeries, now: datetime, skips: Iterable[date] = ()) -> datetime | None:
+    """The series' next meeting after `now`, or None when it has none left."""
+    return next_occurrence(rule_of(series, skips), now)
+
+
+def listing(
+    session: Session, release: Release, now: datetime
+) -> list[tuple[MeetingSeries, datetime | None]]:
+    """The release's active series, each with its next meeting (for `/burndown list`)."""
+    assert release.id is not None
+    found = active_series(session, release.id)
+    skips = skips_of(session, [series.id for series in found if series.id is not None])
+    return [(series, next_of(series, now, skips[series.id or 0])) for series in found]
+
+
 def upcoming(
     session: Session, releases: list[Release], now: datetime, limit: int
 ) -> list[Upcoming]:
@@ -174,9 +212,16 @@ def get_series(session: Session, release: Release, series_id: int) -> MeetingSer
 
 
 def cancel(
-    session: Session, release: Release, series_id: int, *, actor: str, now: datetime
+    session: Session,
+    release: Release,
+    series_id: int,
+    *,
+    actor: str,
+    admins: Iterable[str],
+    now: datetime,
 ) -> MeetingSeries:
-    """End a series now: one guarded update, so two cancels make one change."""
+    """End a series now (leads only): one guarded update, so two cancels make one change."""
+    require_lead(session, release, actor, admins, "cancel burndown series")
     series = get_series(session, release, series_id)
     result = session.execute(
         update(MeetingSeries)
@@ -207,9 +252,11 @@ def skip(
     *,
     series_id: int | None,
     actor: str,
+    admins: Iterable[str],
     now: datetime,
 ) -> list[Upcoming]:
-    """Skip the meetings on a local date (of one series, or all); returns what was skipped."""
+    """Skip the meetings on a local date (of one series, or all; leads only); returns them."""
+    require_lead(session, release, actor, admins, "skip burndown meetings")
     assert release.id is not None
     chosen = (
         [get_series(session, release, series_id)]

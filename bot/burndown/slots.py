@@ -1,24 +1,57 @@
-"""Meeting slots that are fair to a team spread over timezones. Pure scoring.
+"""Meeting slots that are fair to a team spread over timezones (`/burndown suggest`). Pure.
 
-Every 30-minute start over a week is scored by how many members would be inside their
-working hours (08:00-18:00 local, Monday to Friday in their own zone) for the whole meeting.
-Slots are grouped by their UTC time of day (a recurring meeting keeps it); when no time
-reaches everyone, the best pair of times to alternate between is proposed.
+The members' zones come from their Slack profiles (`team_zones`); members whose zone is not
+known are counted apart. Every 30-minute start over a week is scored by how many members
+would be inside their working hours (08:00-18:00 local, Monday to Friday in their own zone)
+for the whole meeting. Slots are grouped by their UTC time of day (a recurring meeting keeps
+it); when no time reaches everyone, the best pair of times to alternate between is proposed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from itertools import combinations
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 STEP = timedelta(minutes=30)
 WEEK = timedelta(days=7)
 WORK_START = time(8, 0)
 WORK_END = time(18, 0)
 REGIONS = ("America", "Europe", "Africa", "Asia", "Australia", "Pacific")
+
+
+def team_zones(
+    members: Sequence[str], profiles: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[ZoneInfo], int]:
+    """The zones of the members who are people, and how many members have no known zone.
+
+    `profiles` holds Slack user records (`tz`, `is_bot`, `deleted`) by user id; bots and
+    deactivated accounts are left out, a member without a record or a valid zone is unknown.
+    """
+    zones: list[ZoneInfo] = []
+    unknown = 0
+    for member in members:
+        profile = profiles.get(member) or {}
+        if profile.get("is_bot") or profile.get("deleted"):
+            continue
+        zone = _zone(profile.get("tz"))
+        if zone is None:
+            unknown += 1
+        else:
+            zones.append(zone)
+    return zones, unknown
+
+
+def _zone(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def region_of(zone: ZoneInfo) -> str:

@@ -26,17 +26,61 @@ def slot_text(suggestion: Suggestion, slot: Slot) -> str:
     )
 
 
+def reading_text() -> str:
+    """The caller's first answer, while members and zones are read."""
+    return "Reading this channel's members and their timezones; the best times follow shortly."
+
+
+def unreadable_text(reason: str) -> str:
+    """Why there is no suggestion: Slack would not list the channel's members."""
+    return (
+        f":warning: I could not read this channel's members (`{reason}`). "
+        "Invite me to the channel and try again."
+    )
+
+
+def no_members_text() -> str:
+    """Why there is no suggestion: nobody to meet with."""
+    return "This channel has no members I can see."
+
+
+def unknown_text(unknown: int) -> str:
+    """'3 members without a known timezone'."""
+    return f"{unknown} member{'' if unknown == 1 else 's'} without a known timezone"
+
+
 def suggestion_blocks(
-    suggestion: Suggestion, length: timedelta, *, skipped: int = 0
+    suggestion: Suggestion, length: timedelta, *, skipped: int = 0, unknown: int = 0
 ) -> tuple[str, Blocks]:
-    """The ephemeral answer with the top slots, and the pair when no slot fits everyone."""
+    """The ephemeral answer with the top slots, and the pair when no slot fits everyone.
+
+    `skipped` members were left out of a very large channel; `unknown` ones have no zone
+    Slack could tell (it did not say, or it rate-limited or failed the lookup).
+    """
     span = duration(length)
+    if unknown and not suggestion.members:
+        text = (
+            f"I could not read anyone's timezone from Slack just now ({unknown_text(unknown)}). "
+            "Try again in a minute."
+        )
+        return text, [mrkdwn(f":warning: {text}")]
     if not suggestion.top:
         text = (
             f"No {span} slot in the coming week falls inside anyone's working hours "
             "(08:00-18:00 on their weekdays)."
         )
-        return text, [mrkdwn(f":thinking_face: {text}")]
+        blocks = [mrkdwn(f":thinking_face: {text}")]
+    else:
+        text = f"Best {span} burndown times for this channel's {suggestion.members} members."
+        blocks = _ranked(suggestion, span)
+    if skipped:
+        blocks.append(context(f"Only the first members were scored; {skipped} were left out."))
+    if unknown:
+        blocks.append(context(f"Not counted: {unknown_text(unknown)}."))
+    return text, blocks
+
+
+def _ranked(suggestion: Suggestion, span: str) -> Blocks:
     head = (
         f"*Best {span} burndown times for the {suggestion.members} members of this channel*, "
         "scored by who is inside working hours (08:00-18:00 local, their weekdays):"
@@ -45,17 +89,13 @@ def suggestion_blocks(
     blocks: Blocks = [mrkdwn(head), mrkdwn("\n".join(lines))]
     if suggestion.pair:
         first, second = suggestion.pair
-        together = suggestion.pair_count
         blocks.append(
             mrkdwn(
                 ":arrows_counterclockwise: *No single time reaches everyone.* Alternate between "
-                f"these two; together they reach *{together}/{suggestion.members}*:\n"
+                f"these two; together they reach *{suggestion.pair_count}/{suggestion.members}*:\n"
                 f"• {slot_text(suggestion, first)}\n• {slot_text(suggestion, second)}"
             )
         )
     elif suggestion.top[0].count == suggestion.members:
         blocks.append(context("The first time reaches everyone."))
-    if skipped:
-        blocks.append(context(f"Only the first members were scored; {skipped} were left out."))
-    text = f"Best {span} burndown times for this channel's {suggestion.members} members."
-    return text, blocks
+    return blocks

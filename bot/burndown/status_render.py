@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.burndown import ids
 from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.series import areas_of
 from bot.core.blocks import Block, Blocks, actions, button, context, mrkdwn
@@ -14,8 +14,6 @@ from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
 from bot.release.models import Release
 
-STATUS_ACTION = "burndown:status"
-STATUS_FORM = "burndown:status_form"
 COLOUR_EMOJI = {
     "green": ":large_green_circle:",
     "yellow": ":large_yellow_circle:",
@@ -26,8 +24,8 @@ MAX_NOTES_SHOWN = 300
 
 def status_button(series: MeetingSeries, occurs_at: datetime) -> Block:
     """The button that opens the status form for one meeting."""
-    value = {"s": series.id, "o": int(occurs_at.timestamp())}
-    return button("Post status", STATUS_ACTION, value, style="primary")
+    value = ids.encode_meeting(series.id, occurs_at)
+    return button("Post status", ids.STATUS_ACTION, value, style="primary")
 
 
 def status_request(
@@ -59,39 +57,39 @@ def status_form(release: Release, series: MeetingSeries, occurs_at: datetime) ->
     if areas:
         area: Block = {
             "type": "static_select",
-            "action_id": "value",
+            "action_id": ids.VALUE,
             "placeholder": {"type": "plain_text", "text": "Pick an area"},
             "options": [_option(a, a) for a in areas[:100]],
         }
     else:
-        area = {"type": "plain_text_input", "action_id": "value", "max_length": 80}
-    colours = [_option(f"{COLOUR_EMOJI[c]} {c}", c) for c in ("green", "yellow", "red")]
+        area = {"type": "plain_text_input", "action_id": ids.VALUE, "max_length": 80}
+    colours = [_option(f"{emoji} {colour}", colour) for colour, emoji in COLOUR_EMOJI.items()]
     starts = when(occurs_at, ZoneInfo(series.zone))
     return {
         "type": "modal",
-        "callback_id": STATUS_FORM,
-        "private_metadata": json.dumps({"s": series.id, "o": int(occurs_at.timestamp())}),
+        "callback_id": ids.STATUS_FORM,
+        "private_metadata": ids.encode_meeting(series.id, occurs_at),
         "title": {"type": "plain_text", "text": "Burndown status"},
         "submit": {"type": "plain_text", "text": "Post"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             context(f"*{escape(release.name)}*: burndown {starts} (series #{series.id})"),
-            _input("area", "Area", area),
+            _input(ids.AREA, "Area", area),
             _input(
-                "colour",
+                ids.COLOUR,
                 "How does it look?",
                 {
                     "type": "radio_buttons",
-                    "action_id": "value",
+                    "action_id": ids.VALUE,
                     "options": colours,
                 },
             ),
             _input(
-                "notes",
+                ids.NOTES,
                 "Notes",
                 {
                     "type": "plain_text_input",
-                    "action_id": "value",
+                    "action_id": ids.VALUE,
                     "multiline": True,
                     "max_length": 1000,
                 },

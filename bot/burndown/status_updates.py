@@ -1,4 +1,4 @@
-"""Async status before a burndown: who is asked, what they posted, who is still missing."""
+"""Async status before a burndown: who is asked and may post, what they posted, who is missing."""
 
 from __future__ import annotations
 
@@ -58,6 +58,27 @@ def open_meeting(session: Session, series_id: int, occurs_at: datetime, now: dat
     return Meeting(release, series, occurs_at)
 
 
+def require_poster(session: Session, release: Release, user_id: str, admins: Iterable[str]) -> None:
+    """Raise Forbidden unless the person holds a role in the release or is an admin."""
+    if user_id not in holders(session, release) and user_id not in set(admins):
+        raise Forbidden("Only people holding a role in this release post burndown status.")
+
+
+def meeting_for(
+    session: Session,
+    series_id: int,
+    occurs_at: datetime,
+    *,
+    user_id: str,
+    admins: Iterable[str],
+    now: datetime,
+) -> Meeting:
+    """The meeting a status button points at, for a person who may post status for it."""
+    meeting = open_meeting(session, series_id, occurs_at, now)
+    require_poster(session, meeting.release, user_id, admins)
+    return meeting
+
+
 def post_status(
     session: Session,
     meeting: Meeting,
@@ -71,8 +92,7 @@ def post_status(
 ) -> MeetingStatus:
     """Store (or replace) one person's status for one area of one meeting."""
     area, notes, colour = " ".join(area.split()), notes.strip(), colour.strip().lower()
-    if user_id not in holders(session, meeting.release) and user_id not in set(admins):
-        raise Forbidden("Only people holding a role in this release post burndown status.")
+    require_poster(session, meeting.release, user_id, admins)
     choices = areas_of(meeting.series)
     if not area:
         raise DomainError("Name the area your status is about.")
@@ -127,7 +147,7 @@ def statuses(session: Session, series_id: int, occurs_at: datetime) -> list[Meet
 
 def missing(session: Session, release: Release, series_id: int, occurs_at: datetime) -> list[str]:
     """Role holders who have posted no status for the meeting."""
-    posted = {row.user_id for row in statuses(session, series_id, occurs_at)}
+    posted = _posters(session, series_id, occurs_at)
     return [user for user in holders(session, release) if user not in posted]
 
 

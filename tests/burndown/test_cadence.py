@@ -62,7 +62,7 @@ def test_lay_out_then_postpone_moves_the_pieces(db: Database) -> None:
     release = _release(db, now, datetime(2027, 3, 16, 17, 0, tzinfo=UTC))
     with db.session() as s:
         created, replaced = cadence.lay_out(
-            s, release, _template(), weekly_day=0, actor="U_LEAD", now=now
+            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
         )
     assert replaced == 0
     assert [(c.piece, c.cadence) for c in created] == [
@@ -102,10 +102,12 @@ def test_laying_out_again_replaces_the_earlier_cadence(db: Database) -> None:
     now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
     release = _release(db, now, datetime(2027, 3, 16, 17, 0, tzinfo=UTC))
     with db.session() as s:
-        first, _ = cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", now=now)
+        first, _ = cadence.lay_out(
+            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
+        )
     with db.session() as s:
         second, replaced = cadence.lay_out(
-            s, release, _template(), weekly_day=0, actor="U", now=now
+            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
         )
     assert replaced == len(first) == 2  # mwf and daily only: slush already began
     with db.read() as s:
@@ -120,11 +122,11 @@ def test_a_release_without_a_day_cannot_have_a_cadence(db: Database) -> None:
             s, channel_id="C2", name="v2", release_at=None, zone=LA, actor="U", now=now
         )
     with db.session() as s, pytest.raises(DomainError, match="release day"):
-        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", now=now)
+        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", admins=(), now=now)
 
 
 def test_a_release_day_far_ahead_is_refused_not_crashed(db: Database) -> None:
     now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
     release = _release(db, now, datetime(9999, 12, 31, 17, 0, tzinfo=UTC))
     with db.session() as s, pytest.raises(DomainError, match="three years"):
-        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", now=now)
+        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now)

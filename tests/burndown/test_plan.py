@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 from sqlmodel import select
@@ -90,6 +91,42 @@ def test_suggest_reads_every_member_and_proposes_a_pair(bot: RunningBot) -> None
     assert "America 1/1" in text and "Asia 0/1" in text and "Europe 231/231" in text
     assert "<!date^" in text and " UTC on " in text
     assert len(bot.fake.calls_of("conversations.members")) == 2
+
+
+def test_suggest_reads_zones_in_one_users_list_pass_and_skips_bots(bot: RunningBot) -> None:
+    start_release(bot)
+    bot.fake.users.update(
+        {
+            "U_LA": {"tz": "America/Los_Angeles"},
+            "U_BER": {"tz": "Europe/Berlin"},
+            "U_GONE": {"tz": "Asia/Tokyo", "deleted": True},
+            "U_APP": {"tz": "Asia/Tokyo", "is_bot": True},
+        }
+    )
+    bot.fake.channel_members[CHANNEL] = ["U_LA", "U_BER", "U_GONE", "U_APP", "UBOT"]
+    lookups = len(bot.fake.calls_of("users.info"))
+    burndown(bot, "suggest", user="U_LA")
+    found = bot.fake.wait_for(lambda: bot.fake.ephemerals("U_LA"), timeout=10)
+    text = mrkdwn_of(found[-1])
+    assert "the 2 members of this channel" in text
+    assert "Asia" not in text  # a deactivated account and an app are nobody to meet
+    assert "without a known timezone" not in text
+    assert len(bot.fake.calls_of("users.list")) == 1
+    assert len(bot.fake.calls_of("users.info")) == lookups
+
+
+def test_suggest_still_answers_when_slack_rate_limits_users_list(bot: RunningBot) -> None:
+    start_release(bot)
+    bot.fake.users.update({"U_LA": {"tz": "America/Los_Angeles"}, "U_BER": {"tz": "Europe/Berlin"}})
+    bot.fake.channel_members[CHANNEL] = ["U_LA", "U_BER", "UBOT"]
+    bot.fake.fail("users.list", 429, retry_after=30)
+    started = time.monotonic()
+    burndown(bot, "suggest 45m", user="U_LA")
+    found = bot.fake.wait_for(lambda: bot.fake.ephemerals("U_LA"), timeout=10)
+    assert time.monotonic() - started < 10  # not waiting out Slack's Retry-After
+    text = mrkdwn_of(found[-1])
+    assert "2 members without a known timezone" in text
+    assert len(bot.fake.failed_calls) == 1 and bot.fake.failed_calls[0].method == "users.list"
 
 
 def test_help_documents_the_options(bot: RunningBot) -> None:

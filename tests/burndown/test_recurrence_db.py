@@ -81,17 +81,16 @@ def test_a_claim_for_a_meeting_that_started_or_was_skipped_is_refused(db: Databa
         assert reminders.claim(s, work[0], NOW + timedelta(hours=2)) is None  # it started
     with db.session() as s:
         locked = releases.lock_active(s, "C1")
-        meetings.skip(s, locked, NOW.date(), series_id=sid, actor="U_LEAD", now=at)
+        meetings.skip(s, locked, NOW.date(), series_id=sid, actor="U_LEAD", admins=(), now=at)
     with db.session() as s:
         assert reminders.claim(s, work[0], at) is None  # it was skipped
     with db.session() as s, pytest.raises(Conflict):
-        meetings.skip(
-            s, releases.lock_active(s, "C1"), NOW.date(), series_id=None, actor="U", now=at
-        )
+        locked = releases.lock_active(s, "C1")
+        meetings.skip(s, locked, NOW.date(), series_id=None, actor="U_LEAD", admins=(), now=at)
     with db.session() as s, pytest.raises(NotFound):
-        meetings.skip(
-            s, releases.lock_active(s, "C1"), date(2030, 5, 11), series_id=None, actor="U", now=at
-        )
+        locked = releases.lock_active(s, "C1")
+        day = date(2030, 5, 11)
+        meetings.skip(s, locked, day, series_id=None, actor="U_LEAD", admins=(), now=at)
 
 
 def test_next_meetings_and_status_due_for_home(db: Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.burndown.slots import first_slot, in_hours, region_of, suggest
+from bot.burndown.slots import first_slot, in_hours, region_of, suggest, team_zones
 
 LA = ZoneInfo("America/Los_Angeles")
 NY = ZoneInfo("America/New_York")
@@ -76,3 +76,18 @@ def test_slots_start_on_the_next_half_hour_and_regions_group_zones() -> None:
 def test_nobody_reachable_gives_no_slots() -> None:
     result = suggest([], MONDAY, HALF_HOUR)
     assert result.top == [] and result.pair is None
+
+
+def test_team_zones_leave_out_bots_and_count_unknown_zones_apart() -> None:
+    profiles = {
+        "U_LA": {"id": "U_LA", "tz": "America/Los_Angeles"},
+        "U_BER": {"id": "U_BER", "tz": "Europe/Berlin", "is_bot": False, "deleted": False},
+        "U_NOTZ": {"id": "U_NOTZ", "tz": None},
+        "U_ODD": {"id": "U_ODD", "tz": "Mars/Olympus"},
+        "U_APP": {"id": "U_APP", "tz": "Asia/Tokyo", "is_bot": True},
+        "U_GONE": {"id": "U_GONE", "tz": "Asia/Tokyo", "deleted": True},
+    }
+    members = ["U_LA", "U_BER", "U_NOTZ", "U_ODD", "U_APP", "U_GONE", "U_UNLISTED"]
+    zones, unknown = team_zones(members, profiles)
+    assert zones == [LA, BERLIN]
+    assert unknown == 3  # no zone, a zone that does not exist, not in the list Slack gave

@@ -72,6 +72,7 @@ class SlackMethods:
             "chat.getPermalink": self._permalink,
             "reactions.add": lambda a: {},
             "users.info": lambda a: {"user": self._user(a.get("user", ""))},
+            "users.list": self._users_list,
             "users.conversations": self._users_conversations,
             "conversations.members": self._members,
             "conversations.info": lambda a: {"channel": self._channel(a.get("channel", ""))},
@@ -165,17 +166,12 @@ class SlackMethods:
         return {"id": channel_id, "name": name, "is_channel": True, "is_member": True}
 
     def _members(self, args: Args) -> Args:
-        members = self.channel_members.get(args.get("channel", ""), [])
-        cursor = args.get("cursor") or ""
-        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
-        limit = int(args.get("limit") or 100)
-        end = start + limit
-        next_cursor = base64.b64encode(f"offset:{end}".encode()).decode()
-        next_cursor = next_cursor if end < len(members) else ""
-        return {
-            "members": list(members[start:end]),
-            "response_metadata": {"next_cursor": next_cursor},
-        }
+        return _page(self.channel_members.get(args.get("channel", ""), []), args)
+
+    def _users_list(self, args: Args) -> Args:
+        """The workspace's users (everyone known or in a channel), paged like Slack does."""
+        known = [*self.users, *(m for ms in self.channel_members.values() for m in ms)]
+        return _page([self._user(user) for user in dict.fromkeys(known)], args)
 
     def _users_conversations(self, args: Args) -> Args:
         user = args.get("user", "UBOT")
@@ -223,3 +219,12 @@ class SlackMethods:
             )
             shared.append({"id": item["id"], "title": title, "name": upload["filename"]})
         return {"files": shared}
+
+
+def _page(items: list[Any], args: Args) -> Args:
+    """One page of `items` as `members`, with Slack's opaque cursor to the next page."""
+    cursor = args.get("cursor") or ""
+    start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+    end = start + int(args.get("limit") or 100)
+    next_cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+    return {"members": list(items[start:end]), "response_metadata": {"next_cursor": next_cursor}}

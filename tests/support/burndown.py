@@ -34,12 +34,14 @@ def reminders_of(fake: FakeSlack, channel: str, meeting: datetime) -> list[Call]
 
 
 def burndown(bot: RunningBot, text: str, user: str = LEAD, channel: str = CHANNEL) -> str:
+    """The caller's answer to `/burndown TEXT`."""
     return answer(bot.slack.command("/burndown", text, user_id=user, channel_id=channel))
 
 
 def start_release(
     bot: RunningBot, channel: str = CHANNEL, day: str = "2030-03-12 10:00 PT"
 ) -> None:
+    """Start release v1 in the channel, led by LEAD."""
     reply = answer(
         bot.slack.command("/release", f"new v1 on {day}", user_id=LEAD, channel_id=channel)
     )
@@ -60,6 +62,7 @@ def bot_env(fake: FakeSlack, database_url: str) -> dict[str, str]:
 
 
 def command(bot: BotProcess, cmd: str, text: str) -> str:
+    """The answer to a slash command sent by LEAD to a running bot process."""
     with SlackClient(bot.url, SECRET) as slack:
         resp = slack.command(cmd, text, user_id=LEAD, channel_id=CHANNEL)
     assert resp.status_code == 200, resp.text
