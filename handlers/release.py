@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
-from bot.burndown import cadence
-from bot.burndown import render as burndown_render
+from bot.burndown import flows as burndown
 from bot.core import audit
-from bot.core.blocks import mentions, mrkdwn
 from bot.core.services import Services
-from bot.core.text.commandline import CommandLine, user_ids
-from bot.core.text.escape import escape, quoted
-from bot.core.text.timeparse import ParseError, parse_moment
-from bot.release import render, roles
+from bot.core.text.commandline import CommandLine
+from bot.core.text.escape import escape
+from bot.release import options, render, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
 from handlers.router import Command, Ctx, Reply, Sub, register_command
-
-DEFAULT_TIME = time(9, 0)
-MAX_REASON = 500
 
 
 def zone_for(ctx: Ctx) -> ZoneInfo:
@@ -29,27 +23,19 @@ def zone_for(ctx: Ctx) -> ZoneInfo:
     return ctx.services.people.zone_of(ctx.user_id)
 
 
+def _announced(ctx: Ctx, answer: str, message: tuple[str, list[dict[str, Any]]]) -> Reply:
+    """After a change: plan the timers anew, answer, then tell the channel."""
+    ctx.services.scheduler.poke()
+    text, blocks = message
+    return Reply(
+        text=answer, after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks)
+    )
+
+
 def new(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release new NAME [on DATE [TIME] [TZ]]`."""
-    args = line.args
-    lowered = [a.lower() for a in args]
-    cut = lowered.index("on") if "on" in lowered else len(args)
-    name = " ".join(args[:cut]).strip()
-    if not name:
-        raise ParseError("A release needs a name.")
-    release_at, zone = None, None
-    if cut < len(args):
-        rest = args[cut + 1 :]
-        if not rest:
-            raise ParseError("`on` needs a date after it, like `on 2027-03-15`.")
-        moment, left = parse_moment(
-            rest, now=ctx.services.now(), default_zone=zone_for(ctx), default_time=DEFAULT_TIME
-        )
-        if left:
-            raise ParseError(f"I did not understand {quoted(' '.join(left))} after the date.")
-        release_at, zone = moment.instant, moment.zone
-    zone = zone or zone_for(ctx)
     now = ctx.services.now()
+    name, release_at, zone = options.parse_new(line.args, now=now, caller_zone=zone_for(ctx))
     with ctx.services.db.session() as s:
         release = releases.create_release(
             s,
@@ -61,12 +47,8 @@ def new(ctx: Ctx, line: CommandLine) -> Reply:
             now=now,
             creators=ctx.services.creators,
         )
-    text, blocks = render.announce_new(release)
-    ctx.services.scheduler.poke()
-    return Reply(
-        text=f"Release *{escape(release.name)}* is set up; you are its lead.",
-        after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks),
-    )
+    note = f"Release *{escape(release.name)}* is set up; you are its lead."
+    return _announced(ctx, note, render.announce_new(release))
 
 
 def status(ctx: Ctx, line: CommandLine) -> Reply:
@@ -85,30 +67,24 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
 
 def role(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release role ROLE @user...` (or `none` to empty the role)."""
-    if not line.args:
-        raise ParseError("Name a role and the people who hold it.")
-    name, people = line.args[0], line.args[1:]
-    if not people:
-        raise ParseError("Name the people who hold the role, or `none` to empty it.")
-    users = [] if [p.lower() for p in people] == ["none"] else user_ids(people)
+    name, users = options.parse_role(line.args)
     now = ctx.services.now()
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        releases.require_lead(
-            s, release, ctx.user_id, ctx.services.settings.admins, "hand out roles"
+        before, after = roles.assign(
+            s,
+            release,
+            role=name,
+            users=users,
+            actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
+            now=now,
         )
-        before, after = roles.assign(s, release, role=name, users=users, actor=ctx.user_id, now=now)
-    role_name = escape(roles.normalize_role(name))
+    role_name = roles.normalize_role(name)
     if before == after:
-        return Reply(text=f"*{role_name}* is already held by {mentions(after)}.")
-    note = f"<@{ctx.user_id}> made {mentions(after)} *{role_name}*"
-    if not after:
-        note = f"<@{ctx.user_id}> emptied the role *{role_name}*; it falls to the lead"
-    ctx.services.scheduler.poke()
-    return Reply(
-        text=f"*{role_name}*: {mentions(after)}",
-        after=lambda: ctx.services.notifier.post(ctx.channel_id, note + ".", [mrkdwn(note)]),
-    )
+        return Reply(text=render.role_unchanged(role_name, after))
+    note = render.role_line(role_name, after)
+    return _announced(ctx, note, render.role_assigned(role_name, after, ctx.user_id))
 
 
 def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
@@ -121,38 +97,25 @@ def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def postpone(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/release postpone DATE [TIME] [TZ] [-- reason]`."""
-    if not line.args:
-        raise ParseError("Say when release day moves to.")
-    if len(line.reason) > MAX_REASON:
-        raise ParseError(f"Keep the reason under {MAX_REASON} characters.")
+    """`/release postpone DATE [TIME] [TZ] [-- reason]`: burndown's cadence moves with it."""
+    options.check_postpone(line.args, line.reason)
     now = ctx.services.now()
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        releases.require_lead(
-            s, release, ctx.user_id, ctx.services.settings.admins, "move release day"
-        )
-        old_time = (
-            release.release_at.astimezone(ZoneInfo(release.zone)).time().replace(tzinfo=None)
-            if release.release_at
-            else DEFAULT_TIME
-        )
-        moment, left = parse_moment(
-            line.args, now=now, default_zone=ZoneInfo(release.zone), default_time=old_time
-        )
-        if left:
-            raise ParseError(f"I did not understand {quoted(' '.join(left))} after the date.")
+        release_at = options.parse_new_day(line.args, release, now=now)
         before = releases.postpone(
-            s, release, release_at=moment.instant, reason=line.reason, actor=ctx.user_id, now=now
+            s,
+            release,
+            release_at=release_at,
+            reason=line.reason,
+            actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
+            now=now,
         )
-        moved = cadence.move_with_release(s, release, actor=ctx.user_id, now=now)
-    ctx.services.scheduler.poke()
-    text, blocks = render.postponed(release, before, ctx.user_id, line.reason)
-    if moved:
-        blocks.append(mrkdwn(burndown_render.cadence_moved(moved)))
-    return Reply(
-        text=f"Release day is now {render.release_day(release)}.",
-        after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks),
+        cadence_note = burndown.follow_release_day(s, release, actor=ctx.user_id, now=now)
+    note = f"Release day is now {render.release_day(release)}."
+    return _announced(
+        ctx, note, render.postponed(release, before, ctx.user_id, line.reason, cadence_note)
     )
 
 
@@ -179,21 +142,20 @@ def timeline(ctx: Ctx, line: CommandLine) -> Reply:
 
 def close(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release close [--cancelled]`."""
-    flags = {a.lower() for a in line.args}
-    if flags - {"--cancelled", "cancelled"}:
-        raise ParseError("`close` takes nothing but an optional `--cancelled`.")
-    cancelled = bool(flags)
+    cancelled = options.parse_close(line.args)
     now = ctx.services.now()
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        releases.require_lead(s, release, ctx.user_id, ctx.services.settings.admins, "close it")
-        releases.close(s, release, cancelled=cancelled, actor=ctx.user_id, now=now)
-    ctx.services.scheduler.poke()
-    text, blocks = render.closed(release, ctx.user_id)
-    return Reply(
-        text=f"Release *{escape(release.name)}* is {release.state}.",
-        after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks),
-    )
+        releases.close(
+            s,
+            release,
+            cancelled=cancelled,
+            actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
+            now=now,
+        )
+    note = f"Release *{escape(release.name)}* is {release.state}."
+    return _announced(ctx, note, render.closed(release, ctx.user_id))
 
 
 COMMAND = Command(

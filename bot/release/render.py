@@ -38,9 +38,27 @@ def announce_new(release: Release) -> tuple[str, Blocks]:
     return text, blocks
 
 
+def role_line(role: str, holders: list[str]) -> str:
+    """`*docs*: @a, @b`: a role and who holds it now."""
+    return f"*{escape(role)}*: {mentions(holders)}"
+
+
+def role_unchanged(role: str, holders: list[str]) -> str:
+    """The answer when a role is handed to the people who hold it already."""
+    return f"*{escape(role)}* is already held by {mentions(holders)}."
+
+
+def role_assigned(role: str, holders: list[str], actor: str) -> tuple[str, Blocks]:
+    """The channel note that a role changed hands (or was emptied)."""
+    note = f"<@{actor}> made {mentions(holders)} *{escape(role)}*"
+    if not holders:
+        note = f"<@{actor}> emptied the role *{escape(role)}*; it falls to the lead"
+    return note + ".", [mrkdwn(note)]
+
+
 def roles_lines(holders: dict[str, list[str]]) -> list[str]:
     """One line per role: `role`: @a, @b."""
-    return [f"*{escape(role)}*: {mentions(users)}" for role, users in holders.items()]
+    return [role_line(role, users) for role, users in holders.items()]
 
 
 def roles_text(release: Release, holders: dict[str, list[str]]) -> str:
@@ -90,9 +108,9 @@ def status_blocks(
 
 
 def postponed(
-    release: Release, before: datetime | None, actor: str, reason: str
+    release: Release, before: datetime | None, actor: str, reason: str, also: str | None = None
 ) -> tuple[str, Blocks]:
-    """The channel announcement that release day moved."""
+    """The channel announcement that release day moved (`also`: what moved with it)."""
     zone = ZoneInfo(release.zone)
     old = when(before, zone) if before else "not set"
     text = f"Release {escape(release.name)} moves to {release_day(release)}."
@@ -102,7 +120,10 @@ def postponed(
     )
     if reason:
         body += f"\n*Why:* {escape(reason)}"
-    return text, [mrkdwn(body)]
+    blocks = [mrkdwn(body)]
+    if also:
+        blocks.append(mrkdwn(also))
+    return text, blocks
 
 
 def closed(release: Release, actor: str) -> tuple[str, Blocks]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, delete
@@ -11,7 +12,7 @@ from bot.core import audit
 from bot.core.errors import DomainError
 from bot.core.text.escape import quoted
 from bot.release.models import Release, RoleAssignment
-from bot.release.service import LEAD, role_holders
+from bot.release.service import LEAD, require_lead, role_holders
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 MAX_HOLDERS = 20
@@ -36,8 +37,13 @@ def assign(
     users: list[str],
     actor: str,
     now: datetime,
+    admins: Iterable[str] = (),
 ) -> tuple[list[str], list[str]]:
-    """Make `users` the holders of `role` (replacing the old ones); returns (before, after)."""
+    """Make `users` the holders of `role`, replacing the old ones (leads and admins only).
+
+    Returns the holders before and after.
+    """
+    require_lead(session, release, actor, admins, "hand out roles")
     assert release.id is not None
     role = normalize_role(role)
     users = list(dict.fromkeys(users))

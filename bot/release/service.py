@@ -1,4 +1,9 @@
-"""Releases: create, find, postpone, close, and who has authority over them."""
+"""Releases: create, find, postpone, close, and who has authority over them.
+
+Starting a release is for the workspace's release creators (`Creators`); moving release
+day and closing are for the release's leads and the workspace admins. Each function that
+changes a release takes the actor and checks it before changing anything.
+"""
 
 from __future__ import annotations
 
@@ -192,8 +197,10 @@ def postpone(
     reason: str,
     actor: str,
     now: datetime,
+    admins: Iterable[str] = (),
 ) -> datetime | None:
-    """Move release day; returns the old instant."""
+    """Move release day (leads and admins only); returns the old instant."""
+    require_lead(session, release, actor, admins, "move release day")
     if release_at <= now:
         raise DomainError("The new release day must be in the future.")
     before = release.release_at
@@ -216,9 +223,16 @@ def postpone(
 
 
 def close(
-    session: Session, release: Release, *, cancelled: bool, actor: str, now: datetime
+    session: Session,
+    release: Release,
+    *,
+    cancelled: bool,
+    actor: str,
+    now: datetime,
+    admins: Iterable[str] = (),
 ) -> Release:
-    """Mark the release released (or cancelled); it stops being the channel's active one."""
+    """Mark the release released or cancelled (leads and admins only); it stops being active."""
+    require_lead(session, release, actor, admins, "close it")
     if release.state != "active":
         raise Conflict(f"Release *{release.name}* is already {release.state}.")
     release.state = "cancelled" if cancelled else "released"

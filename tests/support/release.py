@@ -34,4 +34,5 @@ def mrkdwn_of(call) -> str:  # type: ignore[no-untyped-def]
 
 
 def new_release(bot: RunningBot, text: str = "v1.0 on 2027-03-15 10:00 America/Los_Angeles"):  # type: ignore[no-untyped-def]
+    """LEAD's `/release new TEXT` in CHANNEL (the HTTP response)."""
     return bot.slack.command("/release", f"new {text}", user_id=LEAD, channel_id=CHANNEL)
