@@ -1,0 +1,1 @@
+"""The release seen from outside Slack: a private calendar feed and a read-only web page."""

@@ -1,0 +1,228 @@
+"""Rows for calendar tests and the page benchmark, written straight into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from bot.burndown.models import MeetingSeries, MeetingSkip
+from bot.burndown.recurrence import days_mask
+from bot.calendar import service as calendars
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.core import audit
+from bot.core.db import Database
+from bot.gates.models import Gate
+from bot.gonogo.models import Poll, PollVote, PollVoter
+from bot.release.models import Release, RoleAssignment
+
+LEAD = "U0LEAD0001"
+DOCS = "U0DOCS0002"
+BRANCH = "U0BRANCH03"
+CHANNEL = "C0CAL0001"
+LA = "America/Los_Angeles"
+# Mid-checklist on release day, in Los Angeles.
+RELEASE_AT = datetime(2027, 3, 17, 17, 0, tzinfo=UTC)  # Wed 17 Mar 2027 10:00 PDT
+NOW = datetime(2027, 3, 17, 18, 30, tzinfo=UTC)
+MON_WED_FRI = days_mask([0, 2, 4])
+
+
+@dataclass
+class Built:
+    """What a builder made: the release, its token and the ids worth asserting on."""
+
+    release: Release
+    token: str
+    series_ids: list[int]
+
+
+def services_for(db: Database, now: datetime = NOW, people: Any = None) -> Any:
+    """What `handlers.calendar.serve` needs of Services: the database, a clock, people."""
+    return SimpleNamespace(db=db, now=lambda: now, people=people, settings=SimpleNamespace())
+
+
+def release(
+    db: Database,
+    *,
+    name: str = "v1.40",
+    zone: str = LA,
+    release_at: datetime | None = RELEASE_AT,
+    roles: dict[str, list[str]] | None = None,
+) -> tuple[Release, str]:
+    """A release with its roles and a calendar token."""
+    with db.session() as s:
+        rel = Release(
+            channel_id=CHANNEL,
+            name=name,
+            zone=zone,
+            release_at=release_at,
+            created_by=LEAD,
+            created_at=NOW - timedelta(days=60),
+        )
+        s.add(rel)
+        s.flush()
+        assert rel.id is not None
+        for role, users in (roles or {"lead": [LEAD], "docs": [DOCS]}).items():
+            for user in users:
+                s.add(RoleAssignment(release_id=rel.id, role=role, user_id=user))
+        token = calendars.link_for(s, rel, LEAD, NOW - timedelta(days=30))
+        assert token is not None
+    return rel, token
+
+
+def series(
+    db: Database,
+    rel: Release,
+    *,
+    days: int = MON_WED_FRI,
+    at: str = "10:00",
+    zone: str = LA,
+    start: date = date(2027, 3, 1),
+    end: date | None = date(2027, 3, 31),
+    skips: tuple[date, ...] = (),
+    link: str | None = "https://meet.example/burndown",
+    areas: str = "ci\ndocs",
+    state: str = "active",
+) -> int:
+    """A burndown series as `/burndown schedule` would leave it, with its audit trail."""
+    with db.session() as s:
+        row = MeetingSeries(
+            release_id=rel.id or 0,
+            channel_id=rel.channel_id,
+            days=days,
+            at_time=at,
+            zone=zone,
+            start_date=start,
+            end_date=end,
+            link=link,
+            areas=areas,
+            state=state,
+            created_by=LEAD,
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        audit.record(
+            s,
+            release=rel,
+            actor=LEAD,
+            action="burndown.scheduled",
+            subject=f"series {row.id}",
+            at=NOW - timedelta(days=20),
+        )
+        for day in skips:
+            s.add(MeetingSkip(series_id=row.id, day=day, created_by=LEAD))
+            audit.record(
+                s,
+                release=rel,
+                actor=LEAD,
+                action="burndown.skipped",
+                subject=f"series {row.id}",
+                after=day.isoformat(),
+                at=NOW - timedelta(days=10),
+            )
+        return row.id
+
+
+def checklist(db: Database, rel: Release, titles: list[str], done: int) -> int:
+    """A running checklist: `done` steps finished, the next one active, the rest pending."""
+    with db.session() as s:
+        cl = Checklist(
+            release_id=rel.id or 0,
+            channel_id=rel.channel_id,
+            template="kubernetes-minor",
+            started_by=LEAD,
+            started_at=NOW - timedelta(hours=2),
+        )
+        s.add(cl)
+        s.flush()
+        assert cl.id is not None
+        for position, title in enumerate(titles):
+            began = NOW - timedelta(hours=2) + timedelta(minutes=10 * position)
+            state = "done" if position < done else "active" if position == done else "pending"
+            s.add(
+                ChecklistStep(
+                    checklist_id=cl.id,
+                    position=position,
+                    title=title,
+                    owner="docs" if position % 3 == 1 else "lead",
+                    state=state,
+                    expected_seconds=900,
+                    activations=1 if state != "pending" else 0,
+                    started_at=began if state != "pending" else None,
+                    activated_at=began if state != "pending" else None,
+                    finished_at=began + timedelta(minutes=7) if state == "done" else None,
+                    acted_by=LEAD if state == "done" else None,
+                )
+            )
+        return cl.id
+
+
+def gates(db: Database, rel: Release, names: list[str]) -> None:
+    """Gates in turn passing, failing and not yet known, each owned by someone."""
+    states = ("passing", "failing", "unknown")
+    with db.session() as s:
+        for index, name in enumerate(names):
+            state = states[index % 3]
+            s.add(
+                Gate(
+                    release_id=rel.id or 0,
+                    name=name,
+                    kind="http" if index % 2 else "manual",
+                    url="https://ci.example/api?token=SECRETTOKEN" if index % 2 else None,
+                    owners=f"{LEAD} {DOCS}",
+                    state=state,
+                    state_since=None if state == "unknown" else NOW - timedelta(minutes=40),
+                    last_checked_at=NOW - timedelta(minutes=2),
+                    last_detail="expected 0 got 3 for <@U0DOCS0002>",
+                    created_by=LEAD,
+                )
+            )
+
+
+def poll(
+    db: Database, rel: Release, question: str, votes: dict[str, str], voters: list[str]
+) -> int:
+    """An open go/no-go poll with its required voters and votes."""
+    with db.session() as s:
+        row = Poll(
+            release_id=rel.id or 0,
+            channel_id=rel.channel_id,
+            question=question,
+            deadline=NOW + timedelta(hours=1),
+            created_by=LEAD,
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        for position, user in enumerate(voters):
+            s.add(PollVoter(poll_id=row.id, user_id=user, position=position))
+        for user, choice in votes.items():
+            s.add(PollVote(poll_id=row.id, user_id=user, choice=choice))
+        return row.id
+
+
+def full_release(db: Database, *, series_count: int = 2, gate_count: int = 3) -> Built:
+    """A release mid-checklist on release day, with series, gates and an open poll."""
+    rel, token = release(db, roles={"lead": [LEAD], "docs": [DOCS], "branch-manager": [BRANCH]})
+    ids = [
+        series(
+            db,
+            rel,
+            at=f"{9 + index % 8:02d}:{(index * 5) % 60:02d}",
+            skips=(date(2027, 3, 19),) if index == 0 else (),
+        )
+        for index in range(series_count)
+    ]
+    titles = [f"Step {n}: cut and tag" for n in range(1, 31)]
+    checklist(db, rel, titles, done=12)
+    gates(db, rel, [f"gate-{n:02d}" for n in range(gate_count)])
+    poll(
+        db,
+        rel,
+        "Ship it? cc <@U0LEAD0001|lead> and <!subteam^S0TEAM01|@release-team>",
+        {LEAD: "go", DOCS: "nogo", "U0OTHER004": "go"},
+        [LEAD, DOCS, BRANCH],
+    )
+    return Built(rel, token, ids)

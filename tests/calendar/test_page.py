@@ -1,0 +1,119 @@
+"""The release page as HTML: escaped everywhere, no Slack ids or secrets, complete without JS."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from bot.calendar import page
+from bot.calendar import service as calendars
+from bot.core.db import Database
+from bot.release.models import Release
+from tests.calendar import builders as b
+
+HOSTILE = "<script>alert(1)</script>"
+SLACK_ID = re.compile(r"\b[UWBSC]0[A-Z0-9]{6,}\b")
+
+
+def render(db: Database, release_id: int, now: datetime = b.NOW, **kwargs: object) -> str:
+    with db.read() as s:
+        release = s.get(Release, release_id)
+        assert release is not None
+        data = calendars.page_data(s, release, now)
+    return page.render(data, **kwargs)  # type: ignore[arg-type]
+
+
+def test_hostile_text_is_shown_as_text(db: Database) -> None:
+    rel, _ = b.release(db, name=f"v1 {HOSTILE}")
+    b.checklist(db, rel, ["Tag", HOSTILE, "Publish"], done=1)
+    b.gates(db, rel, [HOSTILE])
+    b.poll(db, rel, f"Go? {HOSTILE} <a href=x>", {}, [b.LEAD])
+    html = render(db, rel.id or 0)
+
+    assert HOSTILE not in html
+    assert "<a href=x>" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, name, step, gate
+    assert html.count("<script") == 1  # the page's own, and only it
+
+
+def test_no_slack_ids_tokens_or_gate_secrets_on_the_page(db: Database) -> None:
+    built = b.full_release(db, series_count=3, gate_count=6)
+    html = render(db, built.release.id or 0)
+
+    assert SLACK_ID.findall(html) == []
+    assert built.token not in html
+    assert "SECRETTOKEN" not in html and "ci.example" not in html
+    assert "<@" not in html and "subteam" not in html
+    assert "cc lead and @release-team" in html
+    assert "a team member" in html
+
+
+def test_role_holders_by_the_names_given(db: Database) -> None:
+    built = b.full_release(db)
+    names = {b.LEAD: "Ada Lovelace", b.DOCS: "Grace <Hopper>"}
+    html = render(db, built.release.id or 0, names=lambda u: names.get(u, "someone"))
+    assert "Ada Lovelace" in html
+    assert "Grace &lt;Hopper&gt;" in html
+    assert SLACK_ID.findall(html) == []
+
+
+def test_the_page_shows_progress_gates_tally_and_meetings(db: Database) -> None:
+    built = b.full_release(db, series_count=2, gate_count=3)
+    html = render(db, built.release.id or 0)
+
+    assert "Release v1.40" in html and "release day" in html
+    assert "12 of 30 steps finished" in html
+    assert html.count('class="step done"') == 12
+    assert html.count('class="step active"') == 1
+    assert "running for" in html and "took 7m" in html
+    assert html.count('class="gate ') == 3
+    assert 'class="gate failing"' in html
+    assert '<time datetime="2027-03-17T17:50:00Z">Wed 17 Mar 2027, 10:50 PDT</time>' in html
+    tally = re.sub(r"\s+", " ", html[html.index('class="tally"') :][:300])
+    assert "<b>1</b> Go" in tally and "<b>1</b> No-Go" in tally and "<b>1</b> of 3" in tally
+    meetings = html[html.index('id="meetings"') :]
+    starts = re.findall(r'<time datetime="([^"]+)"', meetings.split("</section>")[0])
+    assert len(starts) == 5 and starts == sorted(starts)
+    assert "2027-03-19T16:00:00Z" not in starts  # the first series skips Fri 19 Mar
+    assert '<time datetime="2027-03-17T17:00:00Z">Wed 17 Mar 2027, 10:00 PDT</time>' in html
+
+
+def test_it_refreshes_itself_on_release_day_only(db: Database) -> None:
+    rel, _ = b.release(db)
+    assert '<meta http-equiv="refresh" content="60">' in render(db, rel.id or 0)
+    before = datetime(2027, 3, 10, 12, tzinfo=UTC)
+    assert "http-equiv" not in render(db, rel.id or 0, now=before)
+
+
+def test_a_release_with_nothing_yet(db: Database) -> None:
+    rel, _ = b.release(db, release_at=None)
+    html = render(db, rel.id or 0, now=datetime(2027, 1, 4, tzinfo=UTC))
+    assert "Release day is not set yet." in html
+    assert "No checklist has started yet." in html
+    assert "No meetings planned." in html
+    assert 'id="poll"' not in html
+
+
+def test_plain_turns_slack_markup_into_words() -> None:
+    def names(user: str) -> str:
+        return {"U0AAAA0001": "Ada"}.get(user, "someone")
+
+    assert page.plain("hi <@U0AAAA0001>", names) == "hi Ada"
+    assert page.plain("<!here> see <#C0123456|release>", names) == "@here see #release"
+    assert page.plain("<https://x.example/a|the doc> <https://y.example>", names) == (
+        "the doc https://y.example"
+    )
+    assert page.plain("<!subteam^S0TEAM01>", names) == "a group"
+
+
+def test_next_meetings_merge_every_series_in_order(db: Database) -> None:
+    rel, _ = b.release(db)
+    b.series(db, rel, at="09:00", start=date(2027, 3, 1))
+    b.series(db, rel, at="18:00", zone="Europe/Berlin", start=date(2027, 3, 1))
+    with db.read() as s:
+        release = s.get(Release, rel.id)
+        assert release is not None
+        data = calendars.page_data(s, release, b.NOW, meetings=6)
+    starts = [m.at for m in data.meetings]
+    assert starts == sorted(starts) and len(starts) == 6
+    assert {m.zone for m in data.meetings} == {"America/Los_Angeles", "Europe/Berlin"}
