@@ -27,7 +27,7 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     quick = make_quick_client(settings)
     leadership = Leadership(db)
     outbox = Outbox()
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         notifier=Notifier(client),
@@ -38,6 +38,19 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
         outbox=outbox,
         sender=Sender(db, make_sender_client(settings), outbox, leadership),
     )
+    register_features(services)
+    return services
+
+
+def register_features(services: Services) -> None:
+    """Every feature adds its timers, status section, doctor checks and step guards."""
+    from bot.burndown import flows as burndown
+    from bot.checklist import flows as checklist
+    from bot.gates import flows as gates
+    from bot.gonogo import flows as gonogo
+
+    for feature in (burndown, gonogo, checklist, gates):
+        feature.register(services)
 
 
 def create_app(services: Services) -> App:

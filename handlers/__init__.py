@@ -23,9 +23,3 @@ def register_all(app: App, services: Services) -> None:
     events.register(app, services)
     for module in (release, burndown, gonogo, checklist, gate, home):
         module.register(app, services)
-
-
-def register_checks(services: Services) -> None:
-    """Add every feature's `releasebot doctor` checks."""
-    services.add_check(checklist.check_templates)
-    services.add_check(gate.check_gates)

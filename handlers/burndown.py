@@ -282,4 +282,3 @@ def register(app: App, services: Services) -> None:
     register_command(app, COMMAND, services)
     on_click(app, ids.STATUS_ACTION, services, open_status_form)
     on_submit(app, ids.STATUS_FORM, services, save_status)
-    flows.register(services)  # until the composition root registers the feature itself

@@ -10,7 +10,7 @@ from slack_bolt import App
 
 from bot.checklist import flows, ids, render
 from bot.checklist import service as checklists
-from bot.checklist.templates import DEFAULT_TEMPLATE, catalog, check_templates, named
+from bot.checklist.templates import DEFAULT_TEMPLATE, catalog, named
 from bot.core.blocks import modal_value
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
@@ -18,9 +18,6 @@ from bot.core.text.timeparse import ParseError
 from bot.gates.service import GateBlocked
 from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
-
-# `check_templates` stays importable here while `handlers.register_checks` adds it.
-__all__ = ["COMMAND", "check_templates", "register"]
 
 
 def start(ctx: Ctx, line: CommandLine) -> Reply:
@@ -139,4 +136,3 @@ def register(app: App, services: Services) -> None:
     on_click(app, ids.RETRY_ACTION, services, retry)
     on_submit(app, ids.FAILED_FORM, services, failed_submitted)
     on_submit(app, ids.SKIP_FORM, services, skip_submitted)
-    flows.register(services)  # until the composition root registers the feature itself

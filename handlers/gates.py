@@ -12,14 +12,10 @@ from bot.core.text.commandline import CommandLine
 from bot.core.text.timeparse import ParseError
 from bot.gates import flows, ids, options, render
 from bot.gates import service as gates
-from bot.gates.doctor import check_gates
 from bot.gates.models import HTTP
 from bot.release import service as releases
 from handlers.interactions import Click, on_click
 from handlers.router import Command, Ctx, Reply, Sub, register_command
-
-# check_gates stays importable here until handlers.register_checks asks bot.gates.flows.
-__all__ = ["COMMAND", "check_gates", "register"]
 
 ADD_USAGE = (
     '/gate add NAME URL [expect EXPR] [header "Name: value"] [owner @u] [every 10m] '
@@ -114,8 +110,7 @@ COMMAND = Command(
 
 
 def register(app: App, services: Services) -> None:
-    """Attach /gate and its buttons to the app (and, until bot/app.py does, the feature)."""
+    """Attach /gate and its buttons to the app."""
     register_command(app, COMMAND, services)
     on_click(app, ids.SET_PASS, services, on_set)
     on_click(app, ids.SET_FAIL, services, on_set)
-    flows.register(services)

@@ -156,7 +156,6 @@ COMMAND = Command(
 
 def register(app: App, services: Services) -> None:
     """Attach /gonogo, the poll's buttons and its No-Go modal."""
-    flows.register(services)  # until bot/app.py registers every feature itself
     register_command(app, COMMAND, services)
     writer = VoteWriter(services)
     on_click(app, ids.GO_ACTION, services, partial(click_go, writer))

@@ -12,7 +12,7 @@ from bot.home import flows
 
 def register(app: App, services: Services) -> None:
     """Publish the Home of whoever opens it (`flows` refreshes it when their releases change)."""
-    homes = flows.register(services)  # until bot/app.py registers every feature itself
+    homes = flows.register(services)  # Home exists only beside the Slack app
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any]) -> None:
