@@ -7,10 +7,17 @@ import logging
 import signal
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from bot.core import logs
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.db import Database
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.core.services import Services
+    from bot.core.web import MeasuredSocketModeHandler
 
 
 class Stop(SystemExit):
@@ -28,54 +35,81 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def cmd_run(settings: Settings) -> int:
-    """Migrate, then serve Slack over HTTP (or Socket Mode) until SIGTERM."""
+    """Migrate, then serve until SIGTERM: Slack over HTTP or Socket Mode, probes and metrics."""
     from bot.app import create_app, create_services
     from bot.core import migrate
-    from bot.core.web import WebApp
 
     settings.require_tokens()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool)
     migrate.upgrade(db)
     services = create_services(settings, db)
     app = create_app(services)
-    services.scheduler.start()
+    services.start()
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     log = logging.getLogger("releasebot")
-    server = None
+    socket: MeasuredSocketModeHandler | None = None
+    server: Any = None
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("connecting to Slack over Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
-        else:
-            from waitress import create_server  # type: ignore[attr-defined]
-
-            server = create_server(
-                WebApp(app, db),
-                host=settings.host,
-                port=settings.port,
-                threads=settings.http_threads,
-                connection_limit=1000,
-                channel_timeout=30,
-                ident="releasebot",
-            )
-            log.info(
-                "serving Slack requests on http://%s:%s/slack/events", settings.host, settings.port
-            )
-            server.run()  # returns once a Stop (SIGTERM/SIGINT) reached the serving loop
+            socket = _connect_socket_mode(app, settings)
+        server = _http_server(app, services, settings)
+        server.run()  # returns once a Stop (SIGTERM/SIGINT) reached the serving loop
     except Stop:
         pass
     finally:
         log.info("stopping")
+        if socket is not None:
+            socket.close()  # no new envelopes; the ones being handled finish first
         if server is not None:
             server.close()
-        services.scheduler.stop()
-        services.refresher.stop()
-        services.notifier.shutdown()
+        services.stop()
         db.dispose()
     return 0
+
+
+def _connect_socket_mode(app: App, settings: Settings) -> MeasuredSocketModeHandler:
+    """Open the Socket Mode connection (it reconnects by itself when dropped)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.core.web import MeasuredSocketModeHandler
+
+    logging.getLogger("releasebot").info("connecting to Slack over Socket Mode")
+    # Envelopes are dispatched on this many workers, as HTTP requests are on waitress's.
+    handler = MeasuredSocketModeHandler(app, settings.app_token, concurrency=settings.http_threads)
+    try:
+        handler.connect()
+    except SlackApiError as err:
+        handler.close()
+        raise ConfigError(
+            f"Slack refused to open a Socket Mode connection ({err.response.get('error')}): "
+            "check SLACK_APP_TOKEN (an xapp- token with connections:write) and that Socket "
+            "Mode is on in the app's settings."
+        ) from None
+    return handler
+
+
+def _http_server(app: App, services: Services, settings: Settings) -> Any:
+    """Waitress serving Slack (HTTP mode only), /livez, /readyz, /healthz and /metrics."""
+    from waitress import create_server  # type: ignore[attr-defined]
+
+    from bot.core.web import WebApp
+
+    server = create_server(
+        WebApp.for_services(app, services, serve_slack=not settings.socket_mode),
+        host=settings.host,
+        port=settings.port,
+        threads=settings.http_threads,
+        connection_limit=1000,
+        channel_timeout=30,
+        ident="releasebot",
+    )
+    where = f"http://{settings.host}:{settings.port}"
+    if settings.socket_mode:
+        logging.getLogger("releasebot").info("serving probes and metrics on %s", where)
+    else:
+        logging.getLogger("releasebot").info("serving Slack requests on %s/slack/events", where)
+    return server
 
 
 def cmd_migrate(settings: Settings) -> int:
@@ -93,10 +127,8 @@ def cmd_doctor(settings: Settings) -> int:
     """Check configuration, database and templates; non-zero exit on a problem."""
     from bot.app import create_services
     from bot.core.doctor import run_checks
-    from handlers import register_checks
 
     services = create_services(settings)
-    register_checks(services)
     findings = run_checks(settings, services.db, services.checks)
     for finding in findings:
         mark = "ok  " if finding.ok else "FAIL"

@@ -7,12 +7,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
+from bot.core.db import DEFAULT_POOL
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///releasebot.db"
+LOG_FORMATS = ("text", "json")
 
 
 # Every variable the bot reads for itself: none of them may be granted to gates.
@@ -83,6 +87,10 @@ class Settings:
     gate_secret_values: Mapping[str, str] = field(default_factory=dict, compare=False)
     # RELEASEBOT_RELEASE_CREATORS: user ids (U...) and user groups (S...); empty: anyone.
     release_creators: frozenset[str] = field(default_factory=frozenset)
+    log_format: str = "text"
+    db_pool: int = DEFAULT_POOL
+    # RELEASEBOT_GATE_PROXY: the HTTP proxy gate checks go through (empty: direct).
+    gate_proxy: str = ""
 
     def __repr__(self) -> str:
         shown = {
@@ -100,6 +108,7 @@ class Settings:
         """Every secret value the bot holds, for masking in logs and output."""
         password = _password(self.database_url)
         found = [self.bot_token, self.signing_secret, self.app_token, password]
+        found.append(urlsplit(self.gate_proxy).password or "")
         found += list(self.gate_secret_values.values())
         return [value for value in found if value and len(value) >= 4]
 
@@ -178,6 +187,36 @@ def parse_gate_grants(raw: str) -> dict[str, tuple[str, ...]]:
             )
         grants[name] = (*grants.get(name, ()), host)
     return grants
+
+
+def parse_gate_proxy(raw: str) -> str:
+    """An http:// or https:// proxy URL with a host, or ConfigError saying what is wrong."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        url = urlsplit(raw)
+        url.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(
+            "RELEASEBOT_GATE_PROXY is not a proxy URL: write it like "
+            "http://proxy.example.com:3128 (http:// or https://, user:password@ allowed)."
+        )
+    if url.path not in ("", "/") or url.query:
+        raise ConfigError(
+            "RELEASEBOT_GATE_PROXY takes only scheme, host and port, like "
+            "http://proxy.example.com:3128."
+        )
+    return raw
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {raw.strip()!r}.")
+    return value
 
 
 def _creators(raw: str) -> frozenset[str]:
@@ -270,4 +309,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gate_grants=grants,
         gate_secret_values=_granted_values(env, grants, [c for c in credentials if c]),
         release_creators=_creators(env.get("RELEASEBOT_RELEASE_CREATORS", "")),
+        log_format=_log_format(env.get("LOG_FORMAT", "")),
+        db_pool=max(1, _int(env, "RELEASEBOT_DB_POOL", DEFAULT_POOL)),
+        gate_proxy=parse_gate_proxy(env.get("RELEASEBOT_GATE_PROXY", "")),
     )

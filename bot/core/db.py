@@ -14,6 +14,19 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 CHANGED_RELEASES = "releasebot_changed_releases"
+# Pooled PostgreSQL connections per replica (RELEASEBOT_DB_POOL); the pool opens as many again
+# in a burst. Two replicas, and a third during a rolling update, stay well inside the 100
+# connections PostgreSQL allows by default.
+DEFAULT_POOL = 10
+# Every PostgreSQL connection: give up connecting after 5 s (a probe or request must not hang
+# on an unreachable server), and let TCP keepalives find a dead peer on an idle connection.
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 def normalize_url(url: str) -> str:
@@ -58,14 +71,24 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a database URL with the settings each backend needs."""
+def make_engine(url: str, pool_size: int = DEFAULT_POOL) -> Engine:
+    """Create the engine for a database URL with the settings each backend needs.
+
+    On PostgreSQL the pool keeps up to `pool_size` connections and opens as many again in a
+    burst, so one replica holds at most 2 * pool_size of them (plus the leader's own).
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     # No pre-ping round trip per checkout: a connection found dead after a database restart
     # invalidates the pool, and the request is retried (db.retry_transient).
-    return create_engine(url, pool_size=20, max_overflow=40, pool_timeout=10)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        connect_args=dict(PG_CONNECT_ARGS),
+    )
 
 
 def retry_transient(work: Callable[[], T], *, budget: float = 2.0) -> T:
@@ -89,9 +112,11 @@ def retry_transient(work: Callable[[], T], *, budget: float = 2.0) -> T:
 class Database:
     """The database handle shared by handlers, the scheduler and the CLI."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, engine: Engine | None = None, *, pool_size: int = DEFAULT_POOL
+    ) -> None:
         self.url = normalize_url(url)
-        self.engine = engine or make_engine(self.url)
+        self.engine = engine or make_engine(self.url, pool_size)
         self._write_lock: AbstractContextManager[object]
         self._readonly = self.engine.execution_options(releasebot_readonly=True)
         self._on_change: list[Callable[[set[int]], object]] = []

@@ -90,6 +90,11 @@ class BotProcess:
             self.proc.wait()
         return self._finish()
 
+    def get(self, path: str, timeout: float = 5.0) -> httpx.Response:
+        """GET one of the bot's own routes (/livez, /readyz, /metrics...)."""
+        with httpx.Client(timeout=timeout, trust_env=False) as http:
+            return http.get(self.url + path)
+
     def log_text(self) -> str:
         """Everything the bot wrote to stdout and stderr so far."""
         if not self.log_path.exists():
