@@ -9,12 +9,12 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # Only what the wheel is made of (pyproject names README.md as the long description).
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY migrations ./migrations
 # The project's wheel and one for each dependency (all of them ship binary wheels).
-RUN pip wheel --wheel-dir /wheels .
+RUN pip wheel --wheel-dir /wheels -c constraints.txt .
 
 FROM python:3.11-slim AS runtime
 ENV PORT=3000 PYTHONUNBUFFERED=1 \

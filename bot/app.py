@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.core import metrics
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.leader import Leadership
@@ -22,7 +23,7 @@ from bot.core.services import Services
 
 def create_services(settings: Settings, db: Database | None = None) -> Services:
     """Wire settings, database, Slack client and timekeeping together."""
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, pool_size=settings.db_pool)
     client = make_client(settings)
     quick = make_quick_client(settings)
     leadership = Leadership(db)
@@ -36,10 +37,17 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
         scheduler=Scheduler(db, leadership, replan_seconds=settings.replan_seconds),
         creators=Creators(settings.release_creators, settings.admins, Groups(quick)),
         outbox=outbox,
-        sender=Sender(db, make_sender_client(settings), outbox, leadership),
+        sender=Sender(
+            db, make_sender_client(settings), outbox, leadership, on_backlog=_report_backlog
+        ),
     )
     register_features(services)
     return services
+
+
+def _report_backlog(pending: int, oldest_age: float) -> None:
+    metrics.set_outbox_pending(pending)
+    metrics.set_outbox_oldest_age(oldest_age)
 
 
 def register_features(services: Services) -> None:

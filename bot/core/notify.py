@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.core import metrics
 from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
@@ -130,9 +131,14 @@ class Notifier:
 
     def _call(self, method: str, **args: Any) -> Any:
         try:
-            return getattr(self.client, method)(**args)
+            answer = getattr(self.client, method)(**args)
         except SlackApiError as err:
+            metrics.count_slack_call(method, metrics.slack_outcome(err))
             log.warning("Slack refused %s: %s", method, err.response.get("error"))
         except Exception as err:  # network trouble after the client's own retries
+            metrics.count_slack_call(method, metrics.slack_outcome(err))
             log.warning("calling Slack %s failed: %s", method, err)
+        else:
+            metrics.count_slack_call(method, "ok")
+            return answer
         return None

@@ -19,6 +19,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session
 
+from bot.core import metrics
 from bot.core.db import Database
 from bot.core.leader import Leadership
 from bot.core.models import utcnow
@@ -63,6 +64,7 @@ class Scheduler:
         self._poke = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.heartbeat: float | None = None
         self._planned = False
         self._aps = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
@@ -96,6 +98,7 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self.heartbeat = time.monotonic()  # /livez: the timer loop is turning
             try:
                 self.replan()
             except Exception:
@@ -154,7 +157,9 @@ class Scheduler:
                 return
             self._running.add(timer.key)
         try:
-            timer.action(self.clock())
+            now = self.clock()
+            metrics.TIMER_LAG.observe(max(0.0, (now - timer.due).total_seconds()))
+            timer.action(now)
         except Exception:
             log.exception("timer %s failed; it will be planned again", timer.key)
         finally:

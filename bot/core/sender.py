@@ -36,6 +36,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
+from bot.core import metrics
 from bot.core.db import Database
 from bot.core.leader import Leadership
 from bot.core.models import utcnow
@@ -105,7 +106,7 @@ class Sender:
         clock: Callable[[], datetime] = utcnow,
         workers: int = 16,
         poll_seconds: float = 0.25,
-        on_backlog: Callable[[int, float], None] | None = None,
+        on_backlog: Callable[[int, float], None] = lambda pending, age: None,
     ) -> None:
         self.db = db
         self.client = client
@@ -174,6 +175,8 @@ class Sender:
             try:
                 if self.leadership.is_leader or self.db.is_sqlite:
                     self.tick()
+                else:
+                    self.on_backlog(0, 0.0)  # a standby reports nothing of its own
             except Exception:
                 log.exception("the outbox sender stumbled; trying again shortly")
                 time.sleep(0.5)
@@ -224,12 +227,15 @@ class Sender:
         self._report_backlog(mono)
 
     def _report_backlog(self, mono: float) -> None:
-        if self.on_backlog is None or mono - self._backlog_at < 5.0:
+        if mono - self._backlog_at < 5.0:
             return
         self._backlog_at = mono
         with self.db.read() as session:
             waiting = backlog(session)
-        self.on_backlog(waiting.pending, waiting.age(self.clock()))
+        age = waiting.age(self.clock())
+        if waiting.pending and age > 60:
+            log.warning("%d messages wait for Slack; the oldest since %.0fs", waiting.pending, age)
+        self.on_backlog(waiting.pending, age)
 
     def _claim(self, row: OutboxRow, now: datetime) -> bool:
         with self.db.session() as session:
@@ -294,7 +300,7 @@ class Sender:
                 args["thread_ts"] = thread_ts
                 if row.broadcast:
                     args["reply_broadcast"] = True
-            answer = self.client.chat_postMessage(**args)
+            answer = self._call("chat.postMessage", self.client.chat_postMessage, **args)
         except SlackApiError as err:
             self._failed_call(row, err)
             return
@@ -324,12 +330,23 @@ class Sender:
         blocks = json.loads(row.blocks) if row.blocks else None
         return row.text, blocks, thread_ts
 
+    @staticmethod
+    def _call(method: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """One Web API call, counted by outcome for /metrics."""
+        try:
+            answer = call(*args, **kwargs)
+        except Exception as err:
+            metrics.count_slack_call(method, metrics.slack_outcome(err))
+            raise
+        metrics.count_slack_call(method, "ok")
+        return answer
+
     def _channel_of(self, target: str) -> str:
         """A user id becomes the bot's DM channel with them (opened once, remembered)."""
         if not target.startswith(("U", "W")):
             return target
         if target not in self._dm_channels:
-            opened = self.client.conversations_open(users=target)
+            opened = self._call("conversations.open", self.client.conversations_open, users=target)
             self._dm_channels[target] = str(opened["channel"]["id"])
         return self._dm_channels[target]
 
@@ -337,8 +354,12 @@ class Sender:
         """The ts of this row's message if an earlier attempt reached Slack after all."""
         # The lost post went out within one claim (30 s) of now: the newest 200 messages
         # of the channel hold it if it arrived.
-        found = self.client.conversations_history(
-            channel=channel, limit=200, include_all_metadata=True
+        found = self._call(
+            "conversations.history",
+            self.client.conversations_history,
+            channel=channel,
+            limit=200,
+            include_all_metadata=True,
         )
         for message in found.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
@@ -441,7 +462,8 @@ class Sender:
             return
         if isinstance(found, Update):
             try:
-                self.client.api_call(found.method.replace("_", "."), json=found.args)
+                method = found.method.replace("_", ".")
+                self._call(method, self.client.api_call, method, json=found.args)
             except SlackApiError as err:
                 status = getattr(err.response, "status_code", 200)
                 error = str(err.response.get("error") or "")
