@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from slack_bolt import App
 
 from bot.core.services import Services
-from handlers import burndown, checklist, events, gonogo, home, release
+from handlers import burndown, calendar, checklist, events, gonogo, home, release
 from handlers import gates as gate
 from handlers.router import Command
 
@@ -19,7 +21,8 @@ COMMANDS: list[Command] = [
 
 
 def register_all(app: App, services: Services) -> None:
-    """Attach every feature's listeners to the app."""
+    """Attach every feature's listeners to the app, and the calendar's web routes."""
     events.register(app, services)
+    services.add_route(partial(calendar.serve, services))
     for module in (release, burndown, gonogo, checklist, gate, home):
         module.register(app, services)

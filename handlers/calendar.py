@@ -39,8 +39,7 @@ COMMON_HEADERS: Headers = [
 
 def public_url(ctx: Ctx) -> str:
     """Where people reach this bot's web routes (RELEASEBOT_PUBLIC_URL), without a final /."""
-    base = getattr(ctx.services.settings, "public_url", "") or DEFAULT_PUBLIC_URL
-    return str(base).rstrip("/")
+    return ctx.services.settings.public_url.rstrip("/") or DEFAULT_PUBLIC_URL
 
 
 def links(base: str, token: str) -> tuple[str, str]:

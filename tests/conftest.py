@@ -159,7 +159,7 @@ def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
     services = create_services(settings)
     app = create_app(services)
     server = create_server(
-        WebApp(app, services.db), host="127.0.0.1", port=settings.port, threads=32
+        WebApp.for_services(app, services), host="127.0.0.1", port=settings.port, threads=32
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

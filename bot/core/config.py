@@ -91,6 +91,8 @@ class Settings:
     db_pool: int = DEFAULT_POOL
     # RELEASEBOT_GATE_PROXY: the HTTP proxy gate checks go through (empty: direct).
     gate_proxy: str = ""
+    # RELEASEBOT_PUBLIC_URL: where people reach the calendar feed and the release page.
+    public_url: str = "http://localhost:3000"
 
     def __repr__(self) -> str:
         shown = {
@@ -312,4 +314,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=_log_format(env.get("LOG_FORMAT", "")),
         db_pool=max(1, _int(env, "RELEASEBOT_DB_POOL", DEFAULT_POOL)),
         gate_proxy=parse_gate_proxy(env.get("RELEASEBOT_GATE_PROXY", "")),
+        public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
+            "/"
+        ),
     )

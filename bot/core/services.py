@@ -22,6 +22,8 @@ from bot.core.scheduler import Scheduler
 from bot.core.sender import Sender
 from bot.core.status import Section, SectionFn
 
+Route = Callable[[str, str], "tuple[str, list[tuple[str, str]], bytes] | None"]
+
 
 @dataclass
 class Services:
@@ -40,6 +42,7 @@ class Services:
     sections: list[tuple[int, str, SectionFn]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     step_guards: list[StepGuard] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
 
     def now(self) -> datetime:
         """The current instant (tests may freeze it)."""
@@ -71,6 +74,10 @@ class Services:
         """A feature's `releasebot doctor` check."""
         if check not in self.checks:
             self.checks.append(check)
+
+    def add_route(self, route: Route) -> None:
+        """A feature's web route: (method, path) -> (status, headers, body), or None if not its."""
+        self.routes.append(route)
 
     def add_step_guard(self, guard: StepGuard) -> None:
         """Something that can hold a checklist step back (asked before every Done)."""

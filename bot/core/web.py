@@ -31,7 +31,7 @@ from bot.core.health import Health, Verdict
 from bot.core.metrics import AppMetrics
 
 if TYPE_CHECKING:
-    from bot.core.services import Services
+    from bot.core.services import Route, Services
 
 MAX_BODY = 1_000_000
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -73,7 +73,9 @@ class WebApp:
         health: Health | None = None,
         metrics: AppMetrics | None = None,
         serve_slack: bool = True,
+        routes: Sequence[Route] = (),
     ) -> None:
+        self.routes = routes
         self.app = app
         self.db = db
         self.path = path
@@ -91,6 +93,7 @@ class WebApp:
             health=Health(services.db, scheduler),
             metrics=AppMetrics(services.db, scheduler.leadership),
             serve_slack=serve_slack,
+            routes=services.routes,
         )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -107,6 +110,12 @@ class WebApp:
             return _verdict(start_response, verdict)
         if self.serve_slack and path == self.path and method == "POST":
             return self._slack(environ, start_response)
+        for route in self.routes:
+            answer = route(method, path)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [b"" if method == "HEAD" else body]
         return _respond(start_response, "404 Not Found", b"Not Found\n")
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
