@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint, then the whole suite on SQLite, then again on PostgreSQL when it answers.
-# REQUIRE_POSTGRES=1 (set by .ci/run) turns an unreachable Postgres into a failure.
+# REQUIRE_POSTGRES=1 (set by .ci/run) turns an unreachable Postgres into a failure, and
+# REQUIRE_BROWSER=1 a missing chromium (installed here with apt-get when run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -11,6 +12,22 @@ echo "== lint"
 "$BIN/ruff" check --quiet .
 "$BIN/mypy" bot handlers
 "$BIN/lint-imports" --no-cache
+
+# The release page is tested in a real headless browser: Debian's chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing Debian's chromium for the release page's browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "could not install chromium" >&2
+  fi
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "${REQUIRE_BROWSER:-0}" = "1" ]; then
+      echo "chromium is required here (REQUIRE_BROWSER=1) but is not installed." >&2
+      exit 1
+    fi
+    echo "== no chromium: the release page's browser test will be skipped (apt-get install chromium)"
+  fi
+fi
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL "$BIN/pytest" "$@"
