@@ -85,13 +85,7 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
         deadline=deadline,
         now=now,
     )
-    poll = started.tally.poll
-    assert poll.id is not None
-    text, blocks = render.poll_message(started.tally, ZoneInfo(started.release.zone))
-    return Reply(
-        text=render.started_note(started.tally, started.fallen),
-        after=partial(flows.post_poll, services, poll.id, text, blocks),
-    )
+    return Reply(text=render.started_note(started.tally, started.fallen))
 
 
 def close(ctx: Ctx, line: CommandLine) -> Reply:
@@ -99,17 +93,20 @@ def close(ctx: Ctx, line: CommandLine) -> Reply:
     if line.args:
         raise ParseError("`close` takes nothing after it.")
     closed = flows.close(ctx.services, ctx.channel_id, ctx.user_id)
-    assert closed.id is not None
-    announce = partial(flows.announce, ctx.services, closed.id)
-    return Reply(text=render.closed_note(closed), after=announce)
+    return Reply(text=render.closed_note(closed))
 
 
 def click_close(click: Click) -> str | None:
     """Close poll: a lead or an admin only."""
-    poll_id = ids.decode_poll(click.value)
-    closed = flows.close_poll(click.services, poll_id, click.user_id)
-    click.services.notifier.later(flows.announce, click.services, poll_id)
+    closed = flows.close_poll(click.services, ids.decode_poll(click.value), click.user_id)
     return render.closed_note(closed)
+
+
+def click_votes(click: Click) -> str | None:
+    """All votes: every list of the poll in a modal, for whoever asks."""
+    tally = flows.tally_of(click.services, ids.decode_poll(click.value))
+    click.client.views_open(trigger_id=click.trigger_id, view=render.votes_modal(tally))
+    return None
 
 
 def click_go(writer: VoteWriter, click: Click) -> str | None:
@@ -161,4 +158,5 @@ def register(app: App, services: Services) -> None:
     on_click(app, ids.GO_ACTION, services, partial(click_go, writer))
     on_click(app, ids.NOGO_ACTION, services, click_nogo)
     on_click(app, ids.CLOSE_ACTION, services, click_close)
+    on_click(app, ids.VOTES_ACTION, services, click_votes)
     on_submit(app, ids.REASON_FORM, services, partial(submit_reason, writer))

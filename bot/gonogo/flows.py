@@ -1,8 +1,10 @@
-"""Go/no-go changes and what follows them: the poll message posted and refreshed, timers.
+"""Go/no-go changes and what follows them: the messages they owe, and the timers.
 
 The handlers call one function here per command or click; each runs the service in a
-session and then refreshes, announces or plans. `register(services)` adds the timers
-(reminder, deadline close), the `/release status` section and the checklist guard.
+session and owes, in that same transaction, the messages that follow (the poll message,
+its refresh, the result, the reminder: see `messages`). `register(services)` adds the
+outbox hooks, the timers (reminder, deadline close), the `/release status` section and
+the checklist guard.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import audit
-from bot.core.blocks import Blocks
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gonogo import render, votes
+from bot.gonogo import messages, render, votes
 from bot.gonogo import service as gonogo
 from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
 from bot.gonogo.models import Poll
@@ -41,7 +42,7 @@ def start(
     deadline: datetime | None,
     now: datetime,
 ) -> gonogo.Started:
-    """Open the channel's poll (a lead or an admin); post it with `post_poll`."""
+    """Open the channel's poll (a lead or an admin) and owe its message, in one transaction."""
     with services.db.session() as s:
         started = gonogo.start_in_channel(
             s,
@@ -54,24 +55,30 @@ def start(
             admins=services.settings.admins,
             now=now,
         )
+        messages.owe_poll(services.outbox, s, started.tally.poll, now)
     services.scheduler.poke()  # its reminder and deadline close are to plan
     return started
 
 
 def close(services: Services, channel_id: str, actor: str) -> Poll:
-    """Close the channel's open poll now (a lead or an admin); tell it with `announce`."""
+    """Close the channel's open poll now (a lead or an admin); the result is owed with it."""
+    now = services.now()
     with services.db.session() as s:
-        return gonogo.close_in_channel(
-            s, channel_id, actor=actor, admins=services.settings.admins, now=services.now()
+        poll = gonogo.close_in_channel(
+            s, channel_id, actor=actor, admins=services.settings.admins, now=now
         )
+        assert poll.id is not None
+        messages.owe_result(services.outbox, s, poll.id, now)
+        return poll
 
 
 def close_poll(services: Services, poll_id: int, actor: str) -> Poll:
-    """Close this poll now (a lead or an admin); tell it with `announce`."""
+    """Close this poll now (a lead or an admin); the result is owed with it."""
+    now = services.now()
     with services.db.session() as s:
-        return gonogo.close_now(
-            s, poll_id, actor=actor, admins=services.settings.admins, now=services.now()
-        )
+        poll = gonogo.close_now(s, poll_id, actor=actor, admins=services.settings.admins, now=now)
+        messages.owe_result(services.outbox, s, poll_id, now)
+        return poll
 
 
 def votable(services: Services, poll_id: int, channel_id: str) -> Poll:
@@ -89,84 +96,33 @@ def vote(
     reason: str | None = None,
     channel_id: str = "",
 ) -> Voted:
-    """Store one vote (committed before this returns), refresh the poll, announce a close."""
-    services = writer.services
-    voted = writer.cast(poll_id, votes.ballot(user, choice, reason, channel_id))
-    refresh(services, poll_id)
-    if voted.closed:
-        services.notifier.later(announce, services, poll_id)
-    return voted
+    """Store one vote; its batch's transaction also owes the refresh and any result."""
+    return writer.cast(poll_id, votes.ballot(user, choice, reason, channel_id))
 
 
-# --- the poll message ------------------------------------------------------------------------
-
-
-def post_poll(services: Services, poll_id: int, text: str, blocks: Blocks) -> None:
-    """Post the poll message and remember it; a vote that came first shows at the refresh."""
+def tally_of(services: Services, poll_id: int) -> gonogo.Tally:
+    """The poll's votes as stored now (for the *All votes* modal)."""
     with services.db.read() as s:
-        poll = gonogo.get(s, poll_id)
-    ts = services.notifier.post(poll.channel_id, text, blocks)
-    if ts:
-        with services.db.session() as s:
-            gonogo.set_message(s, poll_id, ts)
-        refresh(services, poll_id)
-
-
-def _state(services: Services, poll_id: int) -> tuple[gonogo.Tally, ZoneInfo] | None:
-    with services.db.read() as s:
-        poll = s.get(Poll, poll_id)
-        release = s.get(Release, poll.release_id) if poll else None
-        if poll is None or release is None:
-            return None
-        return gonogo.tally(s, poll), ZoneInfo(release.zone)
-
-
-def refresh(services: Services, poll_id: int) -> None:
-    """Bring the poll message up to the stored tally; bursts coalesce to one update a second."""
-
-    def run() -> None:
-        state = _state(services, poll_id)
-        if state is None or not state[0].poll.message_ts:
-            return
-        poll = state[0].poll
-        text, blocks = render.poll_message(*state)
-        services.notifier.update(poll.channel_id, str(poll.message_ts), text, blocks)
-
-    services.refresher.request(f"poll:{poll_id}", run)
-
-
-def announce(services: Services, poll_id: int) -> None:
-    """Tell the channel the result, in the poll's thread and in the channel."""
-    refresh(services, poll_id)
-    state = _state(services, poll_id)
-    if state is None:
-        return
-    poll = state[0].poll
-    text, blocks = render.announcement(*state)
-    services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
+        return gonogo.tally(s, gonogo.get(s, poll_id))
 
 
 # --- timers ----------------------------------------------------------------------------------
 
 
 def remind(services: Services, poll_id: int, now: datetime) -> None:
-    """Nudge the missing voters once, 15 minutes before the deadline."""
+    """Nudge every missing voter once, 15 minutes before the deadline."""
     with services.db.session() as s:
         claimed = claim_ping(s, poll_id, now)
-        release = s.get(Release, claimed.poll.release_id) if claimed else None
-    if claimed is None or release is None or not claimed.missing:
-        return
-    text, blocks = render.reminder(claimed, ZoneInfo(release.zone))
-    poll = claimed.poll
-    services.notifier.post(poll.channel_id, text, blocks, thread_ts=poll.message_ts, broadcast=True)
+        if claimed is not None and claimed.missing:
+            messages.owe_reminder(services.outbox, s, claimed, now)
 
 
 def expire(services: Services, poll_id: int, now: datetime) -> None:
-    """Close the poll at its deadline, once, and announce the result."""
+    """Close the poll at its deadline, once, owing the result in the same transaction."""
     with services.db.session() as s:
         closed = gonogo.close(s, poll_id, actor=audit.SYSTEM_ACTOR, now=now, why="deadline")
-    if closed is not None:
-        announce(services, poll_id)
+        if closed is not None:
+            messages.owe_result(services.outbox, s, poll_id, now)
 
 
 def planner(
@@ -196,7 +152,8 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 
 
 def register(services: Services) -> None:
-    """Add the poll timers, the status section and the `requires: gonogo` step guard."""
+    """Add the poll's messages, timers, status section and the `requires: gonogo` guard."""
+    messages.register(services.outbox)
     services.add_step_guard(gonogo.require_go)
     services.scheduler.add_planner("gonogo", partial(planner, services))
     services.add_section("gonogo", 40, status_section)

@@ -14,6 +14,7 @@ from bot.core.payloads import FORM_NOT_MINE, NOT_MINE, NotMine
 GO_ACTION = "gonogo:go"
 NOGO_ACTION = "gonogo:nogo"
 CLOSE_ACTION = "gonogo:close"
+VOTES_ACTION = "gonogo:votes"
 REASON_FORM = "gonogo:reason"
 
 

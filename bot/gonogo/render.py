@@ -1,10 +1,16 @@
-"""Renderers for go/no-go polls: the poll message, its result, reminders, status, notes. Pure."""
+"""Renderers for go/no-go polls: the poll message, its result, reminders, status, notes. Pure.
+
+Every list here may be long (up to 500 required voters, any number of advisory ones): it
+shows what fits whole and says how many more there are and where to see them all (the
+poll's *All votes* button, which opens every list in a modal).
+"""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from bot.core.blocks import (
+    SECTION_LIMIT,
     Block,
     Blocks,
     actions,
@@ -17,14 +23,21 @@ from bot.core.blocks import (
 )
 from bot.core.status import Section
 from bot.core.text.escape import escape, shorten
+from bot.core.text.fit import cut, fit_lines
 from bot.core.text.timefmt import when
 from bot.gonogo import ids
 from bot.gonogo.models import Poll
 from bot.gonogo.service import GO, NO_GO, Tally
-from bot.gonogo.votes import CHOICES, Voted
+from bot.gonogo.votes import CHOICES, MAX_REASON, Voted
 
 SHOWN_PEOPLE = 40
 SHOWN_REASONS = 10
+REASON_SHOWN = 300
+VIEW_BLOCKS = 100
+# A reminder mentions at most this many people per message, in at most this many characters.
+PING_PEOPLE = 100
+PING_CHARS = 2_000
+ALL_VOTES = "all under *All votes*"
 ICONS = {GO: ":white_check_mark:", NO_GO: ":no_entry:"}
 DEFAULT_ICON = ":grey_question:"
 CLOSE_CONFIRM = {
@@ -38,10 +51,11 @@ CLOSE_CONFIRM = {
 }
 
 
-def people(users: list[str], limit: int = SHOWN_PEOPLE) -> str:
-    """Mentions of the first `limit` people, then how many more."""
-    shown = mentions(users[:limit])
-    return shown + (f" and {len(users) - limit} more" if len(users) > limit else "")
+def people(users: list[str], limit: int = SHOWN_PEOPLE, where: str = ALL_VOTES) -> str:
+    """Mentions of the first `limit` people, then how many more and where to see them."""
+    if len(users) <= limit:
+        return mentions(users)
+    return mentions(users[:limit]) + f" and {len(users) - limit} more ({where})"
 
 
 def counts(tally: Tally) -> str:
@@ -62,15 +76,25 @@ def deadline_text(tally: Tally, zone: ZoneInfo) -> str:
     )
 
 
-def reasons(tally: Tally, users: list[str]) -> list[str]:
-    """One line per No-Go among `users`: who, and why (escaped)."""
+def reason_lines(tally: Tally, users: list[str], limit: int = REASON_SHOWN) -> list[str]:
+    """One line per No-Go among `users`: who, and why (shortened to `limit`, escaped)."""
     lines = []
-    for user in users[:SHOWN_REASONS]:
+    for user in users:
         why = tally.votes[user].reason or "no reason given"
-        lines.append(f"• <@{user}>: {escape(shorten(' '.join(why.split()), 300))}")
-    if len(users) > SHOWN_REASONS:
-        lines.append(f"• and {len(users) - SHOWN_REASONS} more")
+        lines.append(f"• <@{user}>: {escape(shorten(' '.join(why.split()), limit))}")
     return lines
+
+
+def fit_list(lines: list[str], room: int, cap: int, where: str = ALL_VOTES) -> str:
+    """At most `cap` whole lines within `room` characters, then how many more and where."""
+
+    def more(left: int) -> str:
+        return f"• …and {left} more ({where})"
+
+    if len(lines) <= cap:
+        return fit_lines(lines, room, more)
+    extra = len(lines) - cap
+    return fit_lines([*lines[:cap], more(extra)], room, lambda n: more(n - 1 + extra))
 
 
 def result_line(tally: Tally, zone: ZoneInfo) -> str:
@@ -85,12 +109,18 @@ def result_line(tally: Tally, zone: ZoneInfo) -> str:
     return line
 
 
+def _labelled(label: str, lines: list[str]) -> str:
+    return f"{label}\n" + fit_list(lines, SECTION_LIMIT - len(label) - 1, SHOWN_REASONS)
+
+
 def _body(tally: Tally) -> Blocks:
-    blocks = [mrkdwn(f"*Required votes:* {counts(tally)}")]
+    counted = mrkdwn(f"*Required votes:* {counts(tally)}")
+    counted["accessory"] = button("All votes", ids.VOTES_ACTION, ids.encode_poll(tally.poll.id))
+    blocks = [counted]
     if tally.go:
         blocks.append(mrkdwn(f"*Go:* {people(tally.go)}"))
     if tally.nogo:
-        blocks.append(mrkdwn("*No-Go:*\n" + "\n".join(reasons(tally, tally.nogo))))
+        blocks.append(mrkdwn(_labelled("*No-Go:*", reason_lines(tally, tally.nogo))))
     if tally.missing and tally.poll.state == "open":
         blocks.append(mrkdwn(f"*Still to vote:* {people(tally.missing)}"))
     if tally.advisory:
@@ -100,8 +130,9 @@ def _body(tally: Tally) -> Blocks:
         )
         if tally.advisory_go:
             line += f"\nGo: {people(tally.advisory_go, 20)}"
-        lines = reasons(tally, tally.advisory_nogo)
-        blocks.append(mrkdwn(line + ("\nNo-Go:\n" + "\n".join(lines) if lines else "")))
+        if tally.advisory_nogo:
+            line = _labelled(line + "\nNo-Go:", reason_lines(tally, tally.advisory_nogo))
+        blocks.append(mrkdwn(line))
     return blocks
 
 
@@ -144,30 +175,56 @@ def announcement(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
     poll = tally.poll
     outcome = poll.outcome or "NO DECISION"
     question = escape(poll.question)
-    lines = [f"{ICONS.get(outcome, DEFAULT_ICON)} *{outcome}* on _{question}_", counts(tally)]
-    if outcome == GO:
-        lines.append("Every required voter said Go.")
-    elif outcome == NO_GO:
-        lines += ["*No-Go reasons:*", *reasons(tally, tally.nogo)]
-    else:
-        lines.append(f"No decision: these required votes never came in: {people(tally.missing)}")
+    head = [f"{ICONS.get(outcome, DEFAULT_ICON)} *{outcome}* on _{question}_", counts(tally)]
+    tail = []
     if poll.closed_by and poll.closed_by.startswith(("U", "W")):
-        lines.append(f"Closed by <@{poll.closed_by}>.")
+        tail.append(f"Closed by <@{poll.closed_by}>.")
     elif poll.deadline is not None and outcome != GO:
-        lines.append(f"Closed at the deadline, {when(poll.deadline, zone)}.")
+        tail.append(f"Closed at the deadline, {when(poll.deadline, zone)}.")
+    if outcome == GO:
+        head.append("Every required voter said Go.")
+    elif outcome == NO_GO:
+        room = SECTION_LIMIT - len("\n".join([*head, *tail, "*No-Go reasons:*"])) - 2
+        head += ["*No-Go reasons:*", fit_list(reason_lines(tally, tally.nogo), room, SHOWN_REASONS)]
+    else:
+        head.append(f"No decision: these required votes never came in: {people(tally.missing)}")
     text = f"Go / No-Go result: {outcome} on {question}"
-    return text, [mrkdwn("\n".join(lines))]
+    return text, [mrkdwn("\n".join(head + tail))]
 
 
-def reminder(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
-    """The nudge to missing voters before the deadline."""
+def ping_groups(users: list[str]) -> list[list[str]]:
+    """The missing voters split so that each reminder message mentions a part of them."""
+    groups: list[list[str]] = []
+    size = 0
+    for user in users:
+        width = len(user) + 5  # "<@" + id + ">" + ", "
+        if not groups or len(groups[-1]) >= PING_PEOPLE or size + width > PING_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(user)
+        size += width
+    return groups
+
+
+def reminder(
+    tally: Tally, zone: ZoneInfo, users: list[str], part: int, parts: int
+) -> tuple[str, Blocks]:
+    """One message of the nudge to missing voters before the deadline (`part` of `parts`)."""
     assert tally.poll.deadline is not None
-    body = (
-        f":hourglass_flowing_sand: {people(tally.missing, 100)}: your vote on "
-        f"_{escape(tally.poll.question)}_ is still missing. The poll closes "
-        f"{when(tally.poll.deadline, zone)}; without your vote it cannot be GO."
-    )
-    return "Your go/no-go vote is still missing.", [mrkdwn(body)]
+    question = escape(tally.poll.question)
+    missing = len(tally.missing)
+    if part == 1:
+        head = (
+            f":hourglass_flowing_sand: {missing} required vote{'s are' if missing != 1 else ' is'}"
+            f" still missing on _{question}_. The poll closes {when(tally.poll.deadline, zone)};"
+            " without every vote it cannot be GO."
+        )
+        if parts > 1:
+            head += " Everyone missing is mentioned, here and in the replies below."
+    else:
+        head = f":hourglass_flowing_sand: Still to vote on _{question}_ ({part} of {parts}):"
+    text = "Your go/no-go vote is still missing" + (f" ({part} of {parts})." if parts > 1 else ".")
+    return text, [mrkdwn(head), mrkdwn(mentions(users))]
 
 
 def status_section(tally: Tally | None, zone: ZoneInfo) -> Section:
@@ -184,7 +241,8 @@ def _status_lines(tally: Tally, zone: ZoneInfo) -> list[str]:
         return [f"Last poll _{question}_: {result_line(tally, zone)}"]
     lines = [f"Open: _{question}_", f"Required: {counts(tally)}"]
     if tally.missing:
-        lines.append(f"Still to vote: {people(tally.missing, 20)}")
+        where = "the poll's *All votes* button lists them all"
+        lines.append(f"Still to vote: {people(tally.missing, 20, where)}")
     if tally.advisory:
         lines.append(f"Advisory: {len(tally.advisory_go)} Go · {len(tally.advisory_nogo)} No-Go")
     if poll.deadline is not None:
@@ -192,13 +250,63 @@ def _status_lines(tally: Tally, zone: ZoneInfo) -> list[str]:
     return lines
 
 
+def _packed(items: list[str], sep: str, room: int = SECTION_LIMIT) -> list[tuple[str, int]]:
+    """Items joined into as few texts of at most `room` characters as fit; each with its count.
+
+    The first item is a label, not counted; an item too long for a text alone is cut.
+    """
+    texts: list[tuple[str, int]] = []
+    for index, item in enumerate(items):
+        counted = 1 if index else 0
+        joiner = sep if index > 1 else "\n"  # the label stands on a line of its own
+        if texts and len(texts[-1][0]) + len(joiner) + len(item) <= room:
+            texts[-1] = (texts[-1][0] + joiner + item, texts[-1][1] + counted)
+        else:
+            texts.append((cut(item, room), counted))
+    return texts
+
+
+def votes_modal(tally: Tally) -> Block:
+    """Every list of the poll in full (within a modal's 100 blocks): who is missing, who voted."""
+    poll = tally.poll
+    blocks: Blocks = [mrkdwn(f"*{escape(poll.question)}*\n{counts(tally)}")]
+    missing = "Still to vote" if poll.state == "open" else "Never voted"
+    parts = [
+        (missing, [f"<@{u}>" for u in tally.missing], ", "),
+        ("Go", [f"<@{u}>" for u in tally.go], ", "),
+        ("No-Go", reason_lines(tally, tally.nogo, MAX_REASON), "\n"),
+        ("Advisory Go", [f"<@{u}>" for u in tally.advisory_go], ", "),
+        ("Advisory No-Go", reason_lines(tally, tally.advisory_nogo, MAX_REASON), "\n"),
+    ]
+    left = 0
+    for label, items, sep in parts:
+        if not items:
+            continue
+        texts = _packed([f"*{label}* ({len(items)}):", *items], sep)
+        room = max(VIEW_BLOCKS - 1 - len(blocks), 0)  # one kept for the note below
+        shown = texts[:room]
+        left += len(items) - sum(count for _, count in shown)
+        blocks += [mrkdwn(text) for text, _ in shown]
+    if left:
+        blocks.append(context(f"{left} more did not fit here; `/release timeline` has every vote."))
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Votes"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+    }
+
+
 def nogo_modal(poll: Poll) -> Block:
-    """The modal asking why a No-Go."""
+    """The modal asking why a No-Go (the limit is stated, and refused above it)."""
     assert poll.id is not None
     return reason_modal(
         callback_id=ids.REASON_FORM,
         title="No-Go",
-        prompt=f"Why No-Go on “{shorten(poll.question, 200)}”? The team sees your reason.",
+        prompt=(
+            f"Why No-Go on “{shorten(poll.question, 200)}”? The team sees your reason "
+            f"(at most {MAX_REASON:,} characters)."
+        ),
         private_metadata=ids.encode_reason(poll.id, poll.channel_id),
         submit="Vote No-Go",
     )

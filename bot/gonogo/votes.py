@@ -50,7 +50,12 @@ def ballot(user: str, choice: str, reason: str | None, channel_id: str | None) -
     """A checked ballot: a known choice, and a reason for every No-Go."""
     if choice not in CHOICES:
         raise DomainError("That is not a vote I know; nothing changed.")
-    reason = (reason or "").strip()[:MAX_REASON] or None
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        raise DomainError(
+            f"A reason takes at most {MAX_REASON:,} characters; this one has {len(reason):,}. "
+            "Shorten it and vote again."
+        )
     if choice == "nogo" and reason is None:
         raise DomainError("A No-Go needs a reason, so the team knows what to fix.")
     return Ballot(user, choice, reason, channel_id)

@@ -10,34 +10,20 @@ from sqlmodel import select
 
 from bot.core.db import Database
 from bot.core.models import AuditEvent, utcnow
-from bot.gonogo import render
 from bot.gonogo import service as gonogo
-from bot.gonogo.flows import post_poll
 from bot.release import service as releases
 from bot.release.models import Release
 from tests.conftest import RunningBot
-from tests.support.gonogo import CHANNEL, LEAD, click, poll_post, poll_value, release_with_docs
+from tests.support.gonogo import (
+    CHANNEL,
+    LEAD,
+    click,
+    poll_closing_in,
+    poll_post,
+    poll_value,
+    release_with_docs,
+)
 from tests.support.release import answer, mrkdwn_of
-
-
-def poll_due_in(bot: RunningBot, seconds: float, voters: list[str]) -> int:
-    """A poll (started through the domain) whose deadline is `seconds` of real time away."""
-    with bot.services.db.session() as s:
-        release = releases.active_release(s, CHANNEL)
-        poll = gonogo.start(
-            s,
-            release,
-            question="Ship it?",
-            voters=voters,
-            deadline=utcnow() + timedelta(seconds=seconds),
-            actor=LEAD,
-            now=utcnow(),
-        )
-        tally = gonogo.tally(s, poll)
-    assert poll.id is not None
-    text, blocks = render.poll_message(tally, ZoneInfo(release.zone))
-    post_poll(bot.services, poll.id, text, blocks)
-    return poll.id
 
 
 def thread_posts(bot: RunningBot, ts: str) -> list:  # type: ignore[type-arg]
@@ -51,7 +37,7 @@ def audit_actions(db: Database, action: str) -> list[AuditEvent]:
 
 def test_poll_closes_by_itself_at_the_deadline_once(bot: RunningBot) -> None:
     release_with_docs(bot)
-    poll_id = poll_due_in(bot, 2, ["U_A", "U_B"])
+    poll_id = poll_closing_in(bot, 2, ["U_A", "U_B"])
     post = poll_post(bot)
     ts = bot.fake.wait_for(lambda: polls_ts(bot, poll_id))
     click(bot, "U_A", "go", poll_value(post), ts)
@@ -66,7 +52,7 @@ def test_poll_closes_by_itself_at_the_deadline_once(bot: RunningBot) -> None:
 
 def test_missing_voters_are_pinged_once_fifteen_minutes_before(bot: RunningBot) -> None:
     release_with_docs(bot)
-    poll_id = poll_due_in(bot, 15 * 60 + 3, ["U_A", "U_B"])
+    poll_id = poll_closing_in(bot, 15 * 60 + 3, ["U_A", "U_B"])
     post = poll_post(bot)
     ts = bot.fake.wait_for(lambda: polls_ts(bot, poll_id))
     click(bot, "U_A", "go", poll_value(post), ts)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.gonogo import ids
+from bot.core.models import utcnow
+from bot.gonogo import flows, ids
 from bot.gonogo.models import Poll
 from tests.conftest import RunningBot
 from tests.kit.fake_slack import Call
@@ -24,6 +26,24 @@ def release_with_docs(bot: RunningBot) -> None:
 
 def gonogo(bot: RunningBot, text: str, user: str = LEAD) -> str:
     return answer(bot.slack.command("/gonogo", text, user_id=user, channel_id=CHANNEL))
+
+
+def poll_closing_in(
+    bot: RunningBot, seconds: float, voters: list[str], question: str = "Ship it?"
+) -> int:
+    """A poll opened as `/gonogo` opens one, its deadline `seconds` of real time away."""
+    started = flows.start(
+        bot.services,
+        CHANNEL,
+        LEAD,
+        question=question,
+        users=voters,
+        role_names=[],
+        deadline=utcnow() + timedelta(seconds=seconds),
+        now=utcnow(),
+    )
+    assert started.tally.poll.id is not None
+    return started.tally.poll.id
 
 
 def poll_post(bot: RunningBot, question: str = "", channel: str = CHANNEL) -> Call:

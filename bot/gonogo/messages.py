@@ -1,0 +1,168 @@
+"""What a poll owes Slack, queued in the outbox in the transaction that owes it.
+
+The poll message is a live message (kind "gonogo", ref = the poll id): it is posted from
+the outbox, its ts is remembered on the poll when Slack has it, and every change asks for a
+refresh, which the sender coalesces to at most one `chat.update` a second. The result is
+owed always, as a broadcast reply in the poll's thread; the reminder before the deadline
+mentions every missing voter, a hundred to a message, and is worth sending until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.gonogo import render
+from bot.gonogo import service as gonogo
+from bot.gonogo.models import Poll
+from bot.gonogo.votes import Voted
+from bot.release.models import Release
+
+KIND = "gonogo"
+POLL = "gonogo:poll"
+REMINDER = "gonogo:reminder"
+
+
+def poll_key(poll_id: int) -> str:
+    """The outbox key of the poll's channel message."""
+    return f"gonogo:{poll_id}:poll"
+
+
+def owe_poll(outbox: Outbox, session: Session, poll: Poll, now: datetime) -> None:
+    """Owe the poll's channel message, rendered as the poll stands when it is sent."""
+    assert poll.id is not None
+    outbox.queue(
+        session,
+        Message(
+            key=poll_key(poll.id),
+            channel=poll.channel_id,
+            render=(POLL, {"poll": poll.id}),
+            live=(KIND, str(poll.id)),
+        ),
+        now=now,
+    )
+
+
+def owe_refresh(outbox: Outbox, session: Session, poll_id: int, now: datetime) -> None:
+    """The poll message must show the poll as it now stands."""
+    outbox.refresh(session, KIND, poll_id, now)
+
+
+def owe_result(outbox: Outbox, session: Session, poll_id: int, now: datetime) -> None:
+    """A poll just closed: its message shows the result, and the thread and channel hear it."""
+    owe_refresh(outbox, session, poll_id, now)
+    tally, zone = _state(session, poll_id)
+    text, blocks = render.announcement(tally, zone)
+    outbox.queue(
+        session,
+        Message(
+            key=f"gonogo:{poll_id}:result",
+            channel=tally.poll.channel_id,
+            text=text,
+            blocks=blocks,
+            thread_key=poll_key(poll_id),
+            broadcast=True,
+        ),
+        now=now,
+    )
+
+
+def owe_votes(
+    outbox: Outbox, session: Session, poll_id: int, results: Sequence[object], now: datetime
+) -> None:
+    """After a batch of votes: one refresh of the poll, and the result if a vote closed it."""
+    stored = [r for r in results if isinstance(r, Voted)]
+    if any(r.closed for r in stored):
+        owe_result(outbox, session, poll_id, now)
+    elif stored:
+        owe_refresh(outbox, session, poll_id, now)
+
+
+def owe_reminder(outbox: Outbox, session: Session, tally: gonogo.Tally, now: datetime) -> None:
+    """Nudge every missing voter before the deadline: one message per group of them."""
+    poll = tally.poll
+    assert poll.id is not None and poll.deadline is not None
+    groups = render.ping_groups(tally.missing)
+    outbox.queue(
+        session,
+        *(
+            Message(
+                key=f"gonogo:{poll.id}:reminder:{part}",
+                channel=poll.channel_id,
+                render=(
+                    REMINDER,
+                    {"poll": poll.id, "users": users, "part": part, "parts": len(groups)},
+                ),
+                thread_key=poll_key(poll.id),
+                broadcast=part == 1,
+                useful_until=poll.deadline,
+            )
+            for part, users in enumerate(groups, start=1)
+        ),
+        now=now,
+    )
+
+
+# --- hooks the sender calls ---------------------------------------------------------------
+
+
+def _state(session: Session, poll_id: int) -> tuple[gonogo.Tally, ZoneInfo]:
+    poll = gonogo.get(session, poll_id)
+    release = session.get(Release, poll.release_id)
+    zone = ZoneInfo(release.zone) if release is not None else ZoneInfo("UTC")
+    return gonogo.tally(session, poll), zone
+
+
+def render_poll(
+    session: Session, args: dict[str, Any], _now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """The poll message as the poll stands now (None if the poll is gone)."""
+    if session.get(Poll, int(args["poll"])) is None:
+        return None
+    return render.poll_message(*_state(session, int(args["poll"])))
+
+
+def render_reminder(
+    session: Session, args: dict[str, Any], _now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """One part of the reminder, naming only those still missing; None once nobody is."""
+    poll = session.get(Poll, int(args["poll"]))
+    if poll is None or poll.state != "open":
+        return None
+    tally, zone = _state(session, int(args["poll"]))
+    still = set(tally.missing)
+    users = [u for u in args["users"] if u in still]
+    if not users:
+        return None
+    return render.reminder(tally, zone, users, int(args["part"]), int(args["parts"]))
+
+
+def on_sent(session: Session, ref: str, ts: str) -> None:
+    """Remember where the poll message is, for its refreshes and its thread."""
+    gonogo.set_message(session, int(ref), ts)
+
+
+def refresher(session: Session, ref: str) -> Update | Wait | None:
+    """The chat.update that brings the poll message to the stored tally (WAIT until posted)."""
+    poll = session.get(Poll, int(ref))
+    if poll is None:
+        return None
+    if not poll.message_ts:
+        owed = session.exec(select(OutboxRow.state).where(OutboxRow.key == poll_key(int(ref))))
+        return WAIT if owed.first() == PENDING else None
+    text, blocks = render.poll_message(*_state(session, int(ref)))
+    args = {"channel": poll.channel_id, "ts": poll.message_ts, "text": text, "blocks": blocks}
+    return Update("chat.update", args)
+
+
+def register(outbox: Outbox) -> None:
+    """Teach the outbox the poll message, its refreshes and the reminder."""
+    outbox.on_sent[KIND] = on_sent
+    outbox.refreshers[KIND] = refresher
+    outbox.renderers[POLL] = render_poll
+    outbox.renderers[REMINDER] = render_reminder
