@@ -1,4 +1,4 @@
-"""App Home: publish the person's Home when they open it."""
+"""App Home: the person's Home is owed (published through the outbox) when they open it."""
 
 from __future__ import annotations
 

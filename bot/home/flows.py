@@ -1,21 +1,31 @@
-"""Publishing App Home: on opening, and again for recent viewers when their releases change.
+"""App Home as a live view: published through the outbox when opened and when releases change.
 
-Only people who opened their Home within the last day on this replica get it refreshed:
-the `Homes` object that remembers them is made by `register` and held by the listener.
+A person's Home is a live message of the outbox (kind "home", ref = their user id): opening
+it, or a change to a release they are involved in, notes that it must be refreshed, and the
+sender publishes it from the database (at most once a second per person, after an outage
+too). Only people who opened their Home within the last day on this replica are refreshed
+on changes: the `Homes` object that remembers them is made by `register` and held by the
+listener.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
+from sqlmodel import Session
+
+from bot.core.outbox import Update
 from bot.core.services import Services
 from bot.home import agenda, render
 from bot.release import service as releases
 
+log = logging.getLogger(__name__)
+KIND = "home"
 VIEWER_TTL = 24 * 3600.0
-REFRESH_KEY = "home:{}"
 
 
 class Viewers:
@@ -44,53 +54,89 @@ class Viewers:
 
 
 class Homes:
-    """Everyone's App Home on this replica: published when opened, refreshed on changes."""
+    """Everyone's App Home on this replica: refreshed when opened and when releases change.
+
+    Changes are heard after they commit; the releases changed meanwhile are gathered and
+    their viewers' refreshes owed in one transaction on a worker of its own, off the
+    thread that committed (a vote burst must not wait for it).
+    """
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.viewers = Viewers()
+        self._lock = threading.Lock()
+        self._changed: set[int] = set()
+        self._draining = False
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="home")
 
     def opened(self, user_id: str) -> None:
-        """The person opened their Home: remember them and publish it (after the ack)."""
+        """The person opened their Home: remember them and owe its publication."""
         self.viewers.saw(user_id)
-        self.services.notifier.later(publish, self.services, user_id)
+        with self.services.db.session() as s:
+            self.services.outbox.refresh(s, KIND, user_id, self.services.now())
 
     def changed(self, release_ids: set[int]) -> None:
-        """Releases changed: refresh the Home of each recent viewer involved in them."""
+        """Releases changed (committed): their viewers' Homes are to be refreshed."""
         if not self.viewers.any():
             return
+        with self._lock:
+            self._changed |= release_ids
+            if self._draining:
+                return
+            self._draining = True
+        self._worker.submit(self._drain)
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                release_ids, self._changed = self._changed, set()
+                if not release_ids:
+                    self._draining = False
+                    return
+            try:
+                self._owe_refreshes(release_ids)
+            except Exception:
+                log.exception("noting the Homes to refresh after a change failed")
+
+    def _owe_refreshes(self, release_ids: set[int]) -> None:
         services = self.services
         with services.db.read() as s:
-            involved = agenda.people_involved(s, release_ids)
-        for user_id in self.viewers.among(involved):
-            services.refresher.request(
-                REFRESH_KEY.format(user_id), partial(publish, services, user_id)
-            )
+            viewers = self.viewers.among(agenda.people_involved(s, release_ids))
+        if not viewers:
+            return
+        with services.db.session() as s:
+            for user_id in sorted(viewers):
+                services.outbox.refresh(s, KIND, user_id, services.now())
 
 
-def publish(services: Services, user_id: str) -> None:
-    """Render the person's Home from the database and publish it."""
+def home_of(services: Services, session: Session, user_id: str) -> dict[str, object]:
+    """The person's Home view, rendered from the database as it stands."""
     now = services.now()
-    with services.db.read() as s:
-        mine = agenda.agenda_for(s, user_id, now)
-        states = []
-        for release in mine.releases:
-            assert release.id is not None
-            states.append(
-                render.ReleaseState(
-                    release=release,
-                    phase=releases.phase(release, now),
-                    holders=releases.role_holders(s, release.id),
-                    sections=services.status_sections(s, release, now),
-                )
+    mine = agenda.agenda_for(session, user_id, now)
+    states = []
+    for release in mine.releases:
+        assert release.id is not None
+        states.append(
+            render.ReleaseState(
+                release=release,
+                phase=releases.phase(release, now),
+                holders=releases.role_holders(session, release.id),
+                sections=services.status_sections(session, release, now),
             )
-    services.notifier.client.views_publish(
-        user_id=user_id, view=render.home_view(mine, states, now)
+        )
+    return render.home_view(mine, states, now)
+
+
+def refresher(services: Services, session: Session, user_id: str) -> Update:
+    """The views.publish that shows the person their Home as it stands now."""
+    return Update(
+        "views.publish", {"user_id": user_id, "view": home_of(services, session, user_id)}
     )
 
 
 def register(services: Services) -> Homes:
-    """Refresh viewers' Homes after every change; returns the Homes the listener tells of opens."""
+    """Teach the outbox to publish Homes; returns the Homes the listener tells of opens."""
     homes = Homes(services)
-    services.db.on_change(lambda ids: services.notifier.later(homes.changed, ids))
+    services.outbox.refreshers[KIND] = partial(refresher, services)
+    services.db.on_change(homes.changed)
     return homes

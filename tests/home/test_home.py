@@ -167,7 +167,7 @@ def test_a_retried_event_is_processed_once(make_bot: MakeBot, tmp_path: Path) ->
     assert open_home(bot, BM, "Ev-same", retry=1).status_code == 200
     assert open_home(bot, BM, "Ev-same", retry=2).status_code == 200
     home_text(bot, BM)
-    bot.services.notifier.later(lambda: None).result(timeout=5)
+    assert bot.services.sender.flush()
     assert len(bot.fake.calls_of("views.publish")) == 1
 
 
