@@ -125,6 +125,7 @@ class Sender:
         self._dm_channels: dict[str, str] = {}
         self._thread: threading.Thread | None = None
         self._backlog_at = 0.0
+        self._slack_down = False  # set by a failure that looks like an outage
         outbox.poke = self.poke
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -388,6 +389,7 @@ class Sender:
             self._finish(row, FAILED, error=f"gave up after {row.attempts} attempts: {error}")
             return
         if wait is None:
+            self._slack_down = True
             ceiling = min(MAX_BACKOFF, 0.25 * 2 ** max(row.attempts - 1, 0))
             wait = random.uniform(ceiling / 2, ceiling)
         log.info("will retry %s in %.1fs (%s)", row.key, wait, error)
@@ -413,7 +415,19 @@ class Sender:
     ) -> None:
         if state != SENT:
             log.warning("message %s to %s %s: %s", row.key, row.channel, state, error)
+        back = state == SENT and self._slack_down
         with self.db.session() as session:
+            if back:  # Slack answers again: every channel waiting out a backoff may go now
+                self._slack_down = False
+                session.execute(
+                    update(OutboxRow)
+                    .where(
+                        col(OutboxRow.state) == PENDING,
+                        col(OutboxRow.next_attempt_at) > now,
+                        col(OutboxRow.error) != "ratelimited",
+                    )
+                    .values(next_attempt_at=now)
+                )
             session.execute(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == row.id)
