@@ -6,23 +6,16 @@ import json
 import shutil
 import socket
 import ssl
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.gates.probe import check, guard
 from bot.gates.probe.secrets import GateSecrets
+from tests.gates.builders import certificate
 from tests.kit.gate_server import Answer, GateServer
 
 ALLOW = ("127.0.0.1",)
-
-
-@pytest.fixture
-def server() -> Iterator[GateServer]:
-    with GateServer() as srv:
-        yield srv
 
 
 def redirect(location: str) -> Answer:
@@ -184,13 +177,7 @@ def test_https_connects_to_the_checked_address_and_verifies_the_real_name(
 ) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=ci.gates.test",
-         "-addext", "subjectAltName=DNS:ci.gates.test"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = certificate(tmp_path, "ci.gates.test")
     served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     served.load_cert_chain(cert, key)
     trusted = ssl.create_default_context(cafile=str(cert))

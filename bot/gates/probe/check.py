@@ -3,6 +3,19 @@
 Each request connects to the address the guard approved (the URL's host is replaced by that
 IP; the Host header and TLS server name keep the real name, so certificates are still
 verified against it). Redirects are checked by the guard again, at most MAX_REDIRECTS.
+
+Through a proxy (RELEASEBOT_GATE_PROXY) nothing of that changes: the bot still resolves
+the host and the guard still refuses special addresses before anything is sent, and the
+proxy is asked for the approved address, never the name, so it cannot be used to reach a
+refused target (whatever networks it can reach itself) and cannot resolve the name to
+another address. What the proxy sees:
+- https:// gates: `CONNECT address:port`, then the TLS handshake (the host name as the
+  server name) and encrypted bytes only: no path, query, header, secret or answer.
+- http:// gates: everything: the full URL (a granted secret in its query included), every
+  header (granted secrets included) and the answer. A proxy that follows RFC 9112 also sends
+  the address as Host, so a name-based virtual host needs https:// through a proxy.
+- Its own credentials (`user:password@` in RELEASEBOT_GATE_PROXY) as Proxy-Authorization;
+  a failure's detail never shows them.
 """
 
 from __future__ import annotations
@@ -13,8 +26,10 @@ import re
 import ssl
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urljoin
 
+import certifi
 import httpx
 
 from bot.gates.probe import expect, guard
@@ -99,8 +114,9 @@ def run(
     timeout: float = 10.0,
     secrets: GateSecrets,
     verify: ssl.SSLContext | bool = True,
+    proxy: str | None = None,
 ) -> expect.Verdict:
-    """Check a gate now: never raises; a failure's detail says what went wrong.
+    """Check a gate now (through `proxy` if one is set): never raises; a failure says why.
 
     Secrets are resolved only after the grants allow every variable for the URL's host, and
     headers are dropped on a redirect to another origin, so a value reaches its hosts only.
@@ -120,18 +136,22 @@ def run(
     except MissingVariable as err:
         return expect.Verdict(False, f"the environment variable {err.args[0]} is not set")
     try:
-        response = fetch(target, sent, allow=allow, timeout=timeout, verify=verify)
+        response = fetch(target, sent, allow=allow, timeout=timeout, verify=verify, proxy=proxy)
         verdict = wanted.evaluate(response)
     except guard.Refused as err:
         verdict = expect.Verdict(False, f"refused: {err}")
     except httpx.TimeoutException:
         verdict = expect.Verdict(False, f"no answer within {timeout:g}s (timed out)")
+    except httpx.ProxyError as err:
+        verdict = expect.Verdict(False, f"the gate proxy refused: {err or 'no reason given'}")
     except httpx.HTTPError as err:
-        verdict = expect.Verdict(False, f"request failed: {_describe(err)}")
+        via = " through the gate proxy" if proxy else ""
+        verdict = expect.Verdict(False, f"request failed{via}: {_describe(err)}")
     except Exception as err:  # a hostile or broken server must not stop the checker
         log.warning("gate check of %s failed unexpectedly", url, exc_info=True)
         verdict = expect.Verdict(False, f"check failed: {type(err).__name__}: {err}")
-    return expect.Verdict(verdict.ok, secrets.masked(verdict.detail)[:1000])
+    detail = _without_proxy_password(secrets.masked(verdict.detail), proxy)
+    return expect.Verdict(verdict.ok, detail[:1000])
 
 
 def fetch(
@@ -141,21 +161,69 @@ def fetch(
     allow: Sequence[str],
     timeout: float,
     verify: ssl.SSLContext | bool = True,
+    proxy: str | None = None,
 ) -> expect.Response:
     """GET the URL through the guard, following redirects by hand; raises httpx errors."""
     deadline = time.monotonic() + timeout
     current, sent = url, dict(headers)
-    with httpx.Client(trust_env=False, follow_redirects=False, verify=verify) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            target = guard.check(current, allow)
+    for _ in range(MAX_REDIRECTS + 1):
+        target = guard.check(current, allow)
+        with client_for(target, verify=verify, proxy=proxy) as client:
             status, location, body = _get(client, target, sent, deadline)
-            if status not in REDIRECTS or not location:
-                return expect.Response(status, body)
-            following = urljoin(current, location)
-            if _origin(following) != _origin(current):
-                sent = {}  # never carry credentials to another origin
-            current = following
+        if status not in REDIRECTS or not location:
+            return expect.Response(status, body)
+        following = urljoin(current, location)
+        if _origin(following) != _origin(current):
+            sent = {}  # never carry credentials to another origin
+        current = following
     raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+
+
+def client_for(
+    target: guard.Target, *, verify: ssl.SSLContext | bool = True, proxy: str | None = None
+) -> httpx.Client:
+    """The client for one guarded request: direct, or through the proxy (never the env's)."""
+    if proxy and target.scheme == "https":
+        # The tunnel is opened to the address, and httpcore then checks the certificate
+        # against what it dialled: make it check the gate's host name instead.
+        verify = _named_context(target.host, verify)
+    return httpx.Client(trust_env=False, follow_redirects=False, verify=verify, proxy=proxy or None)
+
+
+class _NamedContext(ssl.SSLContext):
+    """TLS that names (SNI) and verifies the gate's host, whatever address was dialled."""
+
+    host_name = ""
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        kwargs["server_hostname"] = self.host_name
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        kwargs["server_hostname"] = self.host_name
+        return super().wrap_bio(*args, **kwargs)
+
+
+def _named_context(host: str, verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    context = _NamedContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.host_name = host
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif verify is True:
+        context.load_verify_locations(cafile=certifi.where())
+    else:  # the caller's trust store (tests trust their own certificate authority)
+        authorities = verify.get_ca_certs(binary_form=True)
+        if authorities:
+            context.load_verify_locations(cadata=b"".join(authorities))
+        else:
+            context.load_default_certs()
+    return context
+
+
+def _without_proxy_password(detail: str, proxy: str | None) -> str:
+    password = httpx.URL(proxy).password if proxy else None
+    return detail.replace(password, "•••") if password else detail
 
 
 def _get(
