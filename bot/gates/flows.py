@@ -1,17 +1,24 @@
-"""What follows a change to gates: checks, re-pings, alerts, recovery notes, the gate's card.
+"""What follows a change to gates: checks on their own workers, re-pings, what Slack is owed.
 
-`GateRunner` runs the scheduled checks and re-pings, and carries out what people ask
-(add, remove, set, check now): the service decides, the runner then plans timers, posts
-and refreshes. Every timer claims its work in the database before posting: a check moves
-the gate's `next_check_at` on with a guarded UPDATE, a re-ping bumps `pings` under the
-gate's `version`, and an alert follows only the one UPDATE that turned the gate red.
-`register` adds the feature's timers, status section, doctor check and step guard.
+`GateRunner` runs the scheduled checks and re-pings, and carries out what people ask (add,
+remove, set, check now): the service decides, and in the same transaction the runner owes
+the card, alert, re-ping or recovery note to the outbox (`messages`), which delivers them
+through outages. Every timer claims its work in the database first: a check moves the
+gate's `next_check_at` on with a guarded UPDATE, a re-ping bumps `pings` under the gate's
+`version`, and an alert follows only the one UPDATE that turned the gate red.
+
+Checks run on the runner's own few workers (`pool`), never on the scheduler's, the
+notifier's or the sender's threads: a hanging CI server holds a check worker, nothing that
+posts or plans; a check asked for a gate already being checked joins that check.
+`register` adds the feature's timers, outbox hooks, status section, doctor check and guard.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,17 +29,20 @@ from sqlmodel import Session
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gates import alerting, render, transitions
+from bot.gates import alerting, messages, render, transitions
 from bot.gates import service as gates
 from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
 from bot.gates.models import HTTP, Gate
 from bot.gates.options import Options
+from bot.gates.pool import CheckPool
 from bot.gates.probe import check
 from bot.gates.probe.expect import Verdict
 from bot.gates.probe.secrets import GateSecrets
 from bot.release import service as releases
 from bot.release.models import Release
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,24 +65,37 @@ def probe_of(gate: Gate) -> Probe:
 
 @dataclass(frozen=True)
 class Added:
-    """A gate just stored, where its card goes, and the variables the bot has no value for."""
+    """A gate just stored (its card is owed), and the variables the bot has no value for."""
 
     gate: Gate
-    channel_id: str
-    zone: ZoneInfo
     unset: tuple[str, ...] = ()
 
 
-def register(services: Services) -> None:
-    """Add the gates' timers, status section, doctor check and checklist step guard."""
-    services.scheduler.add_planner("gates", GateRunner(services).planner)
+@dataclass(frozen=True)
+class Asked:
+    """What `/gate check` set going: gates checked now, and gates already being checked."""
+
+    started: list[str]
+    joined: list[str]
+
+
+def register(services: Services) -> GateRunner:
+    """Add the gates' timers, outbox hooks, status section, doctor check and step guard.
+
+    Returns the runner whose workers run every check. Registering again (the Slack
+    listeners do, to share that runner) hands the timers to the new runner.
+    """
+    runner = GateRunner(services)
+    services.scheduler.add_planner("gates", runner.planner)
+    messages.register(services.outbox)
     services.add_section("gates", 50, status_section)
     services.add_check(check_gates)
     services.add_step_guard(gates.require_gates)
+    return runner
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:
-    """The gates part of `/release status`."""
+    """The gates part of `/release status`: what fits whole, failing first, the rest counted."""
     assert release.id is not None
     found = gates.gates_of(session, release.id)
     if not found:
@@ -83,11 +106,12 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 
 
 class GateRunner:
-    """Runs checks and re-pings for gates, carries out what people ask, tells the channel."""
+    """Runs checks and re-pings for gates, carries out what people ask, owes what follows."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, checks: CheckPool[Verdict] | None = None) -> None:
         self.services = services
         self.settings = services.settings
+        self.checks: CheckPool[Verdict] = checks or CheckPool()
 
     # --- what people ask -----------------------------------------------------------------
 
@@ -112,38 +136,26 @@ class GateRunner:
                 creators=self.services.creators,
                 now=now,
             )
+            self.services.outbox.queue(session, messages.card(gate, release), now=now)
         self.services.scheduler.poke()
-        return Added(gate, release.channel_id, ZoneInfo(release.zone), proposal.unset)
-
-    def post_card(self, added: Added) -> None:
-        """Post a new gate's card, remember where, and draw it fresh."""
-        gate = added.gate
-        text, blocks = render.card(gate, added.zone)
-        ts = self.services.notifier.post(added.channel_id, text, blocks)
-        if ts and gate.id is not None:
-            with self.services.db.session() as session:
-                transitions.remember_message(session, gate.id, message_ts=ts)
-            self.refresh_card(gate.id)
+        return Added(gate, proposal.unset)
 
     def remove(self, channel_id: str, actor: str, name: str) -> Gate:
-        """Remove a gate (lead only); its checks and re-pings stop."""
+        """Remove a gate (lead only); its checks and re-pings stop, its card says who did it."""
         now = self.services.now()
         with self.services.db.session() as session:
             release = releases.lock_active(session, channel_id)
-            gate = gates.remove(
+            gate, removal = gates.remove(
                 session, release, name, actor=actor, admins=self.settings.admins, now=now
             )
+            session.flush()
+            messages.retire(self.services.outbox, session, gate, removal, now)
         self.services.scheduler.poke()
         return gate
 
-    def retire_card(self, channel_id: str, gate: Gate, actor: str) -> None:
-        """Turn a removed gate's card into a note of who removed it."""
-        if gate.message_ts:
-            text, blocks = render.removed(gate.name, actor)
-            self.services.notifier.update(channel_id, gate.message_ts, text, blocks)
-
     def set_manual(self, press: SetPress, actor: str) -> None:
-        """Mark passing / Mark failing, as pressed; the alert or note follows after the ack."""
+        """Mark passing / Mark failing, as pressed; the alert or note is owed in that commit."""
+        now = self.services.now()
         with self.services.db.session() as session:
             gate, change = gates.set_manual(
                 session,
@@ -152,15 +164,44 @@ class GateRunner:
                 version=press.version,
                 user_id=actor,
                 admins=self.settings.admins,
-                now=self.services.now(),
+                now=now,
             )
             release = releases.get(session, gate.release_id)
-        self.services.notifier.later(self.announce, gate, release, change)
+            messages.after_change(self.services.outbox, session, gate, release, change, now)
 
-    def check_and_tell(self, probes: list[Probe], channel_id: str, user_id: str) -> None:
-        """`/gate check`: run the checks now and tell the one who asked what was seen."""
-        rows = self.check_many(probes, self.services.now, user_id)
-        self.services.notifier.ephemeral(channel_id, user_id, render.results(rows))
+    def check_now(self, probes: list[Probe], channel_id: str, user_id: str) -> Asked:
+        """`/gate check`: start the checks (or join those running); the asker hears the results."""
+        started: list[str] = []
+        joined: list[str] = []
+        futures: list[Future[Verdict]] = []
+        for probe in probes:
+            run = partial(self.run, probe, clock=self.services.now, actor=user_id)
+            future, running = self.checks.submit(probe.gate_id, run)
+            (joined if running else started).append(probe.name)
+            futures.append(future)
+        self._tell_when_done(probes, futures, channel_id, user_id)
+        return Asked(started, joined)
+
+    def _tell_when_done(
+        self, probes: list[Probe], futures: list[Future[Verdict]], channel_id: str, user_id: str
+    ) -> None:
+        left = [len(futures)]
+        lock = threading.Lock()
+
+        def one_done(_: Future[Verdict]) -> None:
+            with lock:
+                left[0] -= 1
+                if left[0]:
+                    return
+            rows = [(p.name, *_outcome(f)) for p, f in zip(probes, futures, strict=True)]
+            notifier = self.services.notifier
+            try:  # the asker's own answer: handed to the notifier, never sent by a check worker
+                notifier.later(notifier.ephemeral, channel_id, user_id, render.results(rows))
+            except RuntimeError:
+                log.info("not telling %s the check results: the bot is stopping", user_id)
+
+        for future in futures:
+            future.add_done_callback(one_done)
 
     # --- timers --------------------------------------------------------------------------
 
@@ -180,7 +221,7 @@ class GateRunner:
         return timers
 
     def scheduled_check(self, gate_id: int, due: datetime, now: datetime) -> None:
-        """A planned check: claim it (gate id + planned time), then run it."""
+        """A planned check: claim it (gate id + planned time), then hand it to the workers."""
         with self.services.db.session() as session:
             gate = session.get(Gate, gate_id)
             if gate is None or gate.kind != HTTP:
@@ -189,30 +230,28 @@ class GateRunner:
             if not transitions.claim_check(session, gate_id, due, lease):
                 return
             probe = probe_of(gate)
-        self.run(probe, clock=self.services.scheduler.clock)
+        self.checks.submit(gate_id, partial(self.run, probe, clock=self.services.scheduler.clock))
 
     def ping(self, gate_id: int, pings: int, now: datetime) -> None:
-        """A re-ping of a failing gate, claimed before it is posted."""
+        """A re-ping of a failing gate, owed in the transaction that claims it."""
+        escalate_after = self.settings.gate_escalate_after
         with self.services.db.session() as session:
-            got = transitions.claim_ping(
-                session, gate_id, pings, now, self.settings.gate_escalate_after
-            )
+            got = transitions.claim_ping(session, gate_id, pings, now, escalate_after)
             if got is None:
                 return
             gate, ping = got
             release = releases.get(session, gate.release_id)
             leads = releases.leads(session, release.id or 0) if ping.escalate else []
-        text, blocks = render.reping(gate, ping.number, leads, now, ZoneInfo(release.zone))
-        first_escalation = ping.number == self.settings.gate_escalate_after + 1
-        thread = None if first_escalation else gate.alert_ts
-        self.services.notifier.post(release.channel_id, text, blocks, thread_ts=thread)
+            first = ping.number == escalate_after + 1
+            owed = messages.reping(session, gate, release, ping, leads, first=first)
+            self.services.outbox.queue(session, owed, now=now)
 
     # --- checks --------------------------------------------------------------------------
 
     def run(
         self, probe: Probe, *, clock: Callable[[], datetime], actor: str | None = None
     ) -> Verdict:
-        """Fetch, record the result, announce a transition; returns what was seen."""
+        """Fetch, record the result and owe what it changes, in one transaction; what was seen."""
         verdict = check.run(
             probe.url,
             probe.expect,
@@ -220,6 +259,7 @@ class GateRunner:
             allow=self.settings.gate_allow,
             timeout=self.settings.gate_timeout,
             secrets=GateSecrets.from_settings(self.settings),
+            proxy=self.settings.gate_proxy or None,
         )
         now = clock()
         with self.services.db.session() as session:
@@ -232,52 +272,15 @@ class GateRunner:
                 next_check_at=now + timedelta(seconds=probe.interval),
                 **({"actor": actor} if actor else {}),
             )
-            if applied is None:
-                return verdict
-            gate, change = applied
-            release = releases.get(session, gate.release_id)
-        self.announce(gate, release, change)
+            if applied is not None:
+                gate, change = applied
+                release = releases.get(session, gate.release_id)
+                messages.after_change(self.services.outbox, session, gate, release, change, now)
         return verdict
 
-    def check_many(
-        self, probes: list[Probe], clock: Callable[[], datetime], actor: str
-    ) -> list[tuple[str, bool | None, str]]:
-        """Run several checks at once (for `/gate check`): (name, passed, detail) each."""
-        if not probes:
-            return []
-        with ThreadPoolExecutor(max_workers=min(8, len(probes))) as pool:
-            verdicts = list(pool.map(lambda p: self.run(p, clock=clock, actor=actor), probes))
-        return [(p.name, v.ok, v.detail) for p, v in zip(probes, verdicts, strict=True)]
 
-    # --- telling the channel ---------------------------------------------------------------
-
-    def announce(self, gate: Gate, release: Release, change: alerting.Change) -> None:
-        """Post the alert or recovery note of a transition and refresh the gate's card."""
-        if change.event is None:
-            return
-        zone = ZoneInfo(release.zone)
-        notifier = self.services.notifier
-        if change.event == alerting.ALERT:
-            text, blocks = render.alert(gate, zone)
-            ts = notifier.post(release.channel_id, text, blocks)
-            if ts:
-                with self.services.db.session() as session:
-                    transitions.remember_message(session, gate.id or 0, alert_ts=ts)
-        elif change.event == alerting.RECOVERED:
-            text, blocks = render.recovered(gate, change.red_for)
-            notifier.post(release.channel_id, text, blocks)
-        self.refresh_card(gate.id or 0)
-
-    def refresh_card(self, gate_id: int) -> None:
-        """Redraw the gate's card from the database (coalesced)."""
-        self.services.refresher.request(f"gate:{gate_id}", partial(self._redraw, gate_id))
-
-    def _redraw(self, gate_id: int) -> None:
-        with self.services.db.read() as session:
-            gate = session.get(Gate, gate_id)
-            if gate is None or not gate.message_ts:
-                return
-            release = releases.get(session, gate.release_id)
-            text, blocks = render.card(gate, ZoneInfo(release.zone))
-            channel, ts = release.channel_id, gate.message_ts
-        self.services.notifier.update(channel, ts, text, blocks)
+def _outcome(future: Future[Verdict]) -> tuple[bool | None, str]:
+    if future.exception() is not None:
+        return None, "the check could not be run; see the bot's log"
+    verdict = future.result()
+    return verdict.ok, verdict.detail

@@ -1,7 +1,10 @@
 """What `/gate add` and `/gate manual` take after the name, read from Slack's command text.
 
-Slack escapes `&`, `<` and `>` (so `<=` arrives as `&lt;=`) and wraps links as
-`<https://x|label>`; quotes are kept here because the expectation language needs them.
+These read the command text as Slack sent it (not the router's split words), because the
+expectation language needs its quotes kept and ` -- ` is no reason here. Slack escapes `&`,
+`<` and `>` (so `<=` arrives as `&lt;=`) and wraps links as `<https://x|label>`: every word is
+decoded exactly once, with the one decoder command text has (`bot.core.text.escape.decode`):
+a plain word in `raw_words`, a link's URL in `unwrap_url`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.text.commandline import user_id
-from bot.core.text.escape import escape, quoted
+from bot.core.text.escape import decode, escape, quoted
 from bot.core.text.timeparse import ParseError, parse_duration
 from bot.gates.probe import check, expect
 
@@ -32,16 +35,11 @@ class Options:
     damping: int | None = None
 
 
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of `&`, `<` and `>` in command text."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def raw_words(text: str) -> list[str]:
-    """The command's words with their quotes kept; `<...>` (links, mentions) stays whole."""
+    """The words as typed, quotes kept; a `<...>` token (link, mention) stays as Slack sent it."""
     for fancy, plain in _FANCY.items():
         text = text.replace(fancy, plain)
-    return [w if w.startswith("<") else unescape(w) for w in _RAW.findall(text)]
+    return [w if w.startswith("<") else decode(w) for w in _RAW.findall(text)]
 
 
 def unquote(word: str) -> str:
@@ -52,10 +50,10 @@ def unquote(word: str) -> str:
 
 
 def unwrap_url(word: str) -> str:
-    """Slack sends links as `<https://x|label>` or `<https://x>`: the URL inside."""
+    """The URL of a word of `raw_words`: inside Slack's `<https://x|label>`, decoded once."""
     if word.startswith("<") and word.endswith(">"):
-        word = word[1:-1].split("|", 1)[0]
-    return unescape(word.strip())
+        return decode(word[1:-1].split("|", 1)[0]).strip()
+    return word.strip()  # raw_words decoded it already
 
 
 def parse(words: list[str], *, min_interval: float, allowed: tuple[str, ...] = KEYWORDS) -> Options:

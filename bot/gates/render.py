@@ -8,12 +8,17 @@ from zoneinfo import ZoneInfo
 
 from bot.core.blocks import Blocks, actions, button, context, mentions, mrkdwn
 from bot.core.text.escape import escape, quoted, shorten
+from bot.core.text.fit import cut, fit_lines
 from bot.core.text.timefmt import duration, when
 from bot.gates import ids
 from bot.gates.alerting import FAILING, PASSING, UNKNOWN
 from bot.gates.models import HTTP, MANUAL, Gate
 
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
+SECTION_ROOM = 2_900  # one section's text (Slack: 3,000)
+STATUS_ROOM = 2_700  # the gates section of `/release status`, under its title
+TEXT_ROOM = 39_000  # a message's text (Slack: 40,000)
+MAX_BLOCKS = 50
 ICONS = {PASSING: ":large_green_circle:", FAILING: ":red_circle:", UNKNOWN: ":white_circle:"}
 WORDS = {PASSING: "passing", FAILING: "failing", UNKNOWN: "not decided yet"}
 
@@ -153,25 +158,56 @@ def added(gate: Gate, unset: tuple[str, ...] = ()) -> str:
     return text
 
 
-def listing(gates: list[Gate], zone: ZoneInfo) -> str:
-    """Every gate of the release, for `/gate list`."""
+def listing(gates: list[Gate], zone: ZoneInfo) -> tuple[str, Blocks | None]:
+    """Every gate of the release, for `/gate list`: each gate whole, as many as Slack takes."""
     if not gates:
         return (
             "This release has no gates yet. "
-            "Add one with `/gate add NAME URL` or `/gate manual NAME`."
+            "Add one with `/gate add NAME URL` or `/gate manual NAME`.",
+            None,
         )
-    lines = [f"*Gates* ({len(gates)})"]
-    for gate in gates:
-        lines.append(f"{state_line(gate, zone)} · owners {mentions(gate.owner_ids())}")
-        lines.append(f"      {what(gate)}")
-        seen = last_check(gate, zone)
-        if seen:
-            lines.append(f"      {seen}")
-    return "\n".join(lines)
+    summary = f"*Gates* ({tally(gates)})"
+    groups = pack([entry(gate, zone) for gate in gates], SECTION_ROOM)
+    if len(groups) > MAX_BLOCKS - 1:  # cannot happen at 50 gates; said, never dropped silently
+        kept = groups[: MAX_BLOCKS - 2]
+        left = sum(len(group) for group in groups[len(kept) :])
+        groups = [*kept, [f"_…and {left} more: `/gate list NAME` shows one gate_"]]
+    blocks = [mrkdwn(summary), *(mrkdwn("\n\n".join(group)) for group in groups)]
+    return f"Gates: {tally(gates)}", blocks
 
 
-def status_lines(gates: list[Gate], zone: ZoneInfo) -> list[str]:
-    """One line per gate for `/release status`, failing ones first."""
+def tally(gates: list[Gate]) -> str:
+    """How many gates there are and how many are failing or undecided."""
+    counts = {state: sum(1 for g in gates if g.state == state) for state in WORDS}
+    parts = [f"{len(gates)} gate{'s' if len(gates) != 1 else ''}"]
+    parts += [f"{counts[s]} {WORDS[s]}" for s in (FAILING, UNKNOWN) if counts[s]]
+    return ", ".join(parts)
+
+
+def entry(gate: Gate, zone: ZoneInfo) -> str:
+    """One gate of `/gate list`: state and owners, what it checks, what was last seen."""
+    lines = [f"{state_line(gate, zone)} · owners {mentions(gate.owner_ids())}", what(gate)]
+    seen = last_check(gate, zone)
+    if seen:
+        lines.append(seen)
+    return cut("\n".join(lines), SECTION_ROOM)
+
+
+def pack(entries: list[str], room: int) -> list[list[str]]:
+    """Whole entries grouped in order, each group at most `room` characters once joined."""
+    groups: list[list[str]] = []
+    used = room + 1
+    for text in entries:
+        if used + 2 + len(text) > room:
+            groups.append([])
+            used = -2
+        groups[-1].append(text)
+        used += 2 + len(text)
+    return groups
+
+
+def status_lines(gates: list[Gate], zone: ZoneInfo, room: int = STATUS_ROOM) -> list[str]:
+    """`/release status`: a line per gate, failing first, whole lines that fit, the rest counted."""
     order = {FAILING: 0, UNKNOWN: 1, PASSING: 2}
     ranked = sorted(gates, key=lambda g: (order.get(g.state, 3), g.name))
     lines = []
@@ -180,13 +216,37 @@ def status_lines(gates: list[Gate], zone: ZoneInfo) -> list[str]:
         if gate.state == FAILING:
             line += f" · {mentions(gate.owner_ids())}"
         lines.append(line)
-    return lines
+
+    def more(left: int) -> str:
+        red = sum(1 for g in ranked[len(ranked) - left :] if g.state == FAILING)
+        among = f", {red} of them failing" if red else ""
+        return f"_…and {left} more gates{among}: `/gate list` shows every gate_"
+
+    return fit_lines(lines, room, more).split("\n")
 
 
-def checking(names: list[str]) -> str:
-    """The caller's note that `/gate check` has started."""
-    count = f"{len(names)} gates" if len(names) > 1 else f"`{names[0]}`"
-    return f"Checking {count} now; the results follow."
+def checking(started: list[str], joined: list[str]) -> str:
+    """The asker's note of what `/gate check` set going, and what was being checked already."""
+    if not joined:
+        return f"Checking {_gates(started)} now; the results follow."
+    if not started:
+        who = f"`{joined[0]}` is" if len(joined) == 1 else f"All {len(joined)} gates are"
+        return (
+            f"{who} being checked already: I join that check instead of asking again, "
+            "and tell you what it finds."
+        )
+    return (
+        f"Checking {_gates(started)} now; {len(joined)} more {_were(joined)} being checked "
+        "already, and I join those checks instead of repeating them. The results follow."
+    )
+
+
+def _gates(names: list[str]) -> str:
+    return f"`{names[0]}`" if len(names) == 1 else f"{len(names)} gates"
+
+
+def _were(names: list[str]) -> str:
+    return "was" if len(names) == 1 else "were"
 
 
 def set_by_owners(gate: Gate) -> str:
@@ -202,4 +262,4 @@ def results(rows: list[tuple[str, bool | None, str]]) -> str:
     for name, passed, detail in rows:
         icon = ":white_circle:" if passed is None else (":white_check_mark:" if passed else ":x:")
         lines.append(f"{icon} `{name}`: {escape(shorten(detail, 300))}")
-    return "\n".join(lines)
+    return fit_lines(lines, TEXT_ROOM, lambda n: f"_…and {n} more: `/gate list` shows them_")

@@ -18,6 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.core import audit
 from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
 from bot.gates.alerting import FAILING, PASSING, Change, after_result
 from bot.gates.models import HTTP, MANUAL, Gate
@@ -52,8 +53,9 @@ def valid_name(text: str) -> str:
     name = text.strip().lower()
     if not NAME.fullmatch(name):
         raise DomainError(
-            "A gate name starts with a letter or digit and has at most 40 letters, digits, "
-            "dots, dashes or underscores, like `ci-blocking`."
+            f"{quoted(text.strip(), 60)} is not a gate name: it starts with a letter or "
+            "digit and has at most 40 letters, digits, dots, dashes or underscores, like "
+            "`ci-blocking`."
         )
     return name
 
@@ -150,12 +152,12 @@ def remove(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-) -> Gate:
-    """Delete a gate (lead only)."""
+) -> tuple[Gate, AuditEvent]:
+    """Delete a gate (lead only); the gate as it was, and the audit event saying who did it."""
     releases.require_lead(session, release, actor, admins, "remove gates")
     gate = by_name(session, release, name)
     session.delete(gate)
-    audit.record(
+    removal = audit.record(
         session,
         release=release,
         actor=actor,
@@ -164,7 +166,7 @@ def remove(
         before=gate.state,
         at=now,
     )
-    return gate
+    return gate, removal
 
 
 # --- setting a manual gate --------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -14,18 +14,8 @@ from bot.core.models import AuditEvent
 from bot.gates.models import Gate
 from bot.gates.probe import guard
 from tests.conftest import RunningBot
+from tests.gates.builders import BROKEN, CHANNEL, LEAD, OK, OTHER, OWNER, gate_named, say
 from tests.kit.gate_server import Answer, GateServer
-
-CHANNEL = "C_GATE"
-LEAD, OWNER, OTHER = "U_LEAD", "U_CI", "U_OTHER"
-OK = json.dumps({"state": "ok"})
-BROKEN = json.dumps({"state": "broken"})
-
-
-@pytest.fixture
-def server() -> Iterator[GateServer]:
-    with GateServer() as srv:
-        yield srv
 
 
 @pytest.fixture
@@ -39,17 +29,6 @@ def gbot(make_bot: Callable[..., RunningBot]) -> RunningBot:
 def start(bot: RunningBot) -> None:
     reply = say(bot, "/release", "new v1.31 on 2027-03-15 10:00 PT")
     assert "lead" in reply
-
-
-def say(bot: RunningBot, cmd: str, line: str, user: str = LEAD) -> str:
-    resp = bot.slack.command(cmd, line, user_id=user, channel_id=CHANNEL)
-    assert resp.status_code == 200, resp.text
-    return str(resp.json().get("text", "")) if resp.text else ""
-
-
-def gate(bot: RunningBot, name: str) -> Gate | None:
-    with bot.services.db.read() as s:
-        return s.exec(select(Gate).where(Gate.name == name)).first()
 
 
 def posts_with(bot: RunningBot, needle: str) -> list[dict]:  # type: ignore[type-arg]
@@ -67,10 +46,10 @@ def test_flipping_service_alerts_once_repings_escalates_and_recovers(
         f"owner <@{OWNER}> every 1s after 2 repeat 1s",
     )
     assert "Gate `ci` added" in reply and f"<@{OWNER}>" in reply
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "ci")) and g.state == "passing")
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "ci")) and g.state == "passing")
 
     server.set(200, BROKEN)
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "ci")) and g.fail_streak == 1)
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "ci")) and g.fail_streak == 1)
     assert posts_with(gbot, "is failing") == []  # one failure is damped
     alert = gbot.fake.wait_for(lambda: posts_with(gbot, "is failing"))[0]
     alert_text = gbot.fake.texts_of(alert)
@@ -78,7 +57,7 @@ def test_flipping_service_alerts_once_repings_escalates_and_recovers(
 
     escalation = gbot.fake.wait_for(lambda: posts_with(gbot, "pulling you in"), timeout=10)
     assert f"<@{LEAD}>" in gbot.fake.texts_of(escalation[0])
-    alert_ts = (gate(gbot, "ci") or Gate()).alert_ts  # type: ignore[call-arg]
+    alert_ts = (gate_named(gbot, "ci") or Gate()).alert_ts  # type: ignore[call-arg]
     assert alert_ts
     thread = gbot.fake.replies(CHANNEL, alert_ts)
     assert len(thread) == 3 and all(f"<@{OWNER}>" in gbot.fake.texts_of(p) for p in thread)
@@ -112,7 +91,7 @@ def test_private_and_metadata_addresses_are_refused_at_add(
     start(bot)
     reply = say(bot, "/gate", f"add ci <http://{host}/latest/meta-data|{host}>")
     assert "will not check" in reply and address in reply and kind in reply
-    assert gate(bot, "ci") is None
+    assert gate_named(bot, "ci") is None
 
 
 def test_a_redirect_to_a_private_address_fails_the_check(
@@ -128,7 +107,7 @@ def test_a_redirect_to_a_private_address_fails_the_check(
     result = gbot.fake.wait_for(lambda: gbot.fake.ephemerals(OTHER))[-1]
     shown = gbot.fake.texts_of(result)
     assert "`hop`" in shown and "refused" in shown and "10.9.8.7" in shown
-    stored = gbot.fake.wait_for(lambda: (gate(gbot, "hop") or Gate()).last_detail)  # type: ignore[call-arg]
+    stored = gbot.fake.wait_for(lambda: (gate_named(gbot, "hop") or Gate()).last_detail)  # type: ignore[call-arg]
     assert "refused" in stored and "private" in stored
 
 
@@ -146,18 +125,18 @@ def test_header_secret_is_used_and_never_stored(
     start(gbot)
     line = f'add api {server.url()} header "Authorization: Bearer ${{GATE_E2E_TOKEN}}" every 1h'
     assert "added" in say(gbot, "/gate", line)
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "api")) and g.state == "passing")
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "api")) and g.state == "passing")
     assert server.requests[-1][1]["Authorization"] == f"Bearer {secret}"
     query = server.url("/q?token=${GATE_E2E_TOKEN}")
     assert "added" in say(gbot, "/gate", f"add query {query} expect status == 201 every 1h")
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "query")) and g.last_result == "fail")
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "query")) and g.last_result == "fail")
     assert server.requests[-1][0] == f"/q?token={secret}"
     assert "not its host" in say(gbot, "/gate", "add host http://${GATE_E2E_TOKEN}/")
     assert "is not set" in say(
         gbot, "/gate", f'add gone {server.url()} header "X-Key: ${{GATE_E2E_NOPE}}"'
     )
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "gone")) and g.last_result == "fail")
-    assert "GATE_E2E_NOPE is not set" in (gate(gbot, "gone") or Gate()).last_detail  # type: ignore[call-arg, operator]
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "gone")) and g.last_result == "fail")
+    assert "GATE_E2E_NOPE is not set" in (gate_named(gbot, "gone") or Gate()).last_detail  # type: ignore[call-arg, operator]
     with gbot.services.db.read() as s:
         for table in SQLModel.metadata.sorted_tables:
             rows = s.execute(text(f'SELECT * FROM "{table.name}"')).all()
@@ -171,7 +150,7 @@ def test_timeouts_and_refused_connections_fail_with_the_error_shown(
     say(gbot, "/gate", f"add slow {server.url('/slow')} every 1h")
     say(gbot, "/gate", "add closed http://127.0.0.1:9/ every 1h")
     gbot.fake.wait_for(
-        lambda: all((g := gate(gbot, n)) and g.last_result for n in ("slow", "closed"))
+        lambda: all((g := gate_named(gbot, n)) and g.last_result for n in ("slow", "closed"))
     )
     listing = say(gbot, "/gate", "list", user=OTHER)
     assert "timed out" in listing and "could not connect" in listing
@@ -197,19 +176,19 @@ def test_manual_gate_set_by_its_owner_with_buttons(bot: RunningBot) -> None:
     reply = say(bot, "/gate", f"manual docs-ready owner <@{OWNER}>")
     assert "docs-ready" in reply
     card = bot.fake.wait_for(lambda: posts_with(bot, "docs-ready"))[0]
-    ts = bot.fake.wait_for(lambda: (gate(bot, "docs-ready") or Gate()).message_ts)  # type: ignore[call-arg]
+    ts = bot.fake.wait_for(lambda: (gate_named(bot, "docs-ready") or Gate()).message_ts)  # type: ignore[call-arg]
     buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     values = {e["action_id"] + e["value"] for e in buttons}
-    gid = (gate(bot, "docs-ready") or Gate()).id  # type: ignore[call-arg]
+    gid = (gate_named(bot, "docs-ready") or Gate()).id  # type: ignore[call-arg]
     assert f'gate:set:pass{{"g":{gid},"v":0,"to":"pass"}}' in values
 
     click(bot, OTHER, {"g": gid, "v": 0, "to": "pass"}, ts)
     refusal = bot.fake.wait_for(lambda: bot.fake.ephemerals(OTHER))[-1]
     assert f"<@{OWNER}>" in bot.fake.texts_of(refusal)
-    assert (gate(bot, "docs-ready") or Gate()).state == "unknown"  # type: ignore[call-arg]
+    assert (gate_named(bot, "docs-ready") or Gate()).state == "unknown"  # type: ignore[call-arg]
 
     assert click(bot, OWNER, {"g": gid, "v": 0, "to": "pass"}, ts).status_code == 200
-    assert (gate(bot, "docs-ready") or Gate()).state == "passing"  # type: ignore[call-arg]
+    assert (gate_named(bot, "docs-ready") or Gate()).state == "passing"  # type: ignore[call-arg]
     updated = bot.fake.wait_for(
         lambda: (
             (m := bot.fake.message(CHANNEL, ts)) and "passing since" in bot.fake.texts_of(m) and m
@@ -223,7 +202,7 @@ def test_manual_gate_set_by_its_owner_with_buttons(bot: RunningBot) -> None:
     click(bot, OWNER, {"g": gid, "v": 0, "to": "fail"}, ts)  # drawn before the change
     stale = bot.fake.wait_for(lambda: bot.fake.ephemerals(OWNER))[-1]
     assert "changed since" in bot.fake.texts_of(stale)
-    assert (gate(bot, "docs-ready") or Gate()).state == "passing"  # type: ignore[call-arg]
+    assert (gate_named(bot, "docs-ready") or Gate()).state == "passing"  # type: ignore[call-arg]
 
     click(bot, LEAD, {"g": gid, "v": 1, "to": "fail"}, ts)
     alert = bot.fake.wait_for(lambda: posts_with(bot, "is failing"))
@@ -271,7 +250,7 @@ def test_only_a_lead_adds_or_removes_gates_and_names_are_unique(
     assert "already has a gate" in say(bot, "/gate", "manual X")
     assert "Only a lead" in say(bot, "/gate", "remove x", user=OTHER)
     assert "removed" in say(bot, "/gate", "remove x", user="U_ADMIN")
-    assert gate(bot, "x") is None
+    assert gate_named(bot, "x") is None
     help_text = say(bot, "/gate", "help", user=OTHER)
     assert "/gate add NAME URL" in help_text and "body contains" in help_text
 
@@ -283,17 +262,34 @@ def test_slack_escaped_url_and_operators_are_read_as_typed(
     url = server.url("/q?branch=main&amp;limit=2")
     line = f'add esc <{url}|link> expect json.failed &lt;= 3 and json.name == "a&amp;b" every 1h'
     assert "added" in say(gbot, "/gate", line)
-    gbot.fake.wait_for(lambda: (g := gate(gbot, "esc")) and g.state == "passing")
+    gbot.fake.wait_for(lambda: (g := gate_named(gbot, "esc")) and g.state == "passing")
     assert server.requests[-1][0] == "/q?branch=main&limit=2"
-    stored = gate(gbot, "esc")
+    stored = gate_named(gbot, "esc")
     assert stored is not None and stored.expect == 'json.failed <= 3 and json.name == "a&b"'
+
+
+def test_names_as_slack_sends_them_are_decoded_once_and_echoed_escaped_once(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(guard, "resolve", lambda h, p: ["93.184.216.34"])
+    start(bot)
+    typed_amp = say(bot, "/gate", "add a&amp;b https://ci.example.com/")  # typed: a&b
+    assert "`a&amp;b` is not a gate name" in typed_amp
+    typed_entity = say(bot, "/gate", "add a&amp;amp;b https://ci.example.com/")  # a&amp;b
+    assert "`a&amp;amp;b` is not a gate name" in typed_entity
+    angle = say(bot, "/gate", "manual x&lt;!channel&gt;")  # typed: x<!channel>
+    assert "`x&lt;!channel&gt;` is not a gate name" in angle and "<!channel>" not in angle
+    missing = say(bot, "/gate", "check r&amp;d")
+    assert "no gate `r&amp;d`" in missing and "&amp;amp;" not in missing
+    with bot.services.db.read() as s:
+        assert s.exec(select(Gate)).all() == []
 
 
 def test_removing_a_gate_retires_its_card_and_its_checks(
     gbot: RunningBot, server: GateServer
 ) -> None:
     say(gbot, "/gate", f"add ci {server.url()} every 1s")
-    ts = gbot.fake.wait_for(lambda: (gate(gbot, "ci") or Gate()).message_ts)  # type: ignore[call-arg]
+    ts = gbot.fake.wait_for(lambda: (gate_named(gbot, "ci") or Gate()).message_ts)  # type: ignore[call-arg]
     assert "removed" in say(gbot, "/gate", "remove ci")
     gbot.fake.wait_for(
         lambda: (m := gbot.fake.message(CHANNEL, ts)) and "was removed" in gbot.fake.texts_of(m)

@@ -54,3 +54,14 @@ def test_every_option_together() -> None:
 def test_bad_options_say_what_is_wrong(text: str, said: str) -> None:
     with pytest.raises(ParseError, match=said):
         parse(text)
+
+
+def test_every_word_is_decoded_once() -> None:
+    typed_entity = options.raw_words("ci https://ci.example.com/?q=&amp;lt;x&amp;gt; expect")
+    assert typed_entity[1] == "https://ci.example.com/?q=&lt;x&gt;"  # as typed: not decoded twice
+    assert options.unwrap_url(typed_entity[1]) == "https://ci.example.com/?q=&lt;x&gt;"
+    linked = options.raw_words("ci <https://ci.example.com/?a=1&amp;amp;b=2|x>")
+    assert options.unwrap_url(linked[1]) == "https://ci.example.com/?a=1&amp;b=2"
+    assert options.raw_words("a&amp;b") == ["a&b"]
+    assert options.raw_words("a&amp;amp;b") == ["a&amp;b"]
+    assert parse('expect json.name == "R&amp;amp;D"').expect == 'json.name == "R&amp;D"'

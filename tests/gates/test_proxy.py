@@ -8,7 +8,7 @@ import socket
 import socketserver
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,7 @@ import pytest
 
 from bot.gates.probe import check, guard
 from bot.gates.probe.secrets import GateSecrets
+from tests.conftest import RunningBot
 from tests.gates.builders import certificate
 from tests.kit.gate_server import GateServer
 
@@ -182,3 +183,17 @@ def test_without_a_proxy_the_environment_proxy_is_ignored(
     monkeypatch.setattr(guard, "resolve", lambda host, port: ["127.0.0.1"])
     with GateServer() as server:
         assert check.run(server.url(), None, None, allow=("127.0.0.1",), secrets=GateSecrets()).ok
+
+
+def test_the_bot_checks_gates_through_the_configured_proxy(
+    make_bot: Callable[..., RunningBot], proxy: TinyProxy
+) -> None:
+    bot = make_bot(gate_allow=("127.0.0.1",), gate_proxy=proxy.url)
+    with GateServer() as server:
+        for command, line in (
+            ("/release", "new v1.31 on 2027-03-15 10:00 PT"),
+            ("/gate", f"add ci {server.url('/health')} every 1h"),
+        ):
+            assert bot.slack.command(command, line, user_id="U_LEAD", channel_id="C1").is_success
+        bot.fake.wait_for(lambda: server.hits() == 1)
+    assert proxy.seen[0][0] == f"GET http://127.0.0.1:{server.port}/health HTTP/1.1"

@@ -166,10 +166,11 @@ def test_only_a_lead_adds_or_removes_a_gate_whatever_the_path(db: Database) -> N
         gates.remove(s, release, "ci", actor=OTHER, admins=frozenset(), now=T0)
     with db.session() as s:
         release = s.exec(select(Release)).one()
-        gone = gates.remove(
+        gone, removal = gates.remove(
             s, release, "ci", actor="U_ADMIN", admins=frozenset({"U_ADMIN"}), now=T0
         )
     assert gone.name == "ci"
+    assert (removal.action, removal.subject, removal.actor) == ("gate.removed", "ci", "U_ADMIN")
 
 
 def test_doctor_names_unusable_allow_entries_and_missing_header_variables(
