@@ -22,6 +22,7 @@ PENDING, WAITING, ACTIVE, DONE, FAILED, SKIPPED = (
     "skipped",
 )
 FINISHED = (DONE, SKIPPED)
+MAX_REASON = 1000  # for failing and skipping alike; the reason modal allows as much
 RUNNING, COMPLETE, CANCELLED = "running", "complete", "cancelled"
 
 

@@ -45,7 +45,7 @@ class ChecklistStep(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     checklist_id: int = Field(foreign_key="checklist.id", index=True)
     position: int
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=300)
     owner: str = Field(max_length=64)
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expected_seconds: int | None = Field(default=None)

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.checklist.board import DONE, FAILED, SKIPPED, WAITING, Board, Outcome, Owners, expected
+from bot.checklist.board import (
+    DONE,
+    FAILED,
+    MAX_REASON,
+    SKIPPED,
+    WAITING,
+    Board,
+    Outcome,
+    Owners,
+    expected,
+)
 from bot.checklist.models import ChecklistStep
-from bot.checklist.render import ICONS, name_of, said
-from bot.core.blocks import Blocks, header, mentions, mrkdwn
+from bot.checklist.render import ICONS, MESSAGE_BLOCKS, name_of, packed, said
+from bot.core.blocks import SECTION_LIMIT, Blocks, header, mentions, mrkdwn
 from bot.core.text.escape import escape
+from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, when
-
-CHUNK = 2800
 
 
 def transition_reply(outcome: Outcome) -> str:
@@ -23,10 +32,11 @@ def transition_reply(outcome: Outcome) -> str:
         if step.finished_at and step.started_at:
             took = f" (took {duration(step.finished_at - step.started_at)})"
         return f":white_check_mark: {name_of(step)} done by <@{actor}>{took}."
+    reason = said(step.reason, MAX_REASON)  # in full: a reply is not bound to a section
     if step.state == FAILED:
-        return f":x: {name_of(step)} failed, reported by <@{actor}>: {said(step.reason)}"
+        return f":x: {name_of(step)} failed, reported by <@{actor}>: {reason}"
     if step.state == SKIPPED:
-        return f":fast_forward: <@{actor}> skipped {name_of(step)}: {said(step.reason)}"
+        return f":fast_forward: <@{actor}> skipped {name_of(step)}: {reason}"
     return f":repeat: <@{actor}> reopened {name_of(step)} for attempt {step.activations}."
 
 
@@ -71,7 +81,7 @@ def gate_ping(step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str
     for name, owners in blocked:
         who = mentions(owners) if owners else "no owner; add it with `/gate`"
         lines.append(f"• `{escape(name)}`: {who}")
-    return "\n".join(lines)
+    return fit_lines(lines, SECTION_LIMIT, lambda n: f"• _…and {n} more gates: `/gate list`_")
 
 
 def summary(board: Board) -> tuple[str, Blocks]:
@@ -91,8 +101,8 @@ def summary(board: Board) -> tuple[str, Blocks]:
             f"{when(checklist.started_at, zone)} to {when(ended, zone)})."
         ),
     ]
-    blocks.extend(mrkdwn(chunk) for chunk in _chunks(lines))
-    return text, blocks[:50]
+    blocks.extend(mrkdwn(part) for part in packed(lines, MESSAGE_BLOCKS - len(blocks), "steps"))
+    return text, blocks
 
 
 def _summary_line(step: ChecklistStep) -> str:
@@ -107,14 +117,3 @@ def _summary_line(step: ChecklistStep) -> str:
     )
     retries = f", {step.activations} attempts" if step.activations > 1 else ""
     return f"{ICONS[DONE]} {name_of(step)}: {took} (<@{step.acted_by}>{retries})"
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    """Lines joined into pieces that fit one section each."""
-    chunks: list[str] = []
-    for line in lines:
-        if chunks and len(chunks[-1]) + len(line) + 1 <= CHUNK:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line[:CHUNK])
-    return chunks

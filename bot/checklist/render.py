@@ -5,7 +5,6 @@ the reason modals and the answers to `/checklist` commands. Pure; thread replies
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.checklist import ids
@@ -14,6 +13,7 @@ from bot.checklist.board import (
     COMPLETE,
     DONE,
     FAILED,
+    MAX_REASON,
     PENDING,
     RUNNING,
     SKIPPED,
@@ -23,8 +23,9 @@ from bot.checklist.board import (
     expected,
 )
 from bot.checklist.models import ChecklistStep
-from bot.checklist.templates import Catalog, Template
+from bot.checklist.templates import Catalog, Template, mistake
 from bot.core.blocks import (
+    SECTION_LIMIT,
     Block,
     Blocks,
     actions,
@@ -37,6 +38,7 @@ from bot.core.blocks import (
 )
 from bot.core.status import Section
 from bot.core.text.escape import escape, shorten
+from bot.core.text.fit import cut, fit_items, fit_lines
 from bot.core.text.timefmt import duration, when
 
 ICONS = {
@@ -48,6 +50,11 @@ ICONS = {
     SKIPPED: ":fast_forward:",
 }
 REASON_SHOWN = 300
+PEOPLE_SHOWN = 10  # owners named on a step; the rest are counted
+SHOWN_WHOLE = 20  # a checklist up to this long shows every step in its message
+BEFORE, AFTER = 2, 3  # a longer one shows the current step with these neighbours
+MESSAGE_BLOCKS = 50
+EVERY_STEP = "`/checklist status` lists every step"
 
 
 def name_of(step: ChecklistStep) -> str:
@@ -55,16 +62,23 @@ def name_of(step: ChecklistStep) -> str:
     return f"*{step.position}. {escape(step.title)}*"
 
 
-def said(reason: str | None) -> str:
-    """A reason someone typed, quoted and made harmless."""
-    return f"“{escape(shorten(reason or '', REASON_SHOWN))}”"
+def said(reason: str | None, limit: int = REASON_SHOWN) -> str:
+    """A reason someone typed, quoted and made harmless (shortened past `limit`)."""
+    return f"“{escape(shorten(reason or '', limit))}”"
+
+
+def people(users: list[str], limit: int = PEOPLE_SHOWN) -> str:
+    """Mentions of the first `limit` people, and how many more there are."""
+    if len(users) <= limit:
+        return mentions(users)
+    return f"{mentions(users[:limit])} and {len(users) - limit} more"
 
 
 def owners_text(owners: Owners) -> str:
     """`docs: <@U1>` or `docs: nobody assigned, falls to <@LEAD>`."""
     if owners.fallback:
-        return f"{escape(owners.role)} (nobody assigned, falls to {mentions(owners.users)})"
-    return f"{escape(owners.role)}: {mentions(owners.users)}"
+        return f"{escape(owners.role)} (nobody assigned, falls to {people(owners.users)})"
+    return f"{escape(owners.role)}: {people(owners.users)}"
 
 
 def _timing(step: ChecklistStep, zone: ZoneInfo) -> str:
@@ -103,12 +117,19 @@ def _extras(step: ChecklistStep) -> str:
     return (" · " + " · ".join(parts)) if parts else ""
 
 
+def step_line(step: ChecklistStep, owners: Owners, zone: ZoneInfo, sep: str = "\n") -> str:
+    """One step: state and title, then owners, timing and what stands before done.
+
+    The details are cut (between tokens, with an ellipsis) so the whole fits one section.
+    """
+    title = f"{ICONS.get(step.state, '')} {name_of(step)}"
+    details = f"{owners_text(owners)} · {_timing(step, zone)}{_extras(step)}"
+    return title + sep + cut(details, SECTION_LIMIT - len(title) - len(sep))
+
+
 def step_block(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> Block:
     """One step as a section: state, title, owners, timing."""
-    return mrkdwn(
-        f"{ICONS.get(step.state, '')} {name_of(step)}\n"
-        f"{owners_text(owners)} · {_timing(step, zone)}{_extras(step)}"
-    )
+    return mrkdwn(step_line(step, owners, zone))
 
 
 def step_buttons(step: ChecklistStep) -> Block | None:
@@ -138,7 +159,12 @@ def progress(board: Board) -> str:
 
 
 def board_message(board: Board, *, interactive: bool = True) -> tuple[str, Blocks]:
-    """The checklist message: every step with its state, owners and timing."""
+    """The checklist message: its steps with their state, owners and timing.
+
+    A long checklist shows the current step with its neighbours and sums up the steps
+    before and after them, so any length fits Slack's 50 blocks; without buttons (as
+    `/checklist status` answers) it lists every step, a line each.
+    """
     zone = ZoneInfo(board.release.zone)
     checklist = board.checklist
     blocks: Blocks = [
@@ -148,13 +174,81 @@ def board_message(board: Board, *, interactive: bool = True) -> tuple[str, Block
             f"{when(checklist.started_at, zone)} · {progress(board)}"
         ),
     ]
-    for step in board.steps:
+    if len(board.steps) <= SHOWN_WHOLE:
+        blocks.extend(_steps(board, board.steps, zone, interactive))
+    elif interactive:
+        blocks.extend(_window(board, zone))
+    else:
+        lines = [step_line(s, board.owners_of(s), zone, sep=" · ") for s in board.steps]
+        room = MESSAGE_BLOCKS - len(blocks) - 1
+        blocks.extend(mrkdwn(part) for part in packed(lines, room, "steps"))
+    blocks.append(context(_footer(board, zone)))
+    return _fallback(board), blocks
+
+
+def _steps(board: Board, shown: list[ChecklistStep], zone: ZoneInfo, interactive: bool) -> Blocks:
+    """A section per step, with the buttons of the step that can be acted on."""
+    blocks: Blocks = []
+    running = interactive and board.checklist.state == RUNNING
+    for step in shown:
         blocks.append(step_block(step, board.owners_of(step), zone))
-        buttons = step_buttons(step) if interactive and checklist.state == RUNNING else None
+        buttons = step_buttons(step) if running else None
         if buttons:
             blocks.append(buttons)
-    blocks.append(context(_footer(board, zone)))
-    return _fallback(board), blocks[:50]
+    return blocks
+
+
+def _window(board: Board, zone: ZoneInfo) -> Blocks:
+    """The current step with its neighbours, between a line on the steps before and after."""
+    current = board.current
+    at = board.steps.index(current) if current is not None else len(board.steps)
+    first, last = max(at - BEFORE, 0), min(at + AFTER + 1, len(board.steps))
+    if current is None:
+        first = max(len(board.steps) - BEFORE - 1, 0)
+    blocks: Blocks = []
+    if first:
+        blocks.append(context(_earlier(board.steps[:first])))
+    blocks.extend(_steps(board, board.steps[first:last], zone, interactive=True))
+    if last < len(board.steps):
+        blocks.append(context(_later(board.steps[last:])))
+    return blocks
+
+
+def _earlier(steps: list[ChecklistStep]) -> str:
+    """`Steps 1-20: 18 done, 2 skipped`, naming the skipped ones."""
+    skipped = [s for s in steps if s.state == SKIPPED]
+    span = f"Steps 1–{len(steps)}" if len(steps) > 1 else "Step 1"
+    head = f"{ICONS[DONE]} {span}: {len(steps) - len(skipped)} done"
+    if skipped:
+        head += f", {len(skipped)} skipped:"
+    lines = [head, *(f"{ICONS[SKIPPED]} {name_of(s)}" for s in skipped)]
+    return fit_lines(lines, SECTION_LIMIT, lambda n: f"_…and {n} more skipped; {EVERY_STEP}._")
+
+
+def _later(steps: list[ChecklistStep]) -> str:
+    """`24 more steps to come`, naming as many as fit."""
+    count = f"{len(steps)} more steps" if len(steps) > 1 else "1 more step"
+    head = f"{ICONS[PENDING]} {count} to come ({EVERY_STEP}):"
+    names = [f"{s.position}. {escape(s.title)}" for s in steps]
+    return fit_lines([head, *names], SECTION_LIMIT, lambda n: f"_…and {n} more._")
+
+
+def packed(lines: list[str], blocks: int, what: str) -> list[str]:
+    """Lines gathered into at most `blocks` sections; the ones that do not fit are counted."""
+    groups: list[list[str]] = []
+    size = 0
+    for line in (cut(line, SECTION_LIMIT) for line in lines):
+        if groups and size + 1 + len(line) <= SECTION_LIMIT:
+            groups[-1].append(line)
+            size += 1 + len(line)
+        else:
+            groups.append([line])
+            size = len(line)
+    if len(groups) > blocks:
+        rest = [line for group in groups[blocks - 1 :] for line in group]
+        last = fit_lines(rest, SECTION_LIMIT, lambda n: f"_…and {n} more {what}._")
+        groups = [*groups[: blocks - 1], [last]]
+    return ["\n".join(group) for group in groups]
 
 
 def _footer(board: Board, zone: ZoneInfo) -> str:
@@ -188,7 +282,7 @@ def status_section(board: Board | None) -> Section | None:
     elif checklist.state != RUNNING:
         line += f", {escape(checklist.state)}"
     elif current is not None:
-        owners = mentions(board.owners_of(current).users)
+        owners = people(board.owners_of(current).users)
         line += f", {current.state}: *{escape(current.title)}* ({owners})"
         if current.state == WAITING and current.not_before:
             line += f", opens at {when(current.not_before, zone)}"
@@ -202,18 +296,21 @@ def reason_view(action: str, step: ChecklistStep, state: str) -> Block:
     """The modal asking why a step failed (`fail`) or is skipped (`skip`)."""
     meta = ids.encode_step(step.id, state, step.activations)
     title = shorten(step.title, 120)
+    limit = f"at most {MAX_REASON:,} characters"
     if action == "fail":
         return reason_modal(
             callback_id=ids.FAILED_FORM,
             title="Step failed",
-            prompt=f"What went wrong with “{title}”? The team sees this in the checklist.",
+            prompt=f"What went wrong with “{title}”? The team sees this in the checklist "
+            f"({limit}).",
             private_metadata=meta,
             submit="Mark failed",
         )
     return reason_modal(
         callback_id=ids.SKIP_FORM,
         title="Skip step",
-        prompt=f"Why skip “{title}”? The reason is kept on the checklist and in the timeline.",
+        prompt=f"Why skip “{title}”? The reason is kept on the checklist and in the timeline "
+        f"({limit}).",
         private_metadata=meta,
         submit="Skip it",
     )
@@ -238,9 +335,8 @@ def templates_text(found: Catalog) -> str:
         )
     if found.errors:
         lines.append(":warning: Custom template files with mistakes (not loaded):")
-        for error in found.errors[:10]:
-            shown = f"{Path(error.path).name}:{error.line}: {error.message}"
-            lines.append(f"• {escape(shorten(shown, 300))}")
+        shown = [f"• {escape(shorten(mistake(e), 300))}" for e in found.errors]
+        lines.extend(fit_items(shown, 10, lambda n: f"• _…and {n} more: `releasebot doctor`_"))
     lines.append("_Start one with `/checklist start TEMPLATE`._")
     return "\n".join(lines)
 

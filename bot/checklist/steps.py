@@ -24,6 +24,7 @@ from bot.checklist.board import (
     DONE,
     FAILED,
     FINISHED,
+    MAX_REASON,
     PENDING,
     RUNNING,
     SKIPPED,
@@ -39,8 +40,6 @@ from bot.core.payloads import NotMine
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
 from bot.release.models import Release, RoleAssignment
-
-MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,10 @@ def _reason(kind: Action, reason: str) -> str:
         if not reason:
             raise DomainError("Say why, so the team knows what happened.")
         if len(reason) > MAX_REASON:
-            raise DomainError(f"Keep the reason under {MAX_REASON} characters.")
+            raise DomainError(
+                f"The reason is {len(reason):,} characters; a reason can have at most "
+                f"{MAX_REASON:,}. Shorten it; nothing changed."
+            )
     return reason
 
 

@@ -16,8 +16,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
 
-MAX_STEPS = 30
-MAX_TITLE = 150
+MAX_STEPS = 100  # the message shows a window of steps, so this is no Slack limit
+MAX_TITLE = 300
 MAX_DESCRIPTION = 300
 MAX_EXPECTED = timedelta(days=7)
 LEAD = "lead"
@@ -71,9 +71,10 @@ class TemplateError:
 class TemplateInvalid(Exception):
     """A template file with one or more mistakes."""
 
-    def __init__(self, errors: list[TemplateError]) -> None:
+    def __init__(self, errors: list[TemplateError], name: str | None = None) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+        self.name = name  # the template the file means to define, as far as it can be read
 
 
 class _Reader:
@@ -145,23 +146,32 @@ def _kind(node: Node) -> str:
 
 def parse(text: str, path: str) -> Template:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
+    stem = Path(path).stem.lower()
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 1
-        raise TemplateInvalid(
-            [TemplateError(path, line, f"not valid YAML: {err.problem}")]
-        ) from None
+        invalid = TemplateError(path, line, f"not valid YAML: {err.problem}")
+        raise TemplateInvalid([invalid], stem) from None
     except yaml.YAMLError as err:
-        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")]) from None
+        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")], stem) from None
     if root is None:
-        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")])
+        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")], stem)
     reader = _Reader(path)
-    template = _template(reader, root, Path(path).stem)
+    template = _template(reader, root, stem)
     if reader.errors or template is None:
-        raise TemplateInvalid(reader.errors)
+        raise TemplateInvalid(reader.errors, _declared_name(root, stem))
     return template
+
+
+def _declared_name(root: Node, stem: str) -> str:
+    """The name a template file gives itself (its file name when it gives none)."""
+    if isinstance(root, MappingNode):
+        for key, value in root.value:
+            if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
+                return str(value.value).strip().lower() or stem
+    return stem
 
 
 def _template(reader: _Reader, root: Node, stem: str) -> Template | None:
@@ -194,7 +204,9 @@ def _steps(reader: _Reader, node: Node, roles: list[str] | None) -> list[StepSpe
     if not node.value:
         reader.error(node, "steps is empty: a checklist needs at least one step.")
     if len(node.value) > MAX_STEPS:
-        reader.error(node, f"a checklist can have at most {MAX_STEPS} steps.")
+        reader.error(
+            node, f"a checklist can have at most {MAX_STEPS} steps; this one has {len(node.value)}."
+        )
     steps = [_step(reader, item, roles) for item in node.value]
     return [step for step in steps if step is not None]
 

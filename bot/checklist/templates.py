@@ -14,8 +14,9 @@ from bot.checklist.template_yaml import StepSpec, Template, TemplateError, Templ
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
-from bot.core.errors import NotFound
+from bot.core.errors import DomainError, NotFound
 from bot.core.text.escape import escape, quoted
+from bot.core.text.fit import fit_items
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -28,7 +29,9 @@ __all__ = [
     "catalog",
     "check_templates",
     "load_file",
+    "mistake",
     "named",
+    "not_loaded",
     "parse",
 ]
 
@@ -43,19 +46,20 @@ class Catalog:
 
     templates: dict[str, Template] = field(default_factory=dict)
     errors: list[TemplateError] = field(default_factory=list)
+    broken: dict[str, list[TemplateError]] = field(default_factory=dict)  # by template name
 
 
 def load_file(path: Path) -> Template:
     """Read and validate one template file."""
-    shown = str(path)
+    shown, stem = str(path), path.stem.lower()
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise TemplateInvalid(
-                [TemplateError(shown, 1, "the file is too large for a template.")]
-            )
+            too_large = TemplateError(shown, 1, "the file is too large for a template.")
+            raise TemplateInvalid([too_large], stem)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise TemplateInvalid([TemplateError(shown, 1, f"cannot be read: {err}")]) from None
+        unreadable = TemplateError(shown, 1, f"cannot be read: {err}")
+        raise TemplateInvalid([unreadable], stem) from None
     template = parse(text, shown)
     return Template(template.name, template.description, template.roles, template.steps, shown)
 
@@ -90,6 +94,7 @@ def catalog(templates_dir: Path | None) -> Catalog:
             template = load_file(path)
         except TemplateInvalid as err:
             found.errors.extend(err.errors)
+            found.broken.setdefault(err.name or path.stem.lower(), []).extend(err.errors)
             continue
         if template.name in seen:
             message = f"template `{template.name}` is already defined in {seen[template.name]}."
@@ -101,9 +106,11 @@ def catalog(templates_dir: Path | None) -> Catalog:
 
 
 def named(templates_dir: Path | None, name: str) -> Template:
-    """The usable template called `name`; NotFound lists the ones there are."""
+    """The usable template called `name`, else why its file did not load or which there are."""
     found = catalog(templates_dir)
     template = found.templates.get(name)
+    if template is None and name in found.broken:
+        raise DomainError(not_loaded(name, found.broken[name]))
     if template is None:
         names = ", ".join(f"`{escape(n)}`" for n in sorted(found.templates))
         raise NotFound(
@@ -111,6 +118,21 @@ def named(templates_dir: Path | None, name: str) -> Template:
             "(`/checklist templates` describes them)."
         )
     return template
+
+
+def mistake(error: TemplateError) -> str:
+    """`ours.yaml:4: expected needs a unit...`: the file's name, the line and what is wrong."""
+    return f"{Path(error.path).name}:{error.line}: {error.message}"
+
+
+def not_loaded(name: str, errors: list[TemplateError]) -> str:
+    """Why the template called `name` cannot be started: each mistake in its file, by line."""
+    lines = [f"• `{escape(Path(e.path).name)}:{e.line}`: {escape(e.message)}" for e in errors]
+    shown = fit_items(lines, 10, lambda n: f"• _…and {n} more; `releasebot doctor` lists them._")
+    return (
+        f"The checklist template {quoted(name)} was not loaded because its file has "
+        "mistakes:\n" + "\n".join(shown) + "\nCorrect the file, then start it again."
+    )
 
 
 def check_templates(settings: Settings, db: Database) -> list[Finding]:

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.checklist import ids
+from bot.checklist.board import MAX_REASON
 from bot.checklist.models import Checklist
 from bot.core.models import AuditEvent
 from tests.conftest import RunningBot
@@ -117,6 +118,7 @@ def test_failure_with_a_reason_then_retry_then_a_lead_skips(
     new_release(bot, {"branch-manager": [BM], "docs": [DOCS]})
     ts = start(bot)
     build = steps_of(bot)[0]
+    bot.fake.wait_for(lambda: any(f"<@{BM}>: you're up" in t for t in thread(bot, ts)))
 
     answer(click(bot, BM, "failed", value_of(build), ts))
     modal = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open"))[0].args["view"]
@@ -257,3 +259,30 @@ def test_a_lead_can_cancel_a_running_checklist(make_bot: MakeBot, tmp_path: Path
     assert any("cancelled" in t for t in bot.fake.wait_for(lambda: told(bot, LEAD)))
     assert steps_of(bot)[0].state == "active"
     bot.fake.wait_for(lambda: buttons(bot, ts) == {})
+
+
+@pytest.mark.parametrize(
+    ("button", "callback", "user"), [("failed", "failed", BM), ("skip", "skip", LEAD)]
+)
+def test_a_reason_longer_than_the_limit_is_refused_in_the_modal_saying_the_limit(
+    make_bot: MakeBot, tmp_path: Path, button: str, callback: str, user: str
+) -> None:
+    bot = bot_with(make_bot, tmp_path, THREE[1:])
+    new_release(bot, {"branch-manager": [BM]})
+    ts = start(bot)
+    answer(click(bot, user, button, value_of(steps_of(bot)[0]), ts))
+    modal = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open"))[0].args["view"]
+    field = modal["blocks"][0]
+    assert field["element"]["max_length"] == MAX_REASON == 1000
+    assert "at most 1,000 characters" in field["label"]["text"]
+
+    refused = submit(bot, user, f"checklist:{callback}", modal["private_metadata"], "é" * 1001)
+    assert refused.json()["response_action"] == "errors"
+    assert "1,001 characters" in refused.json()["errors"]["reason"]
+    assert "at most 1,000" in refused.json()["errors"]["reason"]
+    assert steps_of(bot)[0].state == "active"
+
+    typed = "R&D <beta> " * 90 + "x" * 10  # exactly 1,000 as typed
+    assert len(typed) == 1000
+    assert submit(bot, user, f"checklist:{callback}", modal["private_metadata"], typed).text == ""
+    assert steps_of(bot)[0].reason == typed

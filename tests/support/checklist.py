@@ -119,3 +119,28 @@ def audit_actions(bot: RunningBot, prefix: str = "") -> list[str]:
     with bot.services.db.read() as s:
         events = s.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     return [e.action for e in events if e.action.startswith(prefix)]
+
+
+def you_are_up(bot: RunningBot, ts: str, user: str) -> int:
+    """How many "you're up" pings for `user` are in the checklist message's thread."""
+    return sum(1 for t in thread(bot, ts) if f"<@{user}>: you're up" in t)
+
+
+def boards_posted(bot: RunningBot) -> list[Any]:
+    """The checklist messages posted in the channel (one per started checklist)."""
+    return [p for p in bot.fake.posts(CHANNEL) if "Release-day checklist ·" in bot.fake.texts_of(p)]
+
+
+def updates_of(bot: RunningBot, ts: str) -> list[Any]:
+    """The chat.update calls Slack accepted for the message `ts`."""
+    return [c for c in bot.fake.calls_of("chat.update") if c.args.get("ts") == ts]
+
+
+def long_title(n: int, length: int = 300) -> str:
+    """A step title of exactly `length` characters, full of what Slack would parse."""
+    return (f"Step {n} R&D <beta> <!channel> " + "x" * length)[:length]
+
+
+def many_steps(count: int, owner: str = "ops", length: int = 300) -> list[dict[str, Any]]:
+    """`count` template steps owned by `owner`, with titles of `length` characters."""
+    return [{"title": long_title(n, length), "owner": owner} for n in range(1, count + 1)]
