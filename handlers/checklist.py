@@ -27,8 +27,8 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
     services = ctx.services
     name = line.args[0].lower() if line.args else DEFAULT_TEMPLATE
     template = named(services.settings.templates_dir, name)
-    outcome = flows.start(services, ctx.channel_id, ctx.user_id, template)
-    return Reply(text=render.started(template), after=lambda: flows.post_board(services, outcome))
+    flows.start(services, ctx.channel_id, ctx.user_id, template)
+    return Reply(text=render.started(template))
 
 
 def templates(ctx: Ctx, line: CommandLine) -> Reply:
@@ -46,12 +46,8 @@ def show(ctx: Ctx, line: CommandLine) -> Reply:
 
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist cancel`: stop the running checklist (lead)."""
-    services = ctx.services
-    board = flows.cancel(services, ctx.channel_id, ctx.user_id)
-    return Reply(
-        text="The checklist is cancelled.",
-        after=lambda: flows.post_cancelled(services, ctx.user_id, board),
-    )
+    flows.cancel(ctx.services, ctx.channel_id, ctx.user_id)
+    return Reply(text="The checklist is cancelled.")
 
 
 # --- buttons and modals ----------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """What follows a checklist change: its message, thread replies and pings, and its timers.
 
-The commands and clicks of `handlers/checklist.py` land here: each runs the rule in one
-transaction, then refreshes the checklist message and replies in its thread. `register`
-gives the feature's timers, status section and doctor check to Services.
+The commands and clicks of `handlers/checklist.py` land here: each runs the rule and owes
+what follows it (a refresh of the checklist message, a reply in its thread, the ping of
+whoever is up) in the same transaction, through the outbox, so nothing decided is lost
+to a Slack outage or a restart. `register` gives the feature's timers, status section,
+doctor check and outbox hooks to Services.
 """
 
 from __future__ import annotations
@@ -10,18 +12,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from bot.checklist import notes, render, steps, timers
+from bot.checklist import messages, render, steps, timers
 from bot.checklist import service as checklists
-from bot.checklist.board import Board, Outcome
 from bot.checklist.ids import StepRef
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template, check_templates
-from bot.core.blocks import mrkdwn
+from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -30,10 +29,11 @@ from bot.release.models import Release
 
 
 def register(services: Services) -> None:
-    """Give Services the checklist's timers, its `/release status` section and doctor check."""
+    """Give Services the checklist's timers, status section, doctor check and outbox hooks."""
     services.scheduler.add_planner("checklist", planner_for(services))
     services.add_section("checklist", 40, status_section)
     services.add_check(check_templates)
+    messages.register(services.outbox)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:
@@ -44,39 +44,37 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 # --- commands and clicks ---------------------------------------------------------------------
 
 
-def start(services: Services, channel_id: str, actor: str, template: Template) -> Outcome:
-    """Start the channel's checklist from `template` (lead only); post it with `post_board`."""
+def start(services: Services, channel_id: str, actor: str, template: Template) -> None:
+    """Start the channel's checklist from `template` (lead only), owing its message and ping."""
     with services.db.session() as s:
+        now = services.now()
         release = releases.lock_active(s, channel_id)
         outcome = checklists.start(
-            s, release, template, actor=actor, admins=services.settings.admins, now=services.now()
+            s, release, template, actor=actor, admins=services.settings.admins, now=now
         )
+        owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
+        services.outbox.queue(s, *owed, now=now)
     services.scheduler.poke()
-    return outcome
 
 
-def cancel(services: Services, channel_id: str, actor: str) -> Board:
-    """Stop the channel's running checklist (lead only); the board as it was stopped."""
+def cancel(services: Services, channel_id: str, actor: str) -> None:
+    """Stop the channel's running checklist (lead only) and tell the channel."""
     with services.db.session() as s:
+        now = services.now()
         release = releases.lock_active(s, channel_id)
         checklist = checklists.cancel(
-            s, release, actor=actor, admins=services.settings.admins, now=services.now()
+            s, release, actor=actor, admins=services.settings.admins, now=now
         )
         assert checklist.id is not None
         board = checklists.board(s, checklist.id)
-    refresh(services, checklist.id)
-    return board
-
-
-def post_cancelled(services: Services, actor: str, board: Board) -> None:
-    """Tell the channel that `actor` cancelled the checklist."""
-    note = render.cancelled(actor, board)
-    services.notifier.post(board.release.channel_id, note, [mrkdwn(note)])
+        services.outbox.queue(s, messages.cancelled(actor, board), now=now)
+        services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
 def act(services: Services, action: str, actor: str, ref: StepRef, reason: str = "") -> None:
-    """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, then tell the channel."""
+    """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, owing what follows."""
     with services.db.session() as s:
+        now = services.now()
         outcome = steps.transition(
             s,
             action=action,
@@ -85,11 +83,16 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
             attempt=ref.attempt,
             actor=actor,
             admins=services.settings.admins,
-            now=services.now(),
+            now=now,
             reason=reason,
             guards=services.step_guards,
         )
-    announce(services, outcome)
+        owed = messages.after_transition(outcome)
+        if outcome.completed:
+            assert outcome.checklist.id is not None
+            owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
+        _owe(services, s, outcome.checklist, owed, now)
+    services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
 
 
 def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistStep:
@@ -110,84 +113,21 @@ def ping_blockers(
     services: Services, step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str]]]
 ) -> None:
     """Ask the owners of the gates that held a step back, in the checklist thread."""
-    text = notes.gate_ping(step, actor, blocked)
-    services.notifier.later(thread, services, step.checklist_id, text)
-
-
-# --- the checklist message and its thread ----------------------------------------------------
-
-
-def refresh(services: Services, checklist_id: int) -> None:
-    """Bring the checklist message up to date (coalesced: at most one update a second)."""
-
-    def run() -> None:
-        with services.db.read() as s:
-            board = checklists.board(s, checklist_id)
-        ts = board.checklist.message_ts
-        if ts:
-            text, blocks = render.board_message(board)
-            services.notifier.update(board.release.channel_id, ts, text, blocks)
-
-    services.refresher.request(f"checklist:{checklist_id}", run)
-
-
-def thread(services: Services, checklist_id: int, text: str) -> None:
-    """Reply under the checklist message (in the channel if it has not been posted)."""
-    with services.db.read() as s:
-        checklist = s.get(Checklist, checklist_id)
-    if checklist is None:
-        return
-    services.notifier.post(
-        checklist.channel_id, text, [mrkdwn(text)], thread_ts=checklist.message_ts
-    )
-
-
-def post_board(services: Services, outcome: Outcome) -> None:
-    """Post a new checklist's message, remember it, then ping whoever is up first."""
-    checklist_id = outcome.checklist.id
-    assert checklist_id is not None
-    with services.db.read() as s:
-        board = checklists.board(s, checklist_id)
-    text, blocks = render.board_message(board)
-    ts = services.notifier.post(board.release.channel_id, text, blocks)
-    if ts is None:
-        return
     with services.db.session() as s:
-        s.execute(
-            update(Checklist)
-            .where(col(Checklist.id) == checklist_id, col(Checklist.message_ts).is_(None))
-            .values(message_ts=ts)
-        )
-    _tell_opened(services, outcome)
-    refresh(services, checklist_id)  # in case a click landed before the message existed
+        checklist = s.get(Checklist, step.checklist_id)
+        if checklist is None:
+            return
+        now = services.now()
+        services.outbox.queue(s, messages.gates_held(checklist, step, actor, blocked, now), now=now)
 
 
-def announce(services: Services, outcome: Outcome) -> None:
-    """After a transition: refresh the message, reply in its thread, summarise at the end."""
-    assert outcome.checklist.id is not None
-    refresh(services, outcome.checklist.id)
-    services.notifier.later(_replies, services, outcome)
-    services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
-
-
-def _replies(services: Services, outcome: Outcome) -> None:
-    assert outcome.checklist.id is not None
-    thread(services, outcome.checklist.id, notes.transition_reply(outcome))
-    _tell_opened(services, outcome)
-    if outcome.completed:
-        with services.db.read() as s:
-            board = checklists.board(s, outcome.checklist.id)
-        text, blocks = notes.summary(board)
-        services.notifier.post(board.release.channel_id, text, blocks)
-
-
-def _tell_opened(services: Services, outcome: Outcome) -> None:
-    if outcome.opened is None or outcome.opened_owners is None:
-        return
-    assert outcome.checklist.id is not None
-    zone = ZoneInfo(outcome.release.zone)
-    text = notes.opened_reply(outcome.opened, outcome.opened_owners, zone)
-    thread(services, outcome.checklist.id, text)
+def _owe(
+    services: Services, s: Session, checklist: Checklist, owed: list[Message], now: datetime
+) -> None:
+    """Queue what a change owes and refresh the checklist message, in the change's transaction."""
+    assert checklist.id is not None
+    services.outbox.queue(s, *owed, now=now)
+    services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
 # --- timers ----------------------------------------------------------------------------------
@@ -213,22 +153,17 @@ def planner_for(services: Services) -> Planner:
 def _open(services: Services, step_id: int, now: datetime) -> None:
     with services.db.session() as s:
         outcome = timers.open_waiting(s, step_id, now)
-    if outcome is None:
-        return
-    assert outcome.checklist.id is not None
-    refresh(services, outcome.checklist.id)
-    _tell_opened(services, outcome)
+        if outcome is None:
+            return
+        _owe(services, s, outcome.checklist, messages.opened(outcome), now)
     services.scheduler.poke()  # its expected-time nudges are due from now
 
 
 def _nudge(services: Services, due: timers.NudgeDue, now: datetime) -> None:
     with services.db.session() as s:
         claimed = timers.nudge(s, due, now)
-    if claimed is None:
-        return
-    assert claimed.checklist.id is not None
-    text = notes.nudge_reply(
-        claimed.step, claimed.level, claimed.owners, claimed.leads, claimed.overdue_for
-    )
-    thread(services, claimed.checklist.id, text)
+        if claimed is None:
+            return
+        nudge = messages.nudge(claimed.checklist, claimed.step, claimed.level)
+        services.outbox.queue(s, nudge, now=now)
     services.scheduler.poke()

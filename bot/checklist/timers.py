@@ -14,11 +14,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.checklist.advance import activation_values, changed_one, record
-from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, Owners, owners_of
+from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.release.models import Release
-from bot.release.service import LEAD, role_holders
+from bot.release.service import role_holders
 
 NUDGE_LEVELS = 2  # first the owners, then the lead
 
@@ -110,15 +110,11 @@ def nudges_due(session: Session, until: datetime) -> list[NudgeDue]:
 
 @dataclass(frozen=True)
 class Nudge:
-    """A nudge that was claimed and must now be posted."""
+    """A nudge that was claimed and is now owed (its text is written when it is sent)."""
 
-    release: Release
     checklist: Checklist
     step: ChecklistStep
     level: int
-    owners: Owners
-    leads: list[str]
-    overdue_for: timedelta
 
 
 def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
@@ -137,19 +133,9 @@ def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
     if not changed_one(session, stmt):
         return None
     step, checklist, release = _claimed(session, due.step_id)
-    assert step.activated_at is not None and release.id is not None
-    holders = role_holders(session, release.id)
     who = "owners" if due.level == 1 else "lead"
     record(session, release, audit.SYSTEM_ACTOR, "step.nudged", step.title, None, who, now)
-    return Nudge(
-        release,
-        checklist,
-        step,
-        due.level,
-        owners_of(holders, step.owner),
-        list(holders.get(LEAD, [])),
-        now - step.activated_at,
-    )
+    return Nudge(checklist, step, due.level)
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,13 @@ def test_a_not_before_step_waits_then_opens_by_itself(make_bot: MakeBot, tmp_pat
     answer(click(bot, LEAD, "done", value_of(steps_of(bot)[0]), ts))
     publish = steps_of(bot)[1]
     assert publish.state == "waiting"
-    bot.fake.wait_for(
-        lambda: [t for t in thread(bot, ts) if "*2. Publish* is next; it opens at" in t]
-    )
     early = ids.encode_step(publish.id, "active", 1)
     answer(click(bot, BM, "done", early, ts))
     assert "opens at <!date^" in bot.fake.wait_for(lambda: told(bot, BM))[0]
     assert steps_of(bot)[1].state == "waiting"
+    bot.fake.wait_for(
+        lambda: [t for t in thread(bot, ts) if "*2. Publish* is next; it opens at" in t]
+    )
 
     bot.fake.wait_for(lambda: steps_of(bot)[1].state == "active", timeout=10)
     opened = steps_of(bot)[1]

@@ -1,0 +1,221 @@
+"""What the checklist owes Slack: its live message, thread replies, pings and summary.
+
+Each one is written to the outbox in the transaction of the change that owes it, under a
+key naming what it is about (`checklist:<id>:step:<step id>:<attempt>:done`), so it is sent
+once, after an outage or a restart too. The checklist message is live: its ts is kept on
+the checklist when Slack takes it, and every change asks for a refresh. "You're up" pings
+and nudges are rendered when they are sent and dropped if their step has moved on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.checklist import notes, render
+from bot.checklist import service as checklists
+from bot.checklist.board import ACTIVE, RUNNING, Board, Outcome, owners_of
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.core.blocks import mrkdwn
+from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.release.models import Release
+from bot.release.service import LEAD, role_holders
+
+KIND = "checklist"  # the live message, and the renderer of its first post
+UP = "checklist.up"
+NUDGE = "checklist.nudge"
+
+
+def register(outbox: Outbox) -> None:
+    """Teach the outbox the checklist message and the messages rendered when sent."""
+    outbox.on_sent[KIND] = remember_ts
+    outbox.refreshers[KIND] = refreshed
+    outbox.renderers[KIND] = render_board
+    outbox.renderers[UP] = render_up
+    outbox.renderers[NUDGE] = render_nudge
+
+
+def board_key(checklist_id: int) -> str:
+    """The key of a checklist's message, which its thread replies name as their parent."""
+    return f"checklist:{checklist_id}"
+
+
+def step_key(step: ChecklistStep, attempt: int, what: str) -> str:
+    """The key of a message about one attempt at a step."""
+    return f"checklist:{step.checklist_id}:step:{step.id}:{attempt}:{what}"
+
+
+# --- what a change owes ----------------------------------------------------------------------
+
+
+def board(checklist: Checklist) -> Message:
+    """The checklist message, rendered when sent so it shows the newest state."""
+    assert checklist.id is not None
+    return Message(
+        key=board_key(checklist.id),
+        channel=checklist.channel_id,
+        render=(KIND, {"checklist": checklist.id}),
+        live=(KIND, str(checklist.id)),
+    )
+
+
+def reply(checklist: Checklist, key: str, text: str, **more: Any) -> Message:
+    """A reply in the checklist message's thread (posted there once the message is)."""
+    assert checklist.id is not None
+    return Message(
+        key=key,
+        channel=checklist.channel_id,
+        text=text,
+        thread_key=board_key(checklist.id),
+        thread_ts=checklist.message_ts,
+        **more,
+    )
+
+
+def after_transition(outcome: Outcome) -> list[Message]:
+    """What a click owes: its thread reply, then the ping of the step it opened."""
+    step = outcome.step
+    what = "retried" if step.state == ACTIVE else step.state  # done, failed, skipped
+    key = step_key(step, step.activations, what)
+    return [reply(outcome.checklist, key, notes.transition_reply(outcome)), *opened(outcome)]
+
+
+def opened(outcome: Outcome) -> list[Message]:
+    """The ping of a step that just opened, or the note that it waits for its time."""
+    step = outcome.opened
+    if step is None:
+        return []
+    if step.state == ACTIVE:
+        args = {"step": step.id, "attempt": step.activations}
+        key = step_key(step, step.activations, "up")
+        return [reply(outcome.checklist, key, "", render=(UP, args))]
+    assert outcome.opened_owners is not None
+    text = notes.opened_reply(step, outcome.opened_owners, ZoneInfo(outcome.release.zone))
+    return [reply(outcome.checklist, step_key(step, step.activations, "waiting"), text)]
+
+
+def nudge(checklist: Checklist, step: ChecklistStep, level: int) -> Message:
+    """The nudge of an overdue step, rendered when sent (dropped if the step moved on)."""
+    args = {"step": step.id, "attempt": step.activations, "level": level}
+    key = step_key(step, step.activations, f"nudge:{level}")
+    return reply(checklist, key, "", render=(NUDGE, args))
+
+
+def summary(board_now: Board) -> Message:
+    """The closing summary, posted in the channel when the last step finishes."""
+    checklist = board_now.checklist
+    text, blocks = notes.summary(board_now)
+    return Message(
+        key=f"checklist:{checklist.id}:summary",
+        channel=checklist.channel_id,
+        text=text,
+        blocks=blocks,
+    )
+
+
+def cancelled(actor: str, board_now: Board) -> Message:
+    """The channel note that a lead stopped the checklist."""
+    note = render.cancelled(actor, board_now)
+    checklist = board_now.checklist
+    return Message(
+        key=f"checklist:{checklist.id}:cancelled",
+        channel=checklist.channel_id,
+        text=note,
+        blocks=[mrkdwn(note)],
+    )
+
+
+def gates_held(
+    checklist: Checklist,
+    step: ChecklistStep,
+    actor: str,
+    blocked: list[tuple[str, list[str]]],
+    now: datetime,
+) -> Message:
+    """The thread reply asking the owners of the gates that kept a step from done."""
+    when = int(now.timestamp() * 1_000_000)
+    key = step_key(step, step.activations, f"blocked:{actor}:{when}")
+    return reply(checklist, key, notes.gate_ping(step, actor, blocked))
+
+
+# --- the outbox's hooks ----------------------------------------------------------------------
+
+
+def remember_ts(session: Session, ref: str, ts: str) -> None:
+    """Slack took the checklist message: keep its ts on the checklist."""
+    session.execute(
+        update(Checklist)
+        .where(col(Checklist.id) == int(ref), col(Checklist.message_ts).is_(None))
+        .values(message_ts=ts)
+    )
+
+
+def refreshed(session: Session, ref: str) -> Update | Wait | None:
+    """The checklist message as it should read now; WAIT while it is still to be posted."""
+    checklist = session.get(Checklist, int(ref))
+    if checklist is None or checklist.id is None:
+        return None
+    if not checklist.message_ts:
+        owed = select(OutboxRow.state).where(OutboxRow.key == board_key(checklist.id))
+        return WAIT if session.exec(owed).first() == PENDING else None
+    text, blocks = render.board_message(checklists.board(session, checklist.id))
+    args = {"channel": checklist.channel_id, "ts": checklist.message_ts, "text": text}
+    return Update("chat.update", {**args, "blocks": blocks})
+
+
+def render_board(
+    session: Session, args: dict[str, Any], now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """The checklist message when it is first posted."""
+    checklist = session.get(Checklist, int(args["checklist"]))
+    if checklist is None or checklist.id is None:
+        return None
+    text, blocks = render.board_message(checklists.board(session, checklist.id))
+    return text, blocks
+
+
+def _still_active(
+    session: Session, args: dict[str, Any]
+) -> tuple[ChecklistStep, Release, dict[str, list[str]]] | None:
+    """The step a ping is about, if it is still active in the attempt the ping was for."""
+    step = session.get(ChecklistStep, int(args["step"]))
+    if step is None or step.state != ACTIVE or step.activations != int(args["attempt"]):
+        return None
+    checklist = session.get(Checklist, step.checklist_id)
+    if checklist is None or checklist.state != RUNNING:
+        return None
+    release = session.get(Release, checklist.release_id)
+    if release is None or release.id is None:
+        return None
+    return step, release, role_holders(session, release.id)
+
+
+def render_up(
+    session: Session, args: dict[str, Any], now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """ "You're up", to whoever owns the step when it is sent; None once it moved on."""
+    found = _still_active(session, args)
+    if found is None:
+        return None
+    step, release, holders = found
+    text = notes.opened_reply(step, owners_of(holders, step.owner), ZoneInfo(release.zone))
+    return text, None
+
+
+def render_nudge(
+    session: Session, args: dict[str, Any], now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """The nudge of an overdue step, saying how long it has been open; None once it moved on."""
+    found = _still_active(session, args)
+    if found is None:
+        return None
+    step, _, holders = found
+    assert step.activated_at is not None
+    owners = owners_of(holders, step.owner)
+    level = int(args["level"])
+    text = notes.nudge_reply(step, level, owners, holders.get(LEAD, []), now - step.activated_at)
+    return text, None
