@@ -36,7 +36,9 @@ def run(database_url: str, outage: float) -> dict[str, float]:
     outbox = Outbox()
     with FakeSlack() as fake:
         client = WebClient(token="xoxb-bench", base_url=fake.url, timeout=5, retry_handlers=[])
-        sender = Sender(db, client, outbox, Leadership(db))
+        leadership = Leadership(db)
+        leadership.acquire()  # the app's scheduler takes the lead; here nobody else does
+        sender = Sender(db, client, outbox, leadership)
         fake.down(outage)
         back_at = time.monotonic() + outage
         sender.start()
@@ -50,6 +52,7 @@ def run(database_url: str, outage: float) -> dict[str, float]:
             done = time.monotonic()
         finally:
             sender.stop()
+            leadership.release()
         posts = fake.posts()
         keys = Counter(str(c.args.get("text")) for c in posts)
         per_channel: dict[str, list[float]] = {}
