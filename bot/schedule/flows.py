@@ -1,0 +1,314 @@
+"""What follows a schedule change: announcements owed, the countdown timers, the status part.
+
+A lead's change and its channel announcement are one transaction (outbox key
+`schedule:<release>:<audit event>`). Countdown notices are planned from the database; a timer
+claims its notice and owes the message in one transaction (`milestone:<id>:<instant>:<offset>`),
+worth sending until the milestone's instant and rendered when it is sent, so one sent late
+says so and one whose milestone moved or went away is dropped. `register` adds the planner,
+the renderer, the status section and the doctor check to Services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.core.models import AuditEvent
+from bot.core.outbox import Message, Outbox, forget_pending
+from bot.core.scheduler import Timer
+from bot.core.services import Services
+from bot.core.status import Section
+from bot.release import service as releases
+from bot.release.models import Release
+from bot.schedule import countdown, options, render, templates
+from bot.schedule import service as schedule
+from bot.schedule.countdown import Due, notice_prefix
+from bot.schedule.models import Milestone, MilestoneNotice
+from bot.schedule.render import Owner, Rendered
+from bot.schedule.service import Applied, When
+
+log = logging.getLogger(__name__)
+NOTICE = "schedule.notice"
+FINISHED_KEY = "schedule:forget-finished"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A milestone as a change left it, with its release (for the answer to the caller)."""
+
+    release: Release
+    milestone: Milestone
+    when: When | None = None
+    before: datetime | None = None
+    was_relative: bool = False
+
+
+# --- the countdown -------------------------------------------------------------------------
+
+
+def planner(
+    services: Services, session: Session, now: datetime, until: datetime
+) -> Iterable[Timer]:
+    """Timers for the countdown notices due before `until` and not yet claimed."""
+    timers = [
+        Timer(due.key, due.due, partial(deliver, services, due))
+        for due in countdown.plan_window(session, now, until)
+    ]
+    finished = countdown.finished(session, now, until)
+    if finished:
+        timers.append(Timer(FINISHED_KEY, now, partial(forget_finished, services, finished)))
+    return timers
+
+
+def forget_finished(services: Services, ids: list[int], now: datetime) -> None:
+    """Stop planning milestones that passed, or whose release ended, with notices unsent."""
+    with services.db.session() as s:
+        countdown.forget_finished(s, ids, now)
+
+
+def deliver(services: Services, due: Due, now: datetime) -> None:
+    """Claim the notice and owe its message in one transaction; a lost claim: done elsewhere."""
+    with services.db.session() as s:
+        won = countdown.claim(s, due, now)
+        if won is None:
+            return
+        services.outbox.queue(
+            s,
+            Message(
+                key=due.key,
+                channel=won.release.channel_id,
+                useful_until=won.milestone.at,
+                render=(NOTICE, {"notice": won.notice_id}),
+            ),
+            now=now,
+        )
+    log.info(
+        "milestone notice %s owed %.1fs after its due time",
+        due.key,
+        (now - due.due).total_seconds(),
+    )
+
+
+def render_notice(session: Session, args: dict[str, Any], now: datetime) -> Rendered | None:
+    """The notice as it reads now; None when its milestone moved, went away or has passed."""
+    notice = session.get(MilestoneNotice, int(args["notice"]))
+    milestone = session.get(Milestone, notice.milestone_id) if notice else None
+    release = session.get(Release, milestone.release_id) if milestone else None
+    if notice is None or milestone is None or release is None:
+        return None
+    if milestone.at != notice.at or now >= milestone.at or release.state != "active":
+        return None
+    due = notice.at - timedelta(seconds=notice.offset_seconds)
+    late = now - due if now - due > countdown.LATE_AFTER else None
+    return render.countdown(
+        release,
+        milestone,
+        owner_of(session, release, milestone),
+        offset=notice.offset_seconds,
+        now=now,
+        late_by=late,
+    )
+
+
+def owner_of(session: Session, release: Release, milestone: Milestone) -> Owner | None:
+    """Who the milestone's owner role mentions: its holders, else the leads."""
+    if not milestone.owner_role or release.id is None:
+        return None
+    holders = releases.role_holders(session, release.id)
+    users = holders.get(milestone.owner_role, [])
+    if users:
+        return Owner(milestone.owner_role, users)
+    return Owner(milestone.owner_role, holders.get(releases.LEAD, []), fell_to_lead=True)
+
+
+# --- a lead's changes ----------------------------------------------------------------------
+
+
+def add(
+    services: Services,
+    channel_id: str,
+    args: list[str],
+    description: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> Change:
+    """Add a milestone (leads only), announced in the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        spec = options.parse_add(args, description, release, now=now)
+        milestone = schedule.add(
+            s, release, spec, actor=actor, admins=services.settings.admins, now=now
+        )
+        message = render.added(release, milestone, owner_of(s, release, milestone), actor, now)
+        _announce(services.outbox, s, release, "milestone.added", message, now)
+    services.scheduler.poke()
+    return Change(release, milestone, spec.when)
+
+
+def move(
+    services: Services,
+    channel_id: str,
+    args: list[str],
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> Change:
+    """Move a milestone (leads only): announced as moved, with the reason; counted down anew."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        name, when = options.parse_move(args, reason, release, now=now)
+        done = schedule.move(
+            s,
+            release,
+            name,
+            when,
+            reason=reason,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+        )
+        milestone = done.milestone
+        assert milestone.id is not None
+        forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
+        owner = owner_of(s, release, milestone)
+        message = render.moved(release, milestone, done.before, owner, actor, reason, now)
+        _announce(services.outbox, s, release, "milestone.moved", message, now)
+    services.scheduler.poke()
+    return Change(release, milestone, when, done.before, done.was_relative)
+
+
+def remove(services: Services, channel_id: str, name: str, *, actor: str, now: datetime) -> Change:
+    """Remove a milestone (leads only), announced in the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        milestone = schedule.remove(
+            s, release, name, actor=actor, admins=services.settings.admins, now=now
+        )
+        assert milestone.id is not None
+        forget_pending(s, notice_prefix(milestone.id), "the milestone was removed")
+        _announce(
+            services.outbox,
+            s,
+            release,
+            "milestone.removed",
+            render.removed(release, milestone, actor),
+            now,
+        )
+    services.scheduler.poke()
+    return Change(release, milestone)
+
+
+def apply(
+    services: Services, channel_id: str, name: str, *, actor: str, now: datetime
+) -> tuple[Release, Applied]:
+    """Lay out a schedule template (leads only); the channel sees the whole schedule."""
+    template = templates.named(services.settings.templates_dir, name)
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        done = schedule.apply(
+            s, release, template, actor=actor, admins=services.settings.admins, now=now
+        )
+        for milestone in [*done.updated, *done.removed]:
+            assert milestone.id is not None
+            forget_pending(s, notice_prefix(milestone.id), "the schedule was laid out again")
+        notify = countdown.notify_of(s, release.id or 0)
+        message = render.applied(
+            release,
+            template,
+            [*done.created, *done.updated],
+            done.kept,
+            len(done.removed),
+            actor,
+            notify,
+            now,
+        )
+        _announce(services.outbox, s, release, "schedule.applied", message, now)
+    services.scheduler.poke()
+    return release, done
+
+
+def set_notify(
+    services: Services, channel_id: str, offsets: tuple[int, ...], *, actor: str, now: datetime
+) -> tuple[Release, tuple[int, ...]]:
+    """Change when milestones are announced (leads only), told to the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        before, after = schedule.set_notify(
+            s, release, offsets, actor=actor, admins=services.settings.admins, now=now
+        )
+        if before != after:
+            message = render.notify_changed(release, after, actor)
+            _announce(services.outbox, s, release, "schedule.notify", message, now)
+    services.scheduler.poke()
+    return release, after
+
+
+def follow_release_day(
+    session: Session, release: Release, *, actor: str, now: datetime
+) -> str | None:
+    """Move the milestones relative to release day with it; the line announcing them."""
+    moved = schedule.move_with_release(session, release, actor=actor, now=now)
+    for done in moved:
+        assert done.milestone.id is not None
+        forget_pending(session, notice_prefix(done.milestone.id), "release day moved")
+    return render.postponed_line(release, [(m.milestone, m.before) for m in moved])
+
+
+def _announce(
+    outbox: Outbox,
+    session: Session,
+    release: Release,
+    action: str,
+    message: Rendered,
+    now: datetime,
+) -> None:
+    """Owe the channel a note about the change this transaction just recorded."""
+    session.flush()
+    event = session.exec(
+        select(AuditEvent.id)
+        .where(AuditEvent.release_id == release.id, AuditEvent.action == action)
+        .order_by(col(AuditEvent.id).desc())
+    ).first()
+    text, blocks = message
+    key = f"schedule:{release.id}:{action}:{event}"
+    outbox.queue(
+        session, Message(key=key, channel=release.channel_id, text=text, blocks=blocks), now=now
+    )
+
+
+# --- what others show ------------------------------------------------------------------------
+
+
+def phase(session: Session, release: Release, now: datetime) -> str:
+    """The release's phase: from its milestones when it has them, else from its day."""
+    return schedule.phase_of(session, release, now) or releases.phase(release, now)
+
+
+def status_section(session: Session, release: Release, now: datetime) -> Section | None:
+    """The schedule part of `/release status`: the next milestones."""
+    if release.id is None:
+        return None
+    found = schedule.milestones(session, release.id)
+    return render.status_section(release, found, now) if found else None
+
+
+def home_blocks(session: Session, user_id: str, now: datetime) -> list[dict[str, Any]]:
+    """App Home: the person's next milestones in their own time (empty when none)."""
+    upcoming = schedule.next_for(session, user_id, now, render.HOME_SHOWN)
+    return render.home_lines([(u.milestone, u.release, u.owned) for u in upcoming], now)
+
+
+def register(services: Services) -> None:
+    """Plan the countdown, teach the outbox its notice, show the schedule in status."""
+    services.scheduler.add_planner("schedule", partial(planner, services))
+    services.outbox.renderers[NOTICE] = render_notice
+    services.add_section("schedule", 20, status_section)
+    services.add_check(templates.check_templates)

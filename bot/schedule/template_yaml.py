@@ -1,0 +1,348 @@
+"""Reading one schedule template from YAML, with every mistake tied to its file and line.
+
+A schedule template names milestones and where each falls: an `offset` from release day
+(`-68d`, `-33d 02:00 UTC`, `-5w thu`, `R`) or a fixed `date` (`2027-03-01`, `2027-03-01
+18:00 UTC`). The text is read with `yaml.compose`, so every value keeps its line; the walk
+collects all mistakes instead of stopping at the first.
+
+```yaml
+name: our-schedule
+description: Our freezes
+roles: [lead, docs]
+milestones:
+  - name: Docs freeze
+    offset: -21d 02:00 UTC
+    owner: docs
+    marks: docs-freeze        # code-freeze, docs-freeze or release
+    phase: docs freeze        # the phase this milestone opens, for /release status
+    description: Docs PRs are merged or wait for the next release.
+```
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.core.text.timeparse import ParseError, localize, parse_time, parse_zone
+from bot.schedule.timing import END_OF_DAY, Offset, parse_offset
+
+MAX_MILESTONES = 50
+MAX_NAME = 80
+MAX_DESCRIPTION = 500
+MAX_PHASE = 60
+LEAD = "lead"
+MARKS = ("code-freeze", "docs-freeze", "release")
+TEMPLATE_KEYS = ("name", "description", "roles", "milestones")
+MILESTONE_KEYS = ("name", "offset", "date", "owner", "description", "phase", "marks")
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+STR_TAG = "tag:yaml.org,2002:str"
+# A file in the templates directory is a schedule template when it has this top-level key.
+SCHEDULE_KEY = re.compile(r"^milestones\s*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FixedDate:
+    """A calendar date with an optional time and zone, as a template gives it."""
+
+    day: date
+    at: time | None = None
+    zone: str | None = None
+
+    def resolve(self, release_zone: ZoneInfo) -> tuple[datetime, ZoneInfo]:
+        """The instant (end of day when no time is given) and the zone it is meant in."""
+        zone = ZoneInfo(self.zone) if self.zone else release_zone
+        return localize(self.day, self.at or END_OF_DAY, zone), zone
+
+
+@dataclass(frozen=True)
+class MilestoneSpec:
+    """One milestone as a template describes it: relative (`offset`) or fixed (`fixed`)."""
+
+    name: str
+    offset: Offset | None = None
+    fixed: FixedDate | None = None
+    owner: str | None = None
+    description: str = ""
+    phase: str | None = None
+    marks: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleTemplate:
+    """A named list of milestones, and where it came from."""
+
+    name: str
+    description: str
+    roles: tuple[str, ...]
+    milestones: tuple[MilestoneSpec, ...]
+    source: str = "built-in"
+
+
+@dataclass(frozen=True)
+class TemplateError:
+    """One mistake in a template file, at a line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class TemplateInvalid(Exception):
+    """A template file with one or more mistakes."""
+
+    def __init__(self, errors: list[TemplateError], name: str | None = None) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+        self.name = name  # the template the file means to define, as far as it can be read
+
+
+def is_schedule_text(text: str) -> bool:
+    """True for YAML text meant as a schedule template (it has a top-level `milestones`)."""
+    return bool(SCHEDULE_KEY.search(text))
+
+
+class _Reader:
+    """Walks the composed YAML of one file, collecting errors instead of stopping."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[TemplateError] = []
+
+    def error(self, node: Node, message: str) -> None:
+        self.errors.append(TemplateError(self.path, node.start_mark.line + 1, message))
+
+    def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping of keys like {', '.join(allowed)}.")
+            return {}
+        found: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key not in allowed:
+                self.error(key_node, f"unknown key `{key}` in {what}; use {', '.join(allowed)}.")
+            elif key in found:
+                self.error(key_node, f"`{key}` appears twice in {what}.")
+            else:
+                found[key] = value_node
+        return found
+
+    def text(self, node: Node, what: str, limit: int) -> str | None:
+        if not isinstance(node, ScalarNode) or node.tag != STR_TAG:
+            self.error(node, f"{what} must be text, not {_kind(node)}.")
+            return None
+        value = " ".join(str(node.value).split())
+        if not value:
+            self.error(node, f"{what} is empty.")
+            return None
+        if len(value) > limit:
+            self.error(node, f"{what} is longer than {limit} characters.")
+            return None
+        return value
+
+    def role(self, node: Node, what: str) -> str | None:
+        value = self.text(node, what, 40)
+        if value is None:
+            return None
+        value = value.lower()
+        if not ROLE.match(value):
+            self.error(node, f"`{value}` is not a role name (like branch-manager).")
+            return None
+        return value
+
+
+def _kind(node: Node) -> str:
+    """How a YAML node reads to a person: a list, a mapping, a number..."""
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    tag = node.tag.rsplit(":", 1)[-1]
+    names = {"int": "a number", "float": "a number", "bool": "true/false", "null": "empty"}
+    return names.get(tag, "text")
+
+
+def parse(text: str, path: str) -> ScheduleTemplate:
+    """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
+    stem = Path(path).stem.lower()
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 1
+        raise TemplateInvalid(
+            [TemplateError(path, line, f"not valid YAML: {err.problem}")], stem
+        ) from None
+    except yaml.YAMLError as err:
+        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")], stem) from None
+    if root is None:
+        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")], stem)
+    reader = _Reader(path)
+    template = _template(reader, root, stem)
+    if reader.errors or template is None:
+        raise TemplateInvalid(reader.errors, _declared_name(root, stem))
+    return template
+
+
+def _declared_name(root: Node, stem: str) -> str:
+    """The name a template file gives itself (its file name when it gives none)."""
+    if isinstance(root, MappingNode):
+        for key, value in root.value:
+            if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
+                return str(value.value).strip().lower() or stem
+    return stem
+
+
+def _template(reader: _Reader, root: Node, stem: str) -> ScheduleTemplate | None:
+    top = reader.mapping(root, TEMPLATE_KEYS, "the template")
+    if not isinstance(root, MappingNode):
+        return None
+    name = stem
+    if "name" in top:
+        name = (reader.text(top["name"], "name", 64) or name).lower()
+    if not NAME.match(name):
+        reader.error(top.get("name", root), f"`{name}` is not a template name (like my-schedule).")
+    description = ""
+    if "description" in top:
+        description = reader.text(top["description"], "description", MAX_DESCRIPTION) or ""
+    roles = _roles(reader, top["roles"]) if "roles" in top else None
+    if "milestones" not in top:
+        reader.error(root, "the template has no `milestones` list.")
+        return None
+    milestones = _milestones(reader, top["milestones"], roles)
+    return ScheduleTemplate(name, description, tuple(roles or ()), tuple(milestones), source="")
+
+
+def _roles(reader: _Reader, node: Node) -> list[str]:
+    if not isinstance(node, SequenceNode):
+        reader.error(node, f"roles must be a list like [lead, docs], not {_kind(node)}.")
+        return []
+    found = [reader.role(item, "an entry of roles") for item in node.value]
+    return [role for role in found if role is not None]
+
+
+def _milestones(reader: _Reader, node: Node, roles: list[str] | None) -> list[MilestoneSpec]:
+    if not isinstance(node, SequenceNode):
+        reader.error(node, f"milestones must be a list of milestones, not {_kind(node)}.")
+        return []
+    if not node.value:
+        reader.error(node, "milestones is empty: a schedule needs at least one milestone.")
+    if len(node.value) > MAX_MILESTONES:
+        reader.error(node, f"a schedule can have at most {MAX_MILESTONES} milestones.")
+    found: list[MilestoneSpec] = []
+    seen: dict[str, int] = {}
+    marked: dict[str, int] = {}
+    for item in node.value:
+        spec = _milestone(reader, item, roles)
+        if spec is None:
+            continue
+        line = item.start_mark.line + 1
+        key = spec.name.casefold()
+        if key in seen:
+            reader.error(item, f"milestone `{spec.name}` is already named on line {seen[key]}.")
+            continue
+        if spec.marks and spec.marks in marked:
+            reader.error(item, f"`marks: {spec.marks}` is already on line {marked[spec.marks]}.")
+            continue
+        seen[key] = line
+        if spec.marks:
+            marked[spec.marks] = line
+        found.append(spec)
+    return found
+
+
+def _milestone(reader: _Reader, node: Node, roles: list[str] | None) -> MilestoneSpec | None:
+    keys = reader.mapping(node, MILESTONE_KEYS, "a milestone")
+    if not isinstance(node, MappingNode):
+        return None
+    name = reader.text(keys["name"], "name", MAX_NAME) if "name" in keys else None
+    if "name" not in keys:
+        reader.error(node, "this milestone has no `name`.")
+    offset = _offset(reader, keys["offset"]) if "offset" in keys else None
+    fixed = _fixed(reader, keys["date"]) if "date" in keys else None
+    if "offset" in keys and "date" in keys:
+        reader.error(keys["date"], "a milestone has an `offset` or a `date`, not both.")
+    elif "offset" not in keys and "date" not in keys:
+        reader.error(node, "this milestone has no `offset` (like -33d 02:00 UTC) or `date`.")
+    owner = _owner(reader, keys["owner"], roles) if "owner" in keys else None
+    description = ""
+    if "description" in keys:
+        description = reader.text(keys["description"], "description", MAX_DESCRIPTION) or ""
+    phase = reader.text(keys["phase"], "phase", MAX_PHASE) if "phase" in keys else None
+    marks = None
+    if "marks" in keys:
+        marks = reader.text(keys["marks"], "marks", 16)
+        if marks is not None and marks not in MARKS:
+            reader.error(keys["marks"], f"`marks` can only be {', '.join(MARKS)}.")
+            marks = None
+    if name is None or (offset is None and fixed is None):
+        return None
+    return MilestoneSpec(name, offset, fixed, owner, description, phase, marks)
+
+
+def _offset(reader: _Reader, node: Node) -> Offset | None:
+    if isinstance(node, ScalarNode) and node.tag != STR_TAG:
+        reader.error(node, f"offset needs a unit, like -33d or -5w thu, not `{node.value}`.")
+        return None
+    value = reader.text(node, "offset", 60)
+    if value is None:
+        return None
+    try:
+        offset, rest = parse_offset(value.split())
+    except ParseError as err:
+        reader.error(node, f"offset: {err}")
+        return None
+    if rest:
+        reader.error(node, f"offset: `{' '.join(rest)}` is not part of an offset.")
+        return None
+    return offset
+
+
+def _fixed(reader: _Reader, node: Node) -> FixedDate | None:
+    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        value: str | None = str(node.value)
+    else:
+        value = reader.text(node, "date", 60)
+    if value is None:
+        return None
+    words = value.split()
+    match = ISO_DATE.match(words[0])
+    try:
+        if match is None:
+            raise ParseError(f"`{words[0]}` is not a date like 2027-03-01.")
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+        at = parse_time(words[1]) if len(words) > 1 else None
+        zone = parse_zone(words[2]).key if len(words) > 2 else None
+        if len(words) > 3:
+            raise ParseError("a date is a day, a time and a zone at most.")
+    except ParseError as err:
+        reader.error(node, f"date: {err}")
+        return None
+    except ValueError:
+        reader.error(node, f"date: `{words[0]}` is not a real date.")
+        return None
+    return FixedDate(day, at, zone)
+
+
+def _owner(reader: _Reader, node: Node, roles: list[str] | None) -> str | None:
+    owner = reader.role(node, "owner")
+    if owner is None:
+        return None
+    if roles is not None and owner != LEAD and owner not in roles:
+        reader.error(
+            node, f"owner `{owner}` is not one of the template's roles: {', '.join(roles)}."
+        )
+        return None
+    return owner
