@@ -178,7 +178,7 @@ def table(rows: list[Row], floor: Row, direct: Row | None = None) -> str:
 def main() -> int:
     """Run and print; non-zero when the target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=30, help="at most 30, a template's limit")
+    parser.add_argument("--steps", type=int, default=30, help="at most 100, a template's limit")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     pg = None if args.no_postgres or not postgres_answers() else DEFAULT_PG

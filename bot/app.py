@@ -56,8 +56,9 @@ def register_features(services: Services) -> None:
     from bot.checklist import flows as checklist
     from bot.gates import flows as gates
     from bot.gonogo import flows as gonogo
+    from bot.schedule import flows as schedule
 
-    for feature in (burndown, gonogo, checklist, gates):
+    for feature in (burndown, gonogo, checklist, gates, schedule):
         feature.register(services)
 
 

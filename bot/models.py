@@ -7,6 +7,7 @@ from bot.core.outbox import LiveRefresh, OutboxRow
 from bot.gates.models import Gate
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release, RoleAssignment
+from bot.schedule.models import Milestone, MilestoneNotice, ScheduleSetting
 
 __all__ = [
     "AuditEvent",
@@ -18,6 +19,8 @@ __all__ = [
     "MeetingSeries",
     "MeetingSkip",
     "MeetingStatus",
+    "Milestone",
+    "MilestoneNotice",
     "OutboxRow",
     "Poll",
     "PollVote",
@@ -25,6 +28,7 @@ __all__ = [
     "ProcessedEvent",
     "Release",
     "RoleAssignment",
+    "ScheduleSetting",
     "UTCDateTime",
     "utcnow",
 ]

@@ -25,6 +25,7 @@ from bot.burndown.recurrence import describe_days, mask_days
 from bot.calendar.service import FeedData, SeriesEntry
 from bot.core.text.timeparse import localize
 from bot.release.models import Release
+from bot.schedule.ical import milestone_events
 
 PRODID = "-//releasebot//release calendar 1.0//EN"
 MEETING_LENGTH = timedelta(minutes=30)  # a series has no length of its own yet
@@ -55,7 +56,9 @@ def feed(data: FeedData) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Release {release.name}")
-    cal.add("x-wr-caldesc", f"Burndown meetings and release day of release {release.name}")
+    cal.add(
+        "x-wr-caldesc", f"Burndown meetings, milestones and release day of release {release.name}"
+    )
     stamp = data.now.astimezone(UTC)
     span: list[date] = []
     for entry in data.series:
@@ -65,6 +68,9 @@ def feed(data: FeedData) -> bytes:
         if events:
             first = events[0].decoded("dtstart").date()
             span += [first, _last_day(entry, first)]
+    for event in milestone_events(release, data.milestones, stamp):
+        cal.add_component(event)
+        span.append(event.decoded("dtstart").date())
     day = release_event(release, data.release_sequence, stamp)
     if day is not None:
         cal.add_component(day)

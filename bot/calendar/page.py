@@ -122,6 +122,9 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
             }
             for m in data.meetings
         ],
+        "milestones": [
+            {"name": m.name, "at": when(m.at, zone), "owner": m.owner_role} for m in data.milestones
+        ],
     }
     return _environment().get_template("release.html").render(context)
 

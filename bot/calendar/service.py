@@ -17,7 +17,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from heapq import merge
 from itertools import islice
@@ -38,6 +38,8 @@ from bot.gates.models import Gate
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release
 from bot.release.service import phase, require_lead, role_holders
+from bot.schedule import service as schedule
+from bot.schedule.models import Milestone
 
 TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 # What a token can look like; anything else is refused before the database is asked.
@@ -145,6 +147,7 @@ class FeedData:
     series: list[SeriesEntry]
     release_sequence: int
     now: datetime
+    milestones: list[Milestone] = field(default_factory=list)
 
 
 def feed_data(session: Session, release: Release, now: datetime) -> FeedData:
@@ -156,6 +159,7 @@ def feed_data(session: Session, release: Release, now: datetime) -> FeedData:
         series=series_entries(session, release.id, changes),
         release_sequence=changes.get(None, 0),
         now=now,
+        milestones=schedule.milestones(session, release.id),
     )
 
 
@@ -304,6 +308,7 @@ class PageData:
     gates: list[GateRow]
     poll: Tally | None
     meetings: list[Meeting]
+    milestones: list[Milestone] = field(default_factory=list)
 
     @property
     def release_day(self) -> bool:
@@ -319,7 +324,7 @@ def page_data(
     checklist = _checklist(session, release.id)
     return PageData(
         release=release,
-        phase=phase(release, now),
+        phase=schedule.phase_of(session, release, now) or phase(release, now),
         now=now,
         holders=role_holders(session, release.id),
         checklist=checklist.template if checklist else None,
@@ -328,6 +333,7 @@ def page_data(
         gates=_gates(session, release.id),
         poll=_tally(session, release.id),
         meetings=next_meetings(series_entries(session, release.id), now, meetings),
+        milestones=[m for m in schedule.milestones(session, release.id) if m.at > now][:meetings],
     )
 
 

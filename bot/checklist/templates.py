@@ -17,6 +17,7 @@ from bot.core.doctor import Finding
 from bot.core.errors import DomainError, NotFound
 from bot.core.text.escape import escape, quoted
 from bot.core.text.fit import fit_items
+from bot.schedule.template_yaml import is_schedule_text
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -76,8 +77,19 @@ def builtins() -> dict[str, Template]:
 
 
 def custom_files(templates_dir: Path) -> list[Path]:
-    """The YAML files in a custom templates directory."""
-    return sorted(p for p in templates_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+    """The YAML files in a custom templates directory, but for schedule templates."""
+    found = (p for p in templates_dir.iterdir() if p.suffix in (".yaml", ".yml"))
+    return sorted(p for p in found if not _is_schedule(p))
+
+
+def _is_schedule(path: Path) -> bool:
+    """A schedule template (top-level `milestones:`) shares the directory; bot.schedule reads it."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return False
+        return is_schedule_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def catalog(templates_dir: Path | None) -> Catalog:

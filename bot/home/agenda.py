@@ -21,8 +21,10 @@ from bot.gates.models import Gate
 from bot.gonogo import service as gonogo
 from bot.gonogo.models import Poll
 from bot.release.models import Release, RoleAssignment
+from bot.schedule import service as schedule
 
 MEETINGS_SHOWN = 5
+MILESTONES_SHOWN = 5
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Agenda:
     gates: list[tuple[Release, Gate]] = field(default_factory=list)
     status_due: list[status_updates.StatusDue] = field(default_factory=list)
     meetings: list[burndown.Upcoming] = field(default_factory=list)
+    milestones: list[schedule.Upcoming] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
 
     @property
@@ -50,6 +53,7 @@ def agenda_for(session: Session, user_id: str, now: datetime) -> Agenda:
         gates=gates.failing_gates_for(session, user_id),
         status_due=status_updates.status_due_for(session, user_id, now),
         meetings=burndown.next_meetings_for(session, user_id, now, MEETINGS_SHOWN),
+        milestones=schedule.next_for(session, user_id, now, MILESTONES_SHOWN),
         releases=releases_of(session, user_id),
     )
 

@@ -22,6 +22,7 @@ from bot.core.outbox import Update
 from bot.core.services import Services
 from bot.home import agenda, render
 from bot.release import service as releases
+from bot.schedule import flows as schedule
 
 log = logging.getLogger(__name__)
 KIND = "home"
@@ -119,7 +120,7 @@ def home_of(services: Services, session: Session, user_id: str) -> dict[str, obj
         states.append(
             render.ReleaseState(
                 release=release,
-                phase=releases.phase(release, now),
+                phase=schedule.phase(session, release, now),
                 holders=releases.role_holders(session, release.id),
                 sections=services.status_sections(session, release, now),
             )

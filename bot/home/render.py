@@ -27,6 +27,7 @@ from bot.gonogo.render import vote_buttons
 from bot.home.agenda import Agenda
 from bot.release.models import Release
 from bot.release.render import state_blocks
+from bot.schedule.render import home_lines
 
 VIEW_LIMIT = 100
 UTC = ZoneInfo("UTC")
@@ -126,6 +127,12 @@ def meetings_blocks(agenda: Agenda) -> Blocks:
     return [mrkdwn("*Your next meetings*\n" + "\n".join(lines))]
 
 
+def milestones_blocks(agenda: Agenda, now: datetime) -> Blocks:
+    """The person's next milestones, each in their own time."""
+    upcoming = [(u.milestone, u.release, u.owned) for u in agenda.milestones]
+    return home_lines(upcoming, now)
+
+
 def releases_blocks(states: list[ReleaseState], room: int) -> Blocks:
     """Each release in full while it fits in `room` blocks, then one line for each other one."""
     if not states:
@@ -158,7 +165,7 @@ def _in_short(states: list[ReleaseState], other: bool) -> Blocks:
 
 def home_view(agenda: Agenda, states: list[ReleaseState], now: datetime) -> dict[str, Any]:
     """The whole Home tab, within Slack's 100 blocks."""
-    meetings = meetings_blocks(agenda)
+    meetings = meetings_blocks(agenda) + milestones_blocks(agenda, now)
     footer = context(f"Updated {when(now, UTC, style='time')}")
     # Kept for the releases: at least their short list (a divider and a section).
     room = VIEW_LIMIT - 1 - len(meetings) - 2 - 1

@@ -12,6 +12,7 @@ from bot.burndown.recurrence import days_mask
 from bot.calendar import service as calendars
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
+from bot.core.config import Settings
 from bot.core.db import Database
 from bot.gates.models import Gate
 from bot.gonogo.models import Poll, PollVote, PollVoter
@@ -39,7 +40,7 @@ class Built:
 
 def services_for(db: Database, now: datetime = NOW, people: Any = None) -> Any:
     """What `handlers.calendar.serve` needs of Services: the database, a clock, people."""
-    return SimpleNamespace(db=db, now=lambda: now, people=people, settings=SimpleNamespace())
+    return SimpleNamespace(db=db, now=lambda: now, people=people, settings=Settings())
 
 
 def release(

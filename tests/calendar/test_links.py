@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from sqlmodel import select
 
 from bot.calendar import service as calendars
 from bot.calendar.models import CalendarToken
+from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.errors import Forbidden
 from bot.core.text.commandline import split
@@ -26,7 +26,7 @@ OUTSIDER = "U0OUTSIDE1"
 
 def ctx(db: Database, user: str = b.LEAD, **settings: Any) -> Ctx:
     services = b.services_for(db)
-    services.settings = SimpleNamespace(admins=frozenset({ADMIN}), **settings)
+    services.settings = Settings(admins=frozenset({ADMIN}), **settings)
     return Ctx(
         services=services,
         client=None,  # type: ignore[arg-type]
