@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
@@ -12,7 +12,7 @@ from bot.core import audit
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape
-from bot.release import options, render, roles
+from bot.release import flows, options, render, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
 from handlers.router import Command, Ctx, Reply, Sub, register_command
@@ -23,44 +23,40 @@ def zone_for(ctx: Ctx) -> ZoneInfo:
     return ctx.services.people.zone_of(ctx.user_id)
 
 
-def _announced(ctx: Ctx, answer: str, message: tuple[str, list[dict[str, Any]]]) -> Reply:
-    """After a change: plan the timers anew, answer, then tell the channel."""
-    ctx.services.scheduler.poke()
-    text, blocks = message
-    return Reply(
-        text=answer, after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks)
-    )
-
-
 def new(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release new NAME [on DATE [TIME] [TZ]]`."""
     now = ctx.services.now()
-    name, release_at, zone = options.parse_new(line.args, now=now, caller_zone=zone_for(ctx))
-    with ctx.services.db.session() as s:
-        release = releases.create_release(
-            s,
-            channel_id=ctx.channel_id,
-            name=name,
-            release_at=release_at,
-            zone=zone,
-            actor=ctx.user_id,
-            now=now,
-            creators=ctx.services.creators,
-        )
-    note = f"Release *{escape(release.name)}* is set up; you are its lead."
-    return _announced(ctx, note, render.announce_new(release))
+    name, release_at, zone = options.parse_new(
+        line.args, now=now, caller_zone=lambda: zone_for(ctx)
+    )
+    release = flows.start(
+        ctx.services,
+        ctx.channel_id,
+        name=name,
+        release_at=release_at,
+        zone=zone,
+        actor=ctx.user_id,
+        now=now,
+    )
+    return Reply(text=f"Release *{escape(release.name)}* is set up; you are its lead.")
 
 
 def status(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/release status`."""
+    """`/release status` (leads also see messages waiting for Slack)."""
     now = ctx.services.now()
     with ctx.services.db.read() as s:
         release = releases.active_release(s, ctx.channel_id)
         assert release.id is not None
         holders = releases.role_holders(s, release.id)
         parts = ctx.services.status_sections(s, release, now)
+        notice = flows.waiting_note(s, release, ctx.user_id, ctx.services.settings.admins, now)
     text, blocks = render.status_blocks(
-        release, phase=releases.phase(release, now), holders=holders, sections=parts, now=now
+        release,
+        phase=releases.phase(release, now),
+        holders=holders,
+        sections=parts,
+        now=now,
+        notice=notice,
     )
     return Reply(text=text, blocks=blocks)
 
@@ -69,22 +65,13 @@ def role(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release role ROLE @user...` (or `none` to empty the role)."""
     name, users = options.parse_role(line.args)
     now = ctx.services.now()
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        before, after = roles.assign(
-            s,
-            release,
-            role=name,
-            users=users,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            now=now,
-        )
+    before, after = flows.assign_role(
+        ctx.services, ctx.channel_id, name, users, actor=ctx.user_id, now=now
+    )
     role_name = roles.normalize_role(name)
     if before == after:
         return Reply(text=render.role_unchanged(role_name, after))
-    note = render.role_line(role_name, after)
-    return _announced(ctx, note, render.role_assigned(role_name, after, ctx.user_id))
+    return Reply(text=render.role_line(role_name, after))
 
 
 def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
@@ -100,23 +87,16 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release postpone DATE [TIME] [TZ] [-- reason]`: burndown's cadence moves with it."""
     options.check_postpone(line.args, line.reason)
     now = ctx.services.now()
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        release_at = options.parse_new_day(line.args, release, now=now)
-        before = releases.postpone(
-            s,
-            release,
-            release_at=release_at,
-            reason=line.reason,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            now=now,
-        )
-        cadence_note = burndown.follow_release_day(s, release, actor=ctx.user_id, now=now)
-    note = f"Release day is now {render.release_day(release)}."
-    return _announced(
-        ctx, note, render.postponed(release, before, ctx.user_id, line.reason, cadence_note)
+    release = flows.postpone(
+        ctx.services,
+        ctx.channel_id,
+        line.args,
+        line.reason,
+        actor=ctx.user_id,
+        now=now,
+        follow=partial(burndown.follow_release_day, actor=ctx.user_id, now=now),
     )
+    return Reply(text=f"Release day is now {render.release_day(release)}.")
 
 
 def timeline(ctx: Ctx, line: CommandLine) -> Reply:
@@ -144,18 +124,10 @@ def close(ctx: Ctx, line: CommandLine) -> Reply:
     """`/release close [--cancelled]`."""
     cancelled = options.parse_close(line.args)
     now = ctx.services.now()
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        releases.close(
-            s,
-            release,
-            cancelled=cancelled,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            now=now,
-        )
-    note = f"Release *{escape(release.name)}* is {release.state}."
-    return _announced(ctx, note, render.closed(release, ctx.user_id))
+    release = flows.close(
+        ctx.services, ctx.channel_id, cancelled=cancelled, actor=ctx.user_id, now=now
+    )
+    return Reply(text=f"Release *{escape(release.name)}* is {release.state}.")
 
 
 COMMAND = Command(
@@ -179,4 +151,5 @@ COMMAND = Command(
 
 def register(app: App, services: Services) -> None:
     """Attach /release to the app."""
+    flows.register(services)  # until bot.app registers the release feature with the others
     register_command(app, COMMAND, services)

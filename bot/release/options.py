@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.core.text.commandline import user_ids
 from bot.core.text.escape import quoted
-from bot.core.text.timeparse import ParseError, parse_moment
+from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
 from bot.release.models import Release
 
 DEFAULT_TIME = time(9, 0)
-MAX_REASON = 500
+UTC_ZONE = ZoneInfo("UTC")
+MAX_REASON = 1000  # the same for every reason, typed here or in a reason modal
 
 
 def parse_new(
-    args: list[str], *, now: datetime, caller_zone: ZoneInfo
+    args: list[str], *, now: datetime, caller_zone: Callable[[], ZoneInfo]
 ) -> tuple[str, datetime | None, ZoneInfo]:
     """`NAME [on DATE [TIME] [TZ]]`: the name, release day (if given) and the release's zone.
 
-    A day without a time is at 09:00; without a zone, both are in the caller's zone.
+    A day without a time is at 09:00; without a zone, both are in the caller's zone (asked
+    for only then: reading it may ask Slack).
     """
     lowered = [a.lower() for a in args]
     cut = lowered.index("on") if "on" in lowered else len(args)
@@ -27,11 +30,13 @@ def parse_new(
     if not name:
         raise ParseError("A release needs a name.")
     if cut == len(args):
-        return name, None, caller_zone
+        return name, None, caller_zone()
     rest = args[cut + 1 :]
     if not rest:
         raise ParseError("`on` needs a date after it, like `on 2027-03-15`.")
-    moment, left = parse_moment(rest, now=now, default_zone=caller_zone, default_time=DEFAULT_TIME)
+    named = any(looks_like_zone(word) for word in rest[1:])
+    default_zone = UTC_ZONE if named else caller_zone()
+    moment, left = parse_moment(rest, now=now, default_zone=default_zone, default_time=DEFAULT_TIME)
     _nothing_left(left)
     return name, moment.instant, moment.zone
 
@@ -51,7 +56,9 @@ def check_postpone(args: list[str], reason: str) -> None:
     if not args:
         raise ParseError("Say when release day moves to.")
     if len(reason) > MAX_REASON:
-        raise ParseError(f"Keep the reason under {MAX_REASON} characters.")
+        raise ParseError(
+            f"A reason can be at most {MAX_REASON:,} characters; this one has {len(reason):,}."
+        )
 
 
 def parse_new_day(args: list[str], release: Release, *, now: datetime) -> datetime:

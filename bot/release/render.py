@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.blocks import Blocks, context, header, mentions, mrkdwn
+from bot.core.blocks import SECTION_LIMIT, Blocks, context, header, mentions, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
+from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import when
 from bot.release.models import Release
+
+MAX_BLOCKS = 50
+# Typed characters per section: escaped (at most five characters each) they still fit.
+TYPED_CHUNK = (SECTION_LIMIT - 20) // 5
+# `/release roles` answers in the command's text, which Slack cuts past 40,000 characters.
+ROLES_TEXT_LIMIT = 39_000
+WHY_UNREACHABLE = {
+    "not_in_channel": "I am no longer a member of it",
+    "channel_not_found": "Slack cannot find it for me (deleted, or private without me)",
+    "is_archived": "it was archived",
+}
 
 
 def release_day(release: Release) -> str:
@@ -63,9 +75,10 @@ def roles_lines(holders: dict[str, list[str]]) -> list[str]:
 
 def roles_text(release: Release, holders: dict[str, list[str]]) -> str:
     """The answer to `/release roles`."""
-    lines = [f"*Roles in release {escape(release.name)}*", *roles_lines(holders)]
-    lines.append("_A role with nobody in it falls to the lead._")
-    return "\n".join(lines)
+    head = f"*Roles in release {escape(release.name)}*"
+    foot = "_A role with nobody in it falls to the lead._"
+    room = ROLES_TEXT_LIMIT - len(head) - len(foot) - 2
+    return "\n".join([head, fit_lines(roles_lines(holders), room), foot])
 
 
 def state_blocks(
@@ -77,19 +90,27 @@ def state_blocks(
 ) -> Blocks:
     """A release's state: phase, release day, roles, then every feature's section.
 
-    One renderer for `/release status` and for each release on App Home.
+    One renderer for `/release status` and for each release on App Home. Every list is
+    fitted whole line by whole line; what does not fit is counted, never cut mid-token.
     """
+    roles_title = "*Roles*\n"
+    roles = fit_lines(
+        roles_lines(holders),
+        SECTION_LIMIT - len(roles_title),
+        more=lambda n: f"_…and {n} more roles: `/release roles` lists them all_",
+    )
     blocks: Blocks = [
         header(f"Release {release.name}"),
         mrkdwn(
             f"*Phase:* {escape(phase)}\n*Release day:* {release_day(release)}\n"
             f"*Timezone:* {release.zone} · <#{release.channel_id}>"
         ),
-        mrkdwn("*Roles*\n" + "\n".join(roles_lines(holders))),
+        mrkdwn(roles_title + roles),
     ]
     for section in sections:
-        body = "\n".join(section.lines) if section.lines else "_nothing yet_"
-        blocks.append(mrkdwn(f"*{escape(section.title)}*\n{body}"))
+        title = f"*{escape(section.title)}*\n"
+        body = fit_lines(section.lines, SECTION_LIMIT - len(title)) or "_nothing yet_"
+        blocks.append(mrkdwn(title + body))
     return blocks
 
 
@@ -100,11 +121,47 @@ def status_blocks(
     holders: dict[str, list[str]],
     sections: list[Section],
     now: datetime,
+    notice: str | None = None,
 ) -> tuple[str, Blocks]:
-    """The answer to `/release status`."""
+    """The answer to `/release status` (`notice`: a line for leads, shown first)."""
     blocks = state_blocks(release, phase=phase, holders=holders, sections=sections)
-    blocks.append(context(f"As of {when(now, ZoneInfo(release.zone), style='time')}"))
-    return f"Release {escape(release.name)}: {phase}", blocks[:50]
+    if notice:
+        blocks.insert(1, mrkdwn(notice))
+    footer = context(f"As of {when(now, ZoneInfo(release.zone), style='time')}")
+    if len(blocks) >= MAX_BLOCKS:
+        left = len(blocks) - (MAX_BLOCKS - 2)
+        blocks = blocks[: MAX_BLOCKS - 2]
+        blocks.append(context(f"…and {left} more parts that do not fit in one message."))
+    blocks.append(footer)
+    return f"Release {escape(release.name)}: {escape(phase)}", blocks
+
+
+def waiting_line(count: int, oldest: datetime, zone: ZoneInfo) -> str:
+    """For leads: messages to the channel that Slack has not taken yet, and since when."""
+    many = "message is" if count == 1 else "messages are"
+    return (
+        f":hourglass_flowing_sand: {count} {many} waiting to be posted in this channel, "
+        f"the oldest since {when(oldest, zone)}. Slack has not taken them yet (an outage or "
+        "its rate limits); they go out, once each, as soon as it does."
+    )
+
+
+def unreachable(release: Release, error: str) -> tuple[str, Blocks]:
+    """The DM to a lead when the bot can no longer post in the release's channel."""
+    name = escape(release.name)
+    why = WHY_UNREACHABLE.get(error, f"Slack answers `{escape(error)}`")
+    text = f"I can no longer post in <#{release.channel_id}> for release {name}: {why}."
+    body = (
+        f":warning: I can no longer post in <#{release.channel_id}>, the channel of release "
+        f"*{name}*: {why}.\nReminders, votes, checklist steps and gate alerts for it do not "
+        f"reach the team until I am back. "
+    )
+    if error == "is_archived":
+        body += "Unarchive the channel, then invite me back: "
+    else:
+        body += "Invite me back: "
+    body += f"in <#{release.channel_id}>, type `/invite @` followed by my name."
+    return text, [mrkdwn(body)]
 
 
 def postponed(
@@ -118,12 +175,25 @@ def postponed(
         f":calendar: <@{actor}> moved release day of *{escape(release.name)}*\n"
         f"*From:* ~{old}~\n*To:* {release_day(release)}"
     )
-    if reason:
-        body += f"\n*Why:* {escape(reason)}"
     blocks = [mrkdwn(body)]
+    if reason:
+        blocks += typed_blocks("*Why:* ", reason)
     if also:
         blocks.append(mrkdwn(also))
     return text, blocks
+
+
+def typed_blocks(title: str, typed: str) -> Blocks:
+    """Text a person typed, escaped, whole over as many sections as it needs (split at spaces)."""
+    blocks: Blocks = []
+    rest = typed
+    while rest:
+        piece = rest[:TYPED_CHUNK]
+        if len(piece) < len(rest) and " " in piece[TYPED_CHUNK // 2 :]:
+            piece = piece[: piece.rindex(" ") + 1]
+        blocks.append(mrkdwn(("" if blocks else title) + escape(piece)))
+        rest = rest[len(piece) :]
+    return blocks
 
 
 def closed(release: Release, actor: str) -> tuple[str, Blocks]:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.core.text.escape import escape
 from bot.release.models import Release, RoleAssignment
 
 LEAD = "lead"
@@ -76,6 +77,16 @@ def find_active(session: Session, channel_id: str) -> Release | None:
     return session.exec(query).first()
 
 
+def active_ids(session: Session, release_ids: list[int]) -> set[int]:
+    """Which of these releases are still active."""
+    found: set[int] = set()
+    for start in range(0, len(release_ids), 900):  # within any database's parameter limit
+        chunk = release_ids[start : start + 900]
+        query = select(Release.id).where(col(Release.id).in_(chunk), Release.state == "active")
+        found.update(int(rid) for rid in session.exec(query) if rid is not None)
+    return found
+
+
 def active_release_or_latest(session: Session, channel_id: str) -> Release:
     """The channel's active release, else its most recently created one (for the trail)."""
     release = find_active(session, channel_id)
@@ -122,7 +133,7 @@ def create_release(
     existing = find_active(session, channel_id)
     if existing is not None:
         raise Conflict(
-            f"This channel already runs release *{existing.name}*. "
+            f"This channel already runs release *{escape(existing.name)}*. "
             "Close it with `/release close` before starting another."
         )
     release = Release(
@@ -234,7 +245,7 @@ def close(
     """Mark the release released or cancelled (leads and admins only); it stops being active."""
     require_lead(session, release, actor, admins, "close it")
     if release.state != "active":
-        raise Conflict(f"Release *{release.name}* is already {release.state}.")
+        raise Conflict(f"Release *{escape(release.name)}* is already {release.state}.")
     release.state = "cancelled" if cancelled else "released"
     release.closed_at = now
     session.add(release)

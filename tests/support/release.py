@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from tests.conftest import RunningBot
+from tests.kit.fake_methods import SlackError
+from tests.kit.fake_slack import FakeSlack
 
 CHANNEL = "C_REL"
 LEAD = "U_LEAD"
+# A Slack token left open (cut before its `>`) or a `>` whose `<` was cut away.
+_OPEN_TOKEN = re.compile(r"<[^<>]*(?:<|$)")
 
 
 def answer(resp) -> str:  # type: ignore[no-untyped-def]
@@ -18,21 +27,53 @@ def answer(resp) -> str:  # type: ignore[no-untyped-def]
 def mrkdwn_of(call) -> str:  # type: ignore[no-untyped-def]
     """Every text Slack would parse for mentions and links (plain_text is never parsed)."""
     found = [str(call.args.get("text", ""))]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(str(node.get("text", "")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(call.args.get("blocks"))
+    found += mrkdwn_texts(call.args.get("blocks"))
     return "\n".join(found)
+
+
+def mrkdwn_texts(blocks: Any) -> list[str]:
+    """Each mrkdwn text object in blocks, in order."""
+    return _texts(blocks, "mrkdwn")
+
+
+def plain_texts(blocks: Any) -> list[str]:
+    """Each plain_text text object in blocks (headers, buttons), in order."""
+    return _texts(blocks, "plain_text")
+
+
+def _texts(node: Any, kind: str) -> list[str]:
+    if isinstance(node, list):
+        return [text for item in node for text in _texts(item, kind)]
+    if not isinstance(node, dict):
+        return []
+    found = [str(node.get("text", ""))] if node.get("type") == kind else []
+    return found + [text for value in node.values() for text in _texts(value, kind)]
+
+
+def whole_tokens(text: str) -> bool:
+    """True when every Slack token (`<...>`) in the text is closed: nothing was cut inside one."""
+    return _OPEN_TOKEN.search(text) is None and text.count("<") == text.count(">")
 
 
 def new_release(bot: RunningBot, text: str = "v1.0 on 2027-03-15 10:00 America/Los_Angeles"):  # type: ignore[no-untyped-def]
     """LEAD's `/release new TEXT` in CHANNEL (the HTTP response)."""
     return bot.slack.command("/release", f"new {text}", user_id=LEAD, channel_id=CHANNEL)
+
+
+@contextmanager
+def bot_removed_from(
+    fake: FakeSlack, channel: str, error: str = "not_in_channel"
+) -> Iterator[None]:
+    """While inside, Slack refuses posts to `channel` with `error` (the bot was removed)."""
+    post = fake._post_message
+
+    def refuse(args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("channel") == channel:
+            raise SlackError(error)
+        return post(args)
+
+    fake._post_message = refuse  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del fake._post_message
