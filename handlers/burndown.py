@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.burndown import cadence, flows, ids, options, render, slots, slots_render, status_updates
+from bot.burndown import flows, ids, options, render, slots, slots_render, status_updates
 from bot.burndown import service as meetings
 from bot.burndown.status_render import saved_note, status_form
 from bot.core.services import Services
@@ -34,27 +34,12 @@ def zone_for(ctx: Ctx) -> ZoneInfo:
     return ctx.services.people.zone_of(ctx.user_id)
 
 
-def _announced(ctx: Ctx, answer: str, message: tuple[str, list[dict[str, Any]]]) -> Reply:
-    """After a lead's change: plan the timers anew, answer, then tell the channel."""
-    ctx.services.scheduler.poke()
-    text, blocks = message
-    return Reply(
-        text=answer, after=lambda: ctx.services.notifier.post(ctx.channel_id, text, blocks)
-    )
-
-
 def schedule(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown schedule DAYS TIME [TZ] [options]`."""
     now = ctx.services.now()
-    spec = options.parse_schedule(line.args, now=now, default_zone=zone_for(ctx))
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        series = meetings.schedule(
-            s, release, spec, actor=ctx.user_id, admins=ctx.services.settings.admins, now=now
-        )
-    first = meetings.next_of(series, now)
-    note = render.scheduled_note(series, first)
-    return _announced(ctx, note, render.scheduled(series, first, ctx.user_id))
+    spec = options.parse_schedule(line.args, now=now, default_zone=lambda: zone_for(ctx))
+    series, first = flows.schedule(ctx.services, ctx.channel_id, spec, actor=ctx.user_id, now=now)
+    return Reply(text=render.scheduled_note(series, first))
 
 
 def list_series(ctx: Ctx, line: CommandLine) -> Reply:
@@ -77,52 +62,30 @@ def skip(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown skip DATE [ID]`."""
     now = ctx.services.now()
     day, series_id = options.parse_skip(line.args, today=now.astimezone(zone_for(ctx)).date())
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        found = meetings.skip(
-            s,
-            release,
-            day,
-            series_id=series_id,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            now=now,
-        )
-    note = f"Skipped {len(found)} meeting(s) on {day.isoformat()}."
-    return _announced(ctx, note, render.skipped(found, ctx.user_id))
+    found = flows.skip(
+        ctx.services, ctx.channel_id, day, series_id=series_id, actor=ctx.user_id, now=now
+    )
+    return Reply(text=f"Skipped {len(found)} meeting(s) on {day.isoformat()}.")
 
 
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown cancel ID`."""
     series_id = options.parse_cancel(line.args)
     now = ctx.services.now()
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        series = meetings.cancel(
-            s, release, series_id, actor=ctx.user_id, admins=ctx.services.settings.admins, now=now
-        )
-    return _announced(ctx, f"Cancelled series #{series_id}.", render.cancelled(series, ctx.user_id))
+    flows.cancel(ctx.services, ctx.channel_id, series_id, actor=ctx.user_id, now=now)
+    return Reply(text=f"Cancelled series #{series_id}.")
 
 
 def lay_out_cadence(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown cadence kubernetes [TIME [TZ]] [weekly DAY] [options]`."""
     now = ctx.services.now()
     name, template, weekly_day = options.parse_cadence(
-        line.args, now=now, caller_zone=zone_for(ctx)
+        line.args, now=now, caller_zone=lambda: zone_for(ctx)
     )
-    with ctx.services.db.session() as s:
-        release = releases.lock_active(s, ctx.channel_id)
-        created, replaced = cadence.lay_out(
-            s,
-            release,
-            template,
-            weekly_day=weekly_day,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            now=now,
-        )
-    note = f"Laid out {len(created)} series for the {name} cadence."
-    return _announced(ctx, note, render.cadence_laid_out(release, created, replaced, ctx.user_id))
+    created = flows.lay_out_cadence(
+        ctx.services, ctx.channel_id, template, weekly_day=weekly_day, actor=ctx.user_id, now=now
+    )
+    return Reply(text=f"Laid out {len(created)} series for the {name} cadence.")
 
 
 def suggest(ctx: Ctx, line: CommandLine) -> Reply:

@@ -1,29 +1,32 @@
-"""What follows a burndown change: timers, refreshed reminders, the cadence, the status part.
+"""What follows a burndown change: messages owed, timers, the cadence, the status part.
 
-Reminders and status requests are planned from the database and claimed before they are
-sent, so each goes out once; a posted status refreshes the reminders already in the channel;
-a new release day moves the cadence. `register` adds the timers and the `/release status`
-section to Services.
+Reminders and status requests are planned from the database; a timer claims its work and
+owes the message in the outbox in one transaction (bot.burndown.messages), so each goes out
+once, also through Slack outages and restarts. A lead's change to the series is made and
+its announcement owed in one transaction. A posted status refreshes the reminders of its
+meeting; a new release day moves the cadence. `register` adds the timers, the outbox hooks
+and the `/release status` section to Services.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 
 from sqlmodel import Session
 
-from bot.burndown import cadence, reminders, render, status_updates
+from bot.burndown import cadence, messages, reminders, render, status_updates
 from bot.burndown import service as meetings
-from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingStatus
-from bot.burndown.recurrence import REMIND
+from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.reminders import Due, Stale
-from bot.burndown.status_render import status_request
+from bot.burndown.service import SeriesSpec, Upcoming
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
+from bot.release import service as releases
 from bot.release.models import Release
 
 log = logging.getLogger(__name__)
@@ -33,12 +36,27 @@ PUSH_KEY = "burndown:push-forward"
 def planner(
     services: Services, session: Session, now: datetime, until: datetime
 ) -> Iterable[Timer]:
-    """Timers for reminders and status requests due before `until` and not yet sent."""
+    """Timers for reminders and status requests due before `until` and not yet sent.
+
+    Work due at the same instant (every series meeting at 10:00) is one timer, claimed in
+    one transaction; its key names the work, so a replan that finds more gets a new timer.
+    """
     work, stale = reminders.plan_window(session, now, until)
-    timers = [Timer(due.key, due.item.due, partial(deliver, services, due)) for due in work]
+    together: dict[datetime, list[Due]] = {}
+    for due in work:
+        together.setdefault(due.item.due, []).append(due)
+    timers = [
+        Timer(_batch_key(at, dues), at, partial(deliver, services, dues))
+        for at, dues in together.items()
+    ]
     if stale:
         timers.append(Timer(PUSH_KEY, now, partial(push_forward, services, stale)))
     return timers
+
+
+def _batch_key(at: datetime, dues: list[Due]) -> str:
+    names = ",".join(sorted(due.key for due in dues))
+    return f"burndown:{int(at.timestamp())}:{len(dues)}:{zlib.crc32(names.encode()):08x}"
 
 
 def push_forward(services: Services, stale: list[Stale], now: datetime) -> None:
@@ -48,77 +66,20 @@ def push_forward(services: Services, stale: list[Stale], now: datetime) -> None:
     services.scheduler.poke()  # the next pass sees what this one had no room for
 
 
-def deliver(services: Services, due: Due, now: datetime) -> None:
-    """Claim the work in the database, then post it; a lost claim means someone else did."""
+def deliver(services: Services, dues: list[Due], now: datetime) -> None:
+    """Claim the work and owe its messages in one transaction; what others claimed is skipped."""
     with services.db.session() as s:
-        won = reminders.claim(s, due, now)
-        if won is None:
-            return
-        if won.item.kind == REMIND:
-            sent_at = now if won.late else won.item.due  # on time: "in 10m", not "in 9m 59s"
-            text, blocks = _reminder(
-                s, won.release, won.series, won.item.occurs_at, sent_at, won.late
-            )
-            recipients: list[str] = []
-        else:
-            text, blocks = status_request(won.release, won.series, won.item.occurs_at)
-            recipients = status_updates.holders(s, won.release)
-    if won.item.kind == REMIND:
-        lag = (now - due.item.due).total_seconds()
-        log.info("burndown reminder %s posted %.2fs after its due time", due.key, lag)
-        ts = services.notifier.post(won.release.channel_id, text, blocks)
-        if ts:
-            with services.db.session() as s:
-                reminders.remember_message(s, won.delivery_id, ts)
-        return
-    for user in recipients:
-        services.notifier.dm(user, text, blocks)
-
-
-def _reminder(
-    s: Session,
-    release: Release,
-    series: MeetingSeries,
-    occurs_at: datetime,
-    sent_at: datetime,
-    late: bool,
-) -> tuple[str, list[dict[str, object]]]:
-    assert series.id is not None
-    return render.reminder(
-        release,
-        series,
-        occurs_at,
-        sent_at=sent_at,
-        late=late,
-        posted=status_updates.statuses(s, series.id, occurs_at),
-        missing=status_updates.missing(s, release, series.id, occurs_at),
-    )
-
-
-def _sent(row: MeetingDelivery) -> datetime:
-    """The send moment of a posted reminder, for re-rendering it."""
-    due = row.occurs_at - timedelta(seconds=row.offset_s)
-    return row.claimed_at if row.late else due
-
-
-def refresh_reminders(services: Services, series_id: int, occurs_at: datetime) -> None:
-    """Re-render every reminder already posted for a meeting with the latest digest."""
-    with services.db.read() as s:
-        series = s.get(MeetingSeries, series_id)
-        release = s.get(Release, series.release_id) if series else None
-        if series is None or release is None:
-            return
-        posted: list[MeetingDelivery] = reminders.reminder_deliveries(s, series_id, occurs_at)
-        rendered = [
-            (
-                row.message_ts,
-                _reminder(s, release, series, occurs_at, _sent(row), row.late),
-            )
-            for row in posted
-        ]
-    for ts, (text, blocks) in rendered:
-        if ts:
-            services.notifier.update(release.channel_id, ts, text, blocks)
+        won = reminders.claim_all(s, dues, now)
+        messages.owe_claimed(services.outbox, s, won, now)
+    if dues:
+        lag = (now - dues[0].item.due).total_seconds()
+        log.info(
+            "burndown: %d of %d pieces of work due %s owed to Slack %.2fs after their due time",
+            len(won),
+            len(dues),
+            dues[0].item.due.isoformat(),
+            lag,
+        )
 
 
 def save_status(
@@ -131,7 +92,7 @@ def save_status(
     colour: str,
     notes: str,
 ) -> MeetingStatus:
-    """Store a person's status for a meeting, then refresh the reminders posted for it."""
+    """Store a person's status for a meeting; the reminders of that meeting show it."""
     now = services.now()
     with services.db.session() as s:
         meeting = status_updates.open_meeting(s, series_id, occurs_at, now)
@@ -145,11 +106,107 @@ def save_status(
             admins=services.settings.admins,
             now=now,
         )
-    services.refresher.request(
-        f"burndown:{series_id}:{int(occurs_at.timestamp())}",
-        lambda: refresh_reminders(services, series_id, occurs_at),
-    )
+        messages.owe_refresh(services.outbox, s, series_id, occurs_at, now)
     return row
+
+
+def schedule(
+    services: Services, channel_id: str, spec: SeriesSpec, *, actor: str, now: datetime
+) -> tuple[MeetingSeries, datetime | None]:
+    """A lead's new series, announced in the channel; returns it and its first meeting."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        series = meetings.schedule(
+            s, release, spec, actor=actor, admins=services.settings.admins, now=now
+        )
+        first = meetings.next_of(series, now)
+        message = render.scheduled(series, first, actor)
+        _announce(services, s, release, f"series:{series.id}:scheduled", message, now)
+    services.scheduler.poke()
+    return series, first
+
+
+def skip(
+    services: Services,
+    channel_id: str,
+    day: date,
+    *,
+    series_id: int | None,
+    actor: str,
+    now: datetime,
+) -> list[Upcoming]:
+    """Skip a day's meetings (of one series or all), announced in the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        found = meetings.skip(
+            s,
+            release,
+            day,
+            series_id=series_id,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+        )
+        which = ",".join(str(item.series.id) for item in found)
+        event = f"skip:{day.isoformat()}:{which}"
+        _announce(services, s, release, event, render.skipped(found, actor), now)
+    services.scheduler.poke()
+    return found
+
+
+def cancel(
+    services: Services, channel_id: str, series_id: int, *, actor: str, now: datetime
+) -> MeetingSeries:
+    """End a series, announced in the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        series = meetings.cancel(
+            s, release, series_id, actor=actor, admins=services.settings.admins, now=now
+        )
+        message = render.cancelled(series, actor)
+        _announce(services, s, release, f"series:{series_id}:cancelled", message, now)
+    services.scheduler.poke()
+    return series
+
+
+def lay_out_cadence(
+    services: Services,
+    channel_id: str,
+    template: SeriesSpec,
+    *,
+    weekly_day: int,
+    actor: str,
+    now: datetime,
+) -> list[MeetingSeries]:
+    """Lay out the Kubernetes cadence (replacing an earlier one), announced in the channel."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        created, replaced = cadence.lay_out(
+            s,
+            release,
+            template,
+            weekly_day=weekly_day,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+        )
+        event = "cadence:" + ",".join(str(series.id) for series in created)
+        message = render.cadence_laid_out(release, created, replaced, actor)
+        _announce(services, s, release, event, message, now)
+    services.scheduler.poke()
+    return created
+
+
+def _announce(
+    services: Services,
+    session: Session,
+    release: Release,
+    event: str,
+    message: tuple[str, list[dict[str, object]]],
+    now: datetime,
+) -> None:
+    key = f"burndown:{release.id}:{event}"
+    messages.owe_announcement(services.outbox, session, key, release.channel_id, message, now)
 
 
 def follow_release_day(
@@ -170,6 +227,7 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 
 
 def register(services: Services) -> None:
-    """Plan burndown timers on the leader replica; show the next meeting in release status."""
+    """Plan burndown timers, teach the outbox its messages, show the next meeting in status."""
     services.scheduler.add_planner("burndown", partial(planner, services))
+    messages.register(services.outbox)
     services.add_section("burndown", 30, status_section)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.burndown import cadence
 from bot.burndown.recurrence import days_mask
 from bot.burndown.service import DEFAULT_REMIND, DEFAULT_STATUS_LEAD, SeriesSpec
-from bot.core.text.escape import quoted
+from bot.core.text.escape import decode, quoted
 from bot.core.text.timeparse import (
     ParseError,
     looks_like_zone,
@@ -30,6 +31,8 @@ MAX_SUGGEST = timedelta(hours=4)
 DEFAULT_SUGGEST = timedelta(minutes=30)
 OPTIONS = ("from", "until", "remind", "link", "areas", "status")
 OFF = ("none", "off", "no")
+# The caller's zone, asked for only when a command names none (reading it may ask Slack).
+CallerZone = Callable[[], ZoneInfo]
 LINK = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
 
 
@@ -78,8 +81,8 @@ def parse_remind(text: str) -> tuple[int, ...]:
 def parse_link(text: str) -> str:
     """A meeting URL as Slack sends it (`<https://...>` or `<https://...|label>`) or bare."""
     url = text.strip()
-    if url.startswith("<") and url.endswith(">"):
-        url = url[1:-1].split("|", 1)[0]
+    if url.startswith("<") and url.endswith(">"):  # Slack's link token keeps its entities
+        url = decode(url[1:-1].split("|", 1)[0])
     if len(url) > MAX_LINK or not LINK.match(url):
         raise ParseError(
             f"{quoted(text)} is not a web link. Give one like `https://meet.example/x`."
@@ -145,15 +148,18 @@ def _time_and_zone(tokens: list[str]) -> tuple[time | None, ZoneInfo | None, lis
     return at, zone, rest
 
 
-def parse_schedule(args: list[str], *, now: datetime, default_zone: ZoneInfo) -> SeriesSpec:
-    """`DAYS TIME [TZ] [from DATE] [until DATE] [remind ..] [link ..] [areas ..] [status ..]`."""
+def parse_schedule(args: list[str], *, now: datetime, default_zone: CallerZone) -> SeriesSpec:
+    """`DAYS TIME [TZ] [from DATE] [until DATE] [remind ..] [link ..] [areas ..] [status ..]`.
+
+    `default_zone` is asked only when no zone is named (it may have to ask Slack).
+    """
     if len(args) < 2:
         raise ParseError("Say which days and what time, like `mon,wed,fri 10:00 PT`.")
     days = parse_weekdays(args[0])
     at, named_zone, rest = _time_and_zone(args[1:])
     if at is None:
         raise ParseError("Say what time the meeting starts, like `10:00` or `4:30pm`.")
-    zone = named_zone or default_zone
+    zone = named_zone or default_zone()
     today = now.astimezone(zone).date()
     opts = parse_options(rest, today=today)
     return SeriesSpec(
@@ -170,7 +176,7 @@ def parse_schedule(args: list[str], *, now: datetime, default_zone: ZoneInfo) ->
 
 
 def parse_cadence(
-    args: list[str], *, now: datetime, caller_zone: ZoneInfo
+    args: list[str], *, now: datetime, caller_zone: CallerZone
 ) -> tuple[str, SeriesSpec, int]:
     """`NAME [TIME [TZ]] [weekly DAY] [remind ..] [link ..] [areas ..] [status ..]`.
 
@@ -184,7 +190,7 @@ def parse_cadence(
     if at is None:
         at, zone = cadence.DEFAULT_TIME, named_zone or cadence.DEFAULT_ZONE
     else:
-        zone = named_zone or caller_zone
+        zone = named_zone or caller_zone()
     today = now.astimezone(zone).date()
     allowed = ("weekly", "remind", "link", "areas", "status")
     opts = parse_options(rest, today=today, allowed=allowed)

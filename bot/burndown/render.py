@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,13 +11,17 @@ from bot.burndown.recurrence import describe_days
 from bot.burndown.series import areas_of, remind_of
 from bot.burndown.service import Upcoming
 from bot.burndown.status_render import digest_lines, status_button
-from bot.core.blocks import Blocks, actions, context, mentions, mrkdwn
+from bot.core.blocks import SECTION_LIMIT, Blocks, actions, context, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
+from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, utc_plain, when
 from bot.release.models import Release
 
 PIECE_NAMES = {"weekly": "weekly", "mwf": "Mon/Wed/Fri", "daily": "every weekday"}
+# A reminder's digest and mentions may fill this many blocks; past that, "and N more".
+DIGEST_BLOCKS = 8
+MENTION_BLOCKS = 8
 
 
 def meeting_time(series: MeetingSeries, instant: datetime) -> str:
@@ -54,7 +59,7 @@ def extras_text(series: MeetingSeries) -> str:
 
 def link_text(series: MeetingSeries) -> str:
     """The meeting link as a Slack link, or ''."""
-    return f"<{series.link}|Join the meeting>" if series.link else ""
+    return f"<{escape(series.link)}|Join the meeting>" if series.link else ""
 
 
 def series_line(series: MeetingSeries, next_at: datetime | None) -> str:
@@ -122,11 +127,13 @@ def cancelled(series: MeetingSeries, actor: str) -> tuple[str, Blocks]:
 
 def skipped(items: list[Upcoming], actor: str) -> tuple[str, Blocks]:
     """The channel note that meetings on a day are skipped."""
-    shown = ", ".join(
-        f"{meeting_time(item.series, item.occurs_at)} (series #{item.series.id})" for item in items
-    )
-    text = f"<@{actor}> skipped the burndown of {shown}."
-    return text, [mrkdwn(f":no_bell: {text}")]
+    lines = [
+        f"• {meeting_time(item.series, item.occurs_at)} (series #{item.series.id})"
+        for item in items
+    ]
+    head = f"<@{actor}> skipped {len(items)} burndown meeting(s)"
+    body = fit_lines(lines, SECTION_LIMIT - len(head) - 20, more=_more("`/burndown list`"))
+    return f"{head}.", [mrkdwn(f":no_bell: {head}:\n{body}")]
 
 
 def cadence_laid_out(
@@ -164,32 +171,72 @@ def reminder(
     occurs_at: datetime,
     *,
     sent_at: datetime,
-    late: bool,
+    late_by: timedelta | None,
     posted: list[MeetingStatus],
     missing: list[str],
 ) -> tuple[str, Blocks]:
-    """The reminder posted in the channel before a meeting, with the status digest."""
+    """The reminder posted in the channel before a meeting, with the status digest.
+
+    `late_by`: how long after its due time it went out, when that was late (Slack or the
+    bot was away). Every status posted and every person missing is shown, over several
+    blocks if need be; past DIGEST_BLOCKS / MENTION_BLOCKS the rest is counted.
+    """
     starts = meeting_time(series, occurs_at)
     lead = duration(timedelta(seconds=round((occurs_at - sent_at).total_seconds())))
     text = f"Burndown of {escape(release.name)} in {lead}: {starts}"
-    if late:
-        text += " (late: the bot was offline)"
     head = f":alarm_clock: *Burndown in {lead}*: {starts} ({utc_plain(occurs_at)})"
-    if late:
-        head += "\n_(late: the bot was offline when this reminder was due)_"
+    if late_by is not None:
+        late = duration(timedelta(seconds=round(late_by.total_seconds())))
+        text += f" (sent {late} late)"
+        head += f"\n_(sent {late} late: the bot or Slack was unavailable when it was due)_"
     if series.link:
         head += f"\n{link_text(series)}"
     areas = areas_of(series)
     if areas:
         head += "\n*Areas:* " + ", ".join(escape(a) for a in areas)
     blocks: Blocks = [mrkdwn(head)]
-    lines = digest_lines(posted)
-    blocks.append(mrkdwn("*Status*\n" + ("\n".join(lines) if lines else "_nobody posted yet_")))
+    lines = digest_lines(posted) or ["_nobody posted yet_"]
+    blocks += _spread("*Status*", lines, DIGEST_BLOCKS, "\n")
     if missing:
-        blocks.append(mrkdwn(f"*Still missing status:* {mentions(missing)}"))
+        mentioned = [f"<@{user}>" for user in missing]
+        title = f"*Still missing status ({len(missing)}):*"
+        blocks += _spread(title, mentioned, MENTION_BLOCKS, ", ")
         blocks.append(actions([status_button(series, occurs_at)]))
     blocks.append(context(f"Series #{series.id} · {rule_text(series)}"))
     return text, blocks
+
+
+def _more(where: str) -> Callable[[int], str]:
+    return lambda n: f"_…and {n} more: see {where}_"
+
+
+def _spread(title: str, items: list[str], most: int, sep: str) -> Blocks:
+    """Items over as many blocks as they need (at most `most`), each item whole."""
+    blocks: Blocks = []
+    rest = items
+    while rest:
+        last = len(blocks) == most - 1
+        head = title if not blocks else ""
+        room = SECTION_LIMIT - len(head) - 1
+        taken = _take(rest, room, sep)
+        if last and taken < len(rest):
+            body = fit_lines(rest, room, more=lambda n: f"…and {n} more", sep=sep)
+            taken = len(rest)
+        else:
+            body = sep.join(rest[:taken])
+        blocks.append(mrkdwn(f"{head}\n{body}" if head else body))
+        rest = rest[taken:]
+    return blocks
+
+
+def _take(items: list[str], room: int, sep: str) -> int:
+    """How many items, from the first, fit whole in `room` characters (at least one)."""
+    used = 0
+    for index, item in enumerate(items):
+        used += len(item) + (len(sep) if index else 0)
+        if used > room:
+            return max(index, 1)
+    return len(items)
 
 
 def status_section(found: Upcoming | None, count: int) -> Section | None:

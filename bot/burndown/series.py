@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingSkip
@@ -24,6 +26,7 @@ def areas_of(series: MeetingSeries) -> list[str]:
     return [area for area in series.areas.split("\n") if area]
 
 
+CHUNK = 900  # ids per IN list: within SQLite's (and any database's) parameter limit
 # Zone by name: ZoneInfo, or a memoised ZoneInfo for a planning pass that reads thousands of
 # series in a few zones (ZoneInfo itself keeps only the few zones it made last).
 ZoneLookup = Callable[[str], ZoneInfo]
@@ -51,41 +54,69 @@ def plan_of(
     return Plan(rule, remind_of(series), series.status_lead, series.plan_from)
 
 
-def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    """Id lists short enough for any database's parameter limit."""
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+def one_of(session: Session, column: Any, ids: list[int]) -> list[ColumnElement[bool]]:
+    """Conditions that together select rows whose `column` is one of `ids`.
+
+    PostgreSQL takes the ids as one array parameter; elsewhere they go in chunks short enough
+    for any parameter limit (an IN list of thousands of parameters is slow to send and parse).
+    """
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))]
+    return [column.in_(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
 def skips_of(session: Session, series_ids: list[int]) -> dict[int, set[date]]:
     """Skipped local dates per series."""
     found: dict[int, set[date]] = {sid: set() for sid in series_ids}
-    for chunk in _chunks(series_ids):
-        query = select(MeetingSkip).where(col(MeetingSkip.series_id).in_(chunk))
-        for row in session.exec(query):
-            found[row.series_id].add(row.day)
+    for condition in one_of(session, col(MeetingSkip.series_id), series_ids):
+        query = select(col(MeetingSkip.series_id), col(MeetingSkip.day)).where(condition)
+        for series_id, day in session.exec(query):
+            found[series_id].add(day)
     return found
 
 
 def claimed_of(session: Session, series_ids: list[int], since: datetime) -> dict[int, Claimed]:
     """Work already claimed per series, for meetings from `since` on."""
     found: dict[int, Claimed] = {sid: set() for sid in series_ids}
-    for chunk in _chunks(series_ids):
-        query = select(MeetingDelivery).where(
-            col(MeetingDelivery.series_id).in_(chunk), MeetingDelivery.occurs_at >= since
-        )
-        for row in session.exec(query):
-            found[row.series_id].add((row.occurs_at, row.kind, row.offset_s))
+    delivery = MeetingDelivery
+    for condition in one_of(session, col(delivery.series_id), series_ids):
+        query = select(
+            col(delivery.series_id),
+            col(delivery.occurs_at),
+            col(delivery.kind),
+            col(delivery.offset_s),
+        ).where(condition, delivery.occurs_at >= since)
+        for series_id, occurs_at, kind, offset in session.exec(query):
+            found[series_id].add((occurs_at, kind, offset))
     return found
 
 
 def refresh_due(session: Session, series: MeetingSeries, now: datetime) -> datetime | None:
     """Recompute when the series next has work due, store it, and return it."""
-    assert series.id is not None
-    plan = plan_of(series, skips_of(session, [series.id])[series.id])
-    claimed = claimed_of(session, [series.id], now)[series.id]
-    due = next_due(plan, claimed, now) if series.state == "active" else None
-    session.execute(
-        update(MeetingSeries).where(col(MeetingSeries.id) == series.id).values(next_due_at=due)
+    refresh_due_all(session, [series], now)
+    return series.next_due_at
+
+
+def refresh_due_all(session: Session, series: list[MeetingSeries], now: datetime) -> None:
+    """Recompute and store when each of these series next has work due (few statements)."""
+    ids = [s.id for s in series if s.id is not None]
+    if not ids:
+        return
+    skips = skips_of(session, ids)
+    claimed = claimed_of(session, ids, now)
+    rows = []
+    for found in series:
+        assert found.id is not None
+        plan = plan_of(found, skips[found.id])
+        due = next_due(plan, claimed[found.id], now) if found.state == "active" else None
+        rows.append({"sid": found.id, "due": due})
+        found.next_due_at = due
+    table = MeetingSeries.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("sid"))
+        .values(next_due_at=bindparam("due", type_=table.c.next_due_at.type))
     )
-    series.next_due_at = due
-    return due
+    session.connection().execute(statement, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from tests.support.release import answer, mrkdwn_of
 CHANNEL = "C_BURN"
 LEAD = "U_LEAD"
 FROZEN = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # for tests of dates, not of timers
+LATE = re.compile(r"sent (?:(\d+)m ?)?(?:(\d+)s )?late: the bot or Slack was unavailable")
 
 
 def reminder_plan(*due_in: float, lead: float = 40.0) -> tuple[datetime, list[int]]:
@@ -31,6 +33,20 @@ def reminders_of(fake: FakeSlack, channel: str, meeting: datetime) -> list[Call]
     return [
         c for c in fake.posts(channel) if "Burndown in" in mrkdwn_of(c) and token in mrkdwn_of(c)
     ]
+
+
+def dms(fake: FakeSlack, user: str) -> list[Call]:
+    """Messages the bot sent to a person's DM channel (the fake names it D + user id)."""
+    return fake.posts(f"D{user}")
+
+
+def late_by(call: Call) -> int | None:
+    """How many seconds late a reminder says it was sent, or None when it went out in time."""
+    found = LATE.search(mrkdwn_of(call))
+    if found is None:
+        return None
+    minutes, seconds = found.group(1), found.group(2)
+    return int(minutes or 0) * 60 + int(seconds or 0)
 
 
 def burndown(bot: RunningBot, text: str, user: str = LEAD, channel: str = CHANNEL) -> str:
