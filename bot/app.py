@@ -56,9 +56,10 @@ def register_features(services: Services) -> None:
     from bot.checklist import flows as checklist
     from bot.gates import flows as gates
     from bot.gonogo import flows as gonogo
+    from bot.release import flows as release
     from bot.schedule import flows as schedule
 
-    for feature in (burndown, gonogo, checklist, gates, schedule):
+    for feature in (release, burndown, gonogo, checklist, gates, schedule):
         feature.register(services)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.burndown import flows as burndown
 from bot.core import audit
@@ -15,6 +17,10 @@ from bot.core.text.escape import escape
 from bot.release import flows, options, render, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
+from bot.release.models import Release
+from bot.schedule import flows as schedule
+from handlers import calendar as calendar_links
+from handlers import schedule as schedule_handlers
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 
@@ -52,7 +58,7 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
         notice = flows.waiting_note(s, release, ctx.user_id, ctx.services.settings.admins, now)
     text, blocks = render.status_blocks(
         release,
-        phase=releases.phase(release, now),
+        phase=schedule.phase(s, release, now),
         holders=holders,
         sections=parts,
         now=now,
@@ -83,8 +89,19 @@ def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
     return Reply(text=render.roles_text(release, holders))
 
 
+def follow_release_day(
+    session: Session, release: Release, *, actor: str, now: datetime
+) -> str | None:
+    """What moves with release day: milestones first, then the cadence, which reads them."""
+    lines = [
+        schedule.follow_release_day(session, release, actor=actor, now=now),
+        burndown.follow_release_day(session, release, actor=actor, now=now),
+    ]
+    return "\n".join(line for line in lines if line) or None
+
+
 def postpone(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/release postpone DATE [TIME] [TZ] [-- reason]`: burndown's cadence moves with it."""
+    """`/release postpone DATE [TIME] [TZ] [-- reason]`: milestones and cadence move with it."""
     options.check_postpone(line.args, line.reason)
     now = ctx.services.now()
     release = flows.postpone(
@@ -94,7 +111,7 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
         line.reason,
         actor=ctx.user_id,
         now=now,
-        follow=partial(burndown.follow_release_day, actor=ctx.user_id, now=now),
+        follow=partial(follow_release_day, actor=ctx.user_id, now=now),
     )
     return Reply(text=f"Release day is now {render.release_day(release)}.")
 
@@ -139,17 +156,19 @@ COMMAND = Command(
         "role": Sub(role, "/release role ROLE @person... (or none)"),
         "roles": Sub(roles_list, "/release roles"),
         "postpone": Sub(postpone, "/release postpone DATE [TIME] [TZ] [-- reason]"),
+        **schedule_handlers.SUBS,
+        "calendar": Sub(calendar_links.calendar, "/release calendar [reset]"),
         "timeline": Sub(timeline, "/release timeline"),
         "close": Sub(close, "/release close [--cancelled]"),
     },
     notes=[
         "DATE: 2027-03-15, today, tomorrow, fri. TIME: 10:00, 10am, 4:30pm. "
         "TZ: America/Los_Angeles, PT, ET, UTC, CET; without one, your Slack timezone.",
+        *schedule_handlers.NOTES,
     ],
 )
 
 
 def register(app: App, services: Services) -> None:
     """Attach /release to the app."""
-    flows.register(services)  # until bot.app registers the release feature with the others
     register_command(app, COMMAND, services)

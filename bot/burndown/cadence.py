@@ -24,6 +24,7 @@ from bot.core import audit
 from bot.core.errors import DomainError
 from bot.release.models import Release
 from bot.release.service import require_lead
+from bot.schedule import service as schedule
 
 KUBERNETES = "kubernetes"
 CADENCES = (KUBERNETES,)
@@ -45,12 +46,27 @@ class Piece:
     end: date
 
 
-def kubernetes_pieces(release_day: date, first_day: date, weekly_day: int) -> list[Piece]:
-    """The rhythm's stretches for a release day, none starting before `first_day`."""
+def kubernetes_pieces(
+    release_day: date,
+    first_day: date,
+    weekly_day: int,
+    anchors: schedule.Anchors | None = None,
+) -> list[Piece]:
+    """The rhythm's stretches for a release day, none starting before `first_day`.
+
+    With `anchors` (the release's code-freeze and docs-freeze milestones), Mon/Wed/Fri
+    begins at code freeze and every weekday at docs freeze; each falls back to the
+    handbook's weeks when the schedule has no such milestone.
+    """
     release_week = release_day - timedelta(days=release_day.weekday())
     friday_after = release_day + timedelta(days=(4 - release_day.weekday()) % 7)
     daily_from = release_week - timedelta(weeks=DAILY_WEEKS_BEFORE)
     slush = release_week - timedelta(weeks=SLUSH_WEEKS_BEFORE)
+    if anchors is not None and anchors.daily_from is not None:
+        daily_from = min(anchors.daily_from, friday_after)
+    if anchors is not None and anchors.mwf_from is not None:
+        slush = anchors.mwf_from
+    slush = min(slush, daily_from)
     pieces = [
         Piece(WEEKLY, days_mask([weekly_day]), first_day, slush - timedelta(days=1)),
         Piece(MWF, days_mask([0, 2, 4]), slush, daily_from - timedelta(days=1)),
@@ -107,8 +123,9 @@ def lay_out(
     for series in old:
         _end(session, release, series, actor=actor, now=now, why="replaced by a new cadence")
     first_day = now.astimezone(template.zone).date()
+    anchors = schedule.cadence_anchors(session, release, template.zone)
     created = []
-    for piece in kubernetes_pieces(day, first_day, weekly_day):
+    for piece in kubernetes_pieces(day, first_day, weekly_day, anchors):
         spec = _spec(template, piece)
         if _meets_after(spec, now):
             created.append(
@@ -165,7 +182,8 @@ def move_with_release(
     weekly = next((s for s in old if s.piece == WEEKLY), None)
     weekly_day = mask_days(weekly.days)[0] if weekly else DEFAULT_WEEKLY_DAY
     first_day = min(s.created_at.astimezone(template.zone).date() for s in old)
-    wanted = {p.name: p for p in kubernetes_pieces(day, first_day, weekly_day)}
+    anchors = schedule.cadence_anchors(session, release, template.zone)
+    wanted = {p.name: p for p in kubernetes_pieces(day, first_day, weekly_day, anchors)}
     changed: list[MeetingSeries] = []
     for series in old:
         piece = wanted.pop(series.piece or "", None)

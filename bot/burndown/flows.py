@@ -28,6 +28,7 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
+from bot.schedule import service as milestones
 
 log = logging.getLogger(__name__)
 PUSH_KEY = "burndown:push-forward"
@@ -191,7 +192,9 @@ def lay_out_cadence(
             now=now,
         )
         event = "cadence:" + ",".join(str(series.id) for series in created)
-        message = render.cadence_laid_out(release, created, replaced, actor)
+        anchors = milestones.cadence_anchors(s, release, template.zone)
+        basis = render.cadence_basis(anchors.mwf_milestone, anchors.daily_milestone)
+        message = render.cadence_laid_out(release, created, replaced, actor, basis)
         _announce(services, s, release, event, message, now)
     services.scheduler.poke()
     return created

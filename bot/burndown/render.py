@@ -136,8 +136,27 @@ def skipped(items: list[Upcoming], actor: str) -> tuple[str, Blocks]:
     return f"{head}.", [mrkdwn(f":no_bell: {head}:\n{body}")]
 
 
+def cadence_basis(mwf_milestone: str | None, daily_milestone: str | None) -> str:
+    """Where the cadence's stretches begin: at the schedule's milestones, or by default."""
+    mwf = (
+        f"Mon/Wed/Fri from the *{escape(mwf_milestone)}* milestone"
+        if mwf_milestone
+        else "Mon/Wed/Fri from three weeks before the release week (no code-freeze milestone)"
+    )
+    daily = (
+        f"every weekday from the *{escape(daily_milestone)}* milestone"
+        if daily_milestone
+        else "every weekday for the last two weeks (no docs-freeze milestone)"
+    )
+    return f"{mwf}; {daily}."
+
+
 def cadence_laid_out(
-    release: Release, created: list[MeetingSeries], replaced: int, actor: str
+    release: Release,
+    created: list[MeetingSeries],
+    replaced: int,
+    actor: str,
+    basis: str | None = None,
 ) -> tuple[str, Blocks]:
     """The channel announcement of a laid-out cadence."""
     text = f"<@{actor}> laid out the burndown cadence of {escape(release.name)}."
@@ -146,7 +165,8 @@ def cadence_laid_out(
         piece = PIECE_NAMES.get(series.piece or "", series.piece or "")
         lines.append(f"• *#{series.id}* {piece}: {rule_text(series)}")
     blocks = [mrkdwn("\n".join(lines))]
-    note = "It moves with release day (`/release postpone`)."
+    note = f"{basis} " if basis else ""
+    note += "It moves with release day (`/release postpone`)."
     if replaced:
         note += f" It replaces the {replaced} series of the earlier cadence."
     blocks.append(context(note))

@@ -42,14 +42,14 @@ def make_release(
 
 
 def send(bot: RunningBot, text: str, user: str = LEAD, channel: str = CHANNEL) -> dict[str, Any]:
-    """The whole answer (text and blocks) to `/release-test TEXT`."""
+    """The whole answer (text and blocks) to `/release TEXT`."""
     resp = bot.slack.command(COMMAND, text, user_id=user, channel_id=channel)
     assert resp.status_code == 200, resp.text
     return resp.json() if resp.text else {}
 
 
 def say(bot: RunningBot, text: str, user: str = LEAD, channel: str = CHANNEL) -> str:
-    """The ephemeral text of the answer to `/release-test TEXT`."""
+    """The ephemeral text of the answer to `/release TEXT`."""
     resp = bot.slack.command(COMMAND, text, user_id=user, channel_id=channel)
     return answer(resp)
 

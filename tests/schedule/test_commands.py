@@ -1,7 +1,4 @@
-"""/release schedule and /release milestone driven as Slack drives them, over real HTTP.
-
-The subcommands are mounted on `/release-test` (see conftest.py) until /release carries them.
-"""
+"""/release schedule and /release milestone driven as Slack drives them, over real HTTP."""
 
 from __future__ import annotations
 
