@@ -11,6 +11,7 @@ from slack_bolt import App, BoltResponse
 from bot.core import metrics
 from bot.core.config import Settings
 from bot.core.db import Database
+from bot.core.identity import authorizer
 from bot.core.leader import Leadership
 from bot.core.notify import Notifier, make_client, make_quick_client, make_sender_client
 from bot.core.outbox import Outbox
@@ -70,10 +71,9 @@ def create_app(services: Services) -> App:
 
     settings = services.settings
     app = App(
-        token=settings.bot_token,
+        authorize=authorizer(make_quick_client(settings), settings.bot_token),
         signing_secret=settings.signing_secret or "unused-in-socket-mode",
         client=services.notifier.client,
-        token_verification_enabled=False,
         # Listeners answer through ack() and leave slow work to workers, so the response can
         # go out the moment the listener returns; otherwise Bolt polls for the ack every 10 ms.
         process_before_response=True,
