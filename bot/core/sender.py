@@ -33,7 +33,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import metrics
@@ -187,37 +187,36 @@ class Sender:
     def tick(self) -> None:
         """Start what can be started now: one post per channel, due refreshes."""
         now = self.clock()
+        oldest = (  # only the oldest pending row of each channel may go
+            select(func.min(OutboxRow.id))
+            .where(OutboxRow.state == PENDING)
+            .group_by(col(OutboxRow.channel))
+        )
         with self.db.read() as session:
-            rows = list(
-                session.exec(
-                    select(OutboxRow)
-                    .where(OutboxRow.state == PENDING)
-                    .order_by(col(OutboxRow.id))
-                    .limit(2000)
-                )
-            )
+            heads = list(session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(oldest))))
             refreshes = list(
                 session.exec(select(LiveRefresh).where(col(LiveRefresh.due_at) <= now).limit(500))
             )
-        heads: dict[str, OutboxRow] = {}
-        for row in rows:
-            heads.setdefault(row.channel, row)  # only the oldest of each channel may go
         mono = time.monotonic()
-        for channel, row in heads.items():
+        ready: list[OutboxRow] = []
+        for row in sorted(heads, key=lambda r: r.id or 0):
             if row.next_attempt_at > now or (row.claimed_until and row.claimed_until > now):
                 continue
             with self._lock:
-                pace = self._paces.setdefault(channel, _Pace(at=mono))
-                if channel in self._busy or not pace.ready(mono):
+                pace = self._paces.setdefault(row.channel, _Pace(at=mono))
+                if row.channel in self._busy or not pace.ready(mono):
                     continue
-                self._busy.add(channel)
+                self._busy.add(row.channel)
+            ready.append(row)
+        claimed = self._claim(ready, now)
+        for row in ready:
+            if row.id not in claimed:
+                self._release(row.channel)
+                continue
+            with self._lock:
+                self._paces[row.channel].take()
             uncertain = row.claimed_until is not None  # an earlier claim ran out unanswered
-            if self._claim(row, now):
-                with self._lock:
-                    pace.take()
-                self._pool.submit(self._deliver, row, uncertain)
-            else:
-                self._release(channel)
+            self._pool.submit(self._deliver, row, uncertain)
         for item in refreshes:
             key = f"{item.kind}:{item.ref}"
             with self._lock:
@@ -238,20 +237,24 @@ class Sender:
             log.warning("%d messages wait for Slack; the oldest since %.0fs", waiting.pending, age)
         self.on_backlog(waiting.pending, age)
 
-    def _claim(self, row: OutboxRow, now: datetime) -> bool:
+    def _claim(self, rows: list[OutboxRow], now: datetime) -> set[int]:
+        """Claim the rows in one statement; the ids this sender won (another may have some)."""
+        if not rows:
+            return set()
         with self.db.session() as session:
-            result = session.execute(
+            won = session.execute(
                 update(OutboxRow)
                 .where(
-                    col(OutboxRow.id) == row.id,
+                    col(OutboxRow.id).in_([row.id for row in rows]),
                     col(OutboxRow.state) == PENDING,
                     or_(
                         col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) <= now
                     ),
                 )
                 .values(claimed_until=now + CLAIM, attempts=OutboxRow.attempts + 1)
+                .returning(col(OutboxRow.id))
             )
-            return bool(getattr(result, "rowcount", 0))
+            return {int(found) for found in won.scalars()}
 
     def _release(self, key: str) -> None:
         with self._lock:

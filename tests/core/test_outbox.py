@@ -28,10 +28,17 @@ def outbox() -> Outbox:
 @pytest.fixture
 def sender(db: Database, fake_slack: FakeSlack, outbox: Outbox) -> Iterator[Sender]:
     client = WebClient(token=TOKEN, base_url=fake_slack.url, timeout=5, retry_handlers=[])
-    running = Sender(db, client, outbox, Leadership(db), poll_seconds=0.05)
+    running = Sender(db, client, outbox, leading(db), poll_seconds=0.05)
     running.start()
     yield running
     running.stop()
+
+
+def leading(db: Database) -> Leadership:
+    """The lead, taken as the app's scheduler takes it (on PostgreSQL: the advisory lock)."""
+    leadership = Leadership(db)
+    leadership.acquire()
+    return leadership
 
 
 def owe(db: Database, outbox: Outbox, *messages: Message) -> None:
@@ -142,7 +149,7 @@ def test_a_post_that_reached_slack_before_a_crash_is_recorded_not_repeated(
     with db.session() as s:  # as the dead sender left it: claimed, attempted, no answer kept
         row = s.exec(select(OutboxRow)).one()
         row.attempts, row.claimed_until = 1, utcnow() - timedelta(seconds=1)
-    restarted = Sender(db, client, outbox, Leadership(db), poll_seconds=0.05)
+    restarted = Sender(db, client, outbox, leading(db), poll_seconds=0.05)
     restarted.start()
     try:
         assert restarted.flush()
@@ -159,7 +166,7 @@ def test_two_senders_never_post_the_same_row_twice(
     senders = []
     for _ in range(2):
         client = WebClient(token=TOKEN, base_url=fake_slack.url, retry_handlers=[])
-        one = Sender(db, client, outbox, Leadership(db), poll_seconds=0.01)
+        one = Sender(db, client, outbox, leading(db), poll_seconds=0.01)
         one.start()
         senders.append(one)
     try:
