@@ -15,12 +15,13 @@ from bot.core.text.escape import quoted
 from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
 from bot.gonogo import flows, ids, render
 from bot.gonogo.writer import VoteWriter
+from bot.release.groups import group_id
 from handlers.interactions import Click, Submission, on_click, on_submit
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 KEYWORDS = ("voters", "by")
 UTC_ZONE = ZoneInfo("UTC")
-START_USAGE = "/gonogo [QUESTION] [voters @person ROLE...] [by [DATE] TIME [TZ]]"
+START_USAGE = "/gonogo [QUESTION] [voters @person @group ROLE...] [by [DATE] TIME [TZ]]"
 
 
 def split_words(words: list[str]) -> dict[str, list[str]]:
@@ -44,14 +45,16 @@ def split_words(words: list[str]) -> dict[str, list[str]]:
 
 
 def split_voters(words: list[str]) -> tuple[list[str], list[str]]:
-    """Mentions and role names, apart; a plain @name is refused (Slack did not link it)."""
+    """Mentions (people, user groups) and role names, apart; a plain @name is refused."""
     users, role_names = [], []
     for word in words:
-        uid = user_id(word)
+        uid = user_id(word) or group_id(word)
         if uid is not None:
             users.append(uid)
         elif word.startswith("@") or word.startswith("<"):
-            raise ParseError(f"{quoted(word)} is not a mention: type @ and pick the person.")
+            raise ParseError(
+                f"{quoted(word)} is not a mention: type @ and pick the person or user group."
+            )
         else:
             role_names.append(word)
     return users, role_names
@@ -143,6 +146,8 @@ COMMAND = Command(
     fallback=Sub(start, START_USAGE),
     notes=[
         "Without `voters`, every role holder must vote; a role nobody holds falls to the lead. "
+        "A user group (as voters, or holding a role) makes every member it has when the poll "
+        "starts a required voter, and the poll mentions the group, not each member. "
         "Anyone else may vote too: advisory, shown apart.",
         "GO as soon as every required voter says Go; at the deadline (or `/gonogo close`) "
         "any required No-Go makes it NO-GO, a missing vote NO DECISION.",

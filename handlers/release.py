@@ -17,6 +17,7 @@ from bot.core.text.escape import escape
 from bot.release import flows, options, render, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
+from bot.release.groups import groups_in
 from bot.release.models import Release
 from bot.schedule import flows as schedule
 from handlers import calendar as calendar_links
@@ -68,16 +69,23 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def role(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/release role ROLE @user...` (or `none` to empty the role)."""
+    """`/release role ROLE @user|@group...` (or `none` to empty the role)."""
     name, users = options.parse_role(line.args)
+    people = ctx.services.people
+    # Asked first: a workspace without user groups hears so before anything changes.
+    sizes = {group: len(people.members_of(group)) for group in groups_in(users)}
     now = ctx.services.now()
     before, after = flows.assign_role(
         ctx.services, ctx.channel_id, name, users, actor=ctx.user_id, now=now
     )
     role_name = roles.normalize_role(name)
     if before == after:
-        return Reply(text=render.role_unchanged(role_name, after))
-    return Reply(text=render.role_line(role_name, after))
+        text = render.role_unchanged(role_name, after)
+    else:
+        text = render.role_line(role_name, after)
+    if sizes:
+        text += "\n" + render.group_sizes(sizes, people.groups.ttl_seconds)
+    return Reply(text=text)
 
 
 def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
@@ -86,7 +94,8 @@ def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
         release = releases.active_release(s, ctx.channel_id)
         assert release.id is not None
         holders = releases.role_holders(s, release.id)
-    return Reply(text=render.roles_text(release, holders))
+    ttl = ctx.services.people.groups.ttl_seconds
+    return Reply(text=render.roles_text(release, holders, ttl))
 
 
 def follow_release_day(
@@ -153,7 +162,7 @@ COMMAND = Command(
     subs={
         "new": Sub(new, "/release new NAME [on DATE [TIME] [TZ]]"),
         "status": Sub(status, "/release status"),
-        "role": Sub(role, "/release role ROLE @person... (or none)"),
+        "role": Sub(role, "/release role ROLE @person|@group... (or none)"),
         "roles": Sub(roles_list, "/release roles"),
         "postpone": Sub(postpone, "/release postpone DATE [TIME] [TZ] [-- reason]"),
         **schedule_handlers.SUBS,

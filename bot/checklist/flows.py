@@ -50,7 +50,13 @@ def start(services: Services, channel_id: str, actor: str, template: Template) -
         now = services.now()
         release = releases.lock_active(s, channel_id)
         outcome = checklists.start(
-            s, release, template, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            template,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
         )
         owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
         services.outbox.queue(s, *owed, now=now)
@@ -63,7 +69,12 @@ def cancel(services: Services, channel_id: str, actor: str) -> None:
         now = services.now()
         release = releases.lock_active(s, channel_id)
         checklist = checklists.cancel(
-            s, release, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
         )
         assert checklist.id is not None
         board = checklists.board(s, checklist.id)
@@ -86,6 +97,7 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
             now=now,
             reason=reason,
             guards=services.step_guards,
+            members_of=services.people.members_of,
         )
         owed = messages.after_transition(outcome)
         if outcome.completed:
@@ -106,6 +118,7 @@ def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistS
             attempt=ref.attempt,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
         )
 
 

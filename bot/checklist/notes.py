@@ -18,10 +18,11 @@ from bot.checklist.board import (
 )
 from bot.checklist.models import ChecklistStep
 from bot.checklist.render import ICONS, MESSAGE_BLOCKS, name_of, packed, said
-from bot.core.blocks import SECTION_LIMIT, Blocks, header, mentions, mrkdwn
+from bot.core.blocks import SECTION_LIMIT, Blocks, header, mrkdwn
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, when
+from bot.release.groups import mentions
 
 
 def transition_reply(outcome: Outcome) -> str:

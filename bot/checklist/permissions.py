@@ -1,5 +1,7 @@
 """Who may act on a checklist step: its owners or a lead (or an admin); only a lead skips.
 
+Owners and leads may be user groups: their members at the time of the click may act.
+
 Every path to a step change (a click in the channel or in App Home, a reason modal) asks
 here, and a refusal names who can act instead.
 """
@@ -10,9 +12,9 @@ from sqlmodel import Session
 
 from bot.checklist.board import owners_of
 from bot.checklist.models import ChecklistStep
-from bot.core.blocks import mentions
 from bot.core.errors import Forbidden
 from bot.core.text.escape import escape
+from bot.release.groups import MembersOf, holds, mentions
 from bot.release.models import Release
 from bot.release.service import LEAD, require_lead
 
@@ -27,14 +29,18 @@ def require_step_actor(
     admins: frozenset[str],
     verb: str,
     lead_only: bool,
+    members_of: MembersOf | None = None,
 ) -> None:
-    """Raise Forbidden naming who can `verb`, unless `actor` owns the step or leads."""
+    """Raise Forbidden naming who can `verb`, unless `actor` owns the step or leads.
+
+    Owning and leading may come through a user group: its members now (`members_of`).
+    """
     if lead_only:
-        require_lead(session, release, actor, admins, verb)
+        require_lead(session, release, actor, admins, verb, members_of)
         return
     leads = holders.get(LEAD, [])
     owners = owners_of(holders, step.owner)
-    if actor in admins or actor in leads or actor in owners.users:
+    if actor in admins or holds(actor, [*owners.users, *leads], members_of):
         return
     title = f"*{escape(step.title)}*"
     if owners.fallback:

@@ -32,7 +32,6 @@ from bot.core.blocks import (
     button,
     context,
     header,
-    mentions,
     mrkdwn,
     reason_modal,
 )
@@ -40,6 +39,7 @@ from bot.core.status import Section
 from bot.core.text.escape import escape, shorten
 from bot.core.text.fit import cut, fit_items, fit_lines
 from bot.core.text.timefmt import duration, when
+from bot.release.groups import mentions
 
 ICONS = {
     PENDING: ":white_circle:",

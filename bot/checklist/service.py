@@ -20,6 +20,7 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template
 from bot.core.errors import Conflict, NotFound
 from bot.core.text.timeparse import localize
+from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import LEAD, active_release, require_lead, role_holders
 
@@ -90,10 +91,11 @@ def start(
     actor: str,
     admins: frozenset[str],
     now: datetime,
+    members_of: MembersOf | None = None,
 ) -> Outcome:
     """Start the release's checklist from a template (lead only); its first step opens."""
     assert release.id is not None
-    require_lead(session, release, actor, admins, "start the release-day checklist")
+    require_lead(session, release, actor, admins, "start the release-day checklist", members_of)
     if running(session, release.id) is not None:
         raise Conflict(
             "A checklist is already running for this release. See it with `/checklist status`, "
@@ -152,11 +154,17 @@ def _step_rows(
 
 
 def cancel(
-    session: Session, release: Release, *, actor: str, admins: frozenset[str], now: datetime
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    admins: frozenset[str],
+    now: datetime,
+    members_of: MembersOf | None = None,
 ) -> Checklist:
     """Stop the release's running checklist (lead only)."""
     assert release.id is not None
-    require_lead(session, release, actor, admins, "cancel the checklist")
+    require_lead(session, release, actor, admins, "cancel the checklist", members_of)
     checklist = running(session, release.id)
     if checklist is None:
         raise NotFound("No checklist is running for this release.")

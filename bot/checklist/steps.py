@@ -39,6 +39,7 @@ from bot.core.guards import StepGuard
 from bot.core.payloads import NotMine
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
+from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 
 
@@ -120,6 +121,7 @@ def _checked(
     attempt: int,
     actor: str,
     admins: frozenset[str],
+    members_of: MembersOf | None = None,
 ) -> Loaded:
     """The clicked step, loaded; refused unless it is as rendered and `actor` may act."""
     found = _load(session, step_id)
@@ -138,6 +140,7 @@ def _checked(
         admins=admins,
         verb=kind.verb,
         lead_only=kind.lead_only,
+        members_of=members_of,
     )
     return found
 
@@ -151,9 +154,11 @@ def check(
     attempt: int,
     actor: str,
     admins: frozenset[str],
+    members_of: MembersOf | None = None,
 ) -> ChecklistStep:
     """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
-    return _checked(session, ACTIONS[action], step_id, state, attempt, actor, admins).step
+    kind = ACTIONS[action]
+    return _checked(session, kind, step_id, state, attempt, actor, admins, members_of).step
 
 
 def transition(
@@ -168,13 +173,15 @@ def transition(
     now: datetime,
     reason: str = "",
     guards: Sequence[StepGuard] = (),
+    members_of: MembersOf | None = None,
 ) -> Outcome:
     """Carry out a click on a step: one guarded UPDATE, then open the next step if finished.
 
     Done asks every guard first (an open go/no-go, a red gate): each raises to hold it back.
+    Owners and leads may act through a user group they are in now (`members_of`).
     """
     kind = ACTIONS[action]
-    found = _checked(session, kind, step_id, state, attempt, actor, admins)
+    found = _checked(session, kind, step_id, state, attempt, actor, admins, members_of)
     release, checklist, step = found.release, found.checklist, found.step
     reason = _reason(kind, reason)
     if kind.target == DONE:

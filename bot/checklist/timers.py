@@ -17,6 +17,8 @@ from bot.checklist.advance import activation_values, changed_one, record
 from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
+from bot.core.errors import DomainError
+from bot.release.groups import MembersOf, holds
 from bot.release.models import Release
 from bot.release.service import role_holders
 
@@ -138,6 +140,14 @@ def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
     return Nudge(checklist, step, due.level)
 
 
+def _owns(user_id: str, owners: list[str], members_of: MembersOf | None) -> bool:
+    """True when the person owns the step; a group whose members Slack cannot say owns nothing."""
+    try:
+        return holds(user_id, owners, members_of)
+    except DomainError:
+        return user_id in owners
+
+
 @dataclass(frozen=True)
 class ActiveStep:
     """An active step that waits on someone, for their App Home."""
@@ -154,15 +164,21 @@ class ActiveStep:
     activated_at: datetime | None
 
 
-def active_steps_for(session: Session, user_id: str) -> list[ActiveStep]:
-    """The active steps `user_id` owns, through their role or as the lead of an empty role."""
+def active_steps_for(
+    session: Session, user_id: str, members_of: MembersOf | None = None
+) -> list[ActiveStep]:
+    """The active steps `user_id` owns, through their role or as the lead of an empty role.
+
+    A role held by a user group counts for its members when `members_of` can say who they are.
+    """
     found: list[ActiveStep] = []
     holders_by_release: dict[int, dict[str, list[str]]] = {}
     for step, checklist, release in _live_steps(session, ACTIVE):
         assert release.id is not None and checklist.id is not None and step.id is not None
         if release.id not in holders_by_release:
             holders_by_release[release.id] = role_holders(session, release.id)
-        if user_id not in owners_of(holders_by_release[release.id], step.owner).users:
+        owners = owners_of(holders_by_release[release.id], step.owner).users
+        if not _owns(user_id, owners, members_of):
             continue
         found.append(
             ActiveStep(

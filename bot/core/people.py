@@ -1,4 +1,4 @@
-"""People's Slack profiles, as far as the bot needs them: their timezone."""
+"""People's Slack profiles as far as the bot needs them (timezone, name), and user groups."""
 
 from __future__ import annotations
 
@@ -16,36 +16,59 @@ log = logging.getLogger(__name__)
 
 FALLBACK_ZONE = ZoneInfo("UTC")
 TTL_SECONDS = 3600.0
+# How long a user group's members are kept before Slack is asked again.
+GROUP_TTL_SECONDS = 60.0
 
 
 class Directory:
-    """Looks up profile timezones with users.info, cached for an hour.
+    """Profile timezones and names (users.info, cached for an hour) and user groups' members.
 
-    This runs inside a request that must be answered within 3 s, so its client does not
-    wait out rate limits; a failed lookup is told to the user instead of guessed.
+    Group members come through `groups`, cached for a minute. This runs inside a request
+    that must be answered within 3 s, so its client does not wait out rate limits; a failed
+    timezone lookup is told to the user instead of guessed.
     """
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, groups: Groups | None = None) -> None:
         self.client = client
-        self._cache: dict[str, tuple[float, ZoneInfo]] = {}
+        self.groups = groups or Groups(client)
+        self._cache: dict[str, tuple[float, ZoneInfo, str]] = {}
         self._lock = threading.Lock()
 
     def zone_of(self, user_id: str) -> ZoneInfo:
         """The user's profile timezone; UTC when Slack does not say."""
-        with self._lock:
-            hit = self._cache.get(user_id)
-            if hit and time.monotonic() - hit[0] < TTL_SECONDS:
-                return hit[1]
-        zone = self._fetch(user_id)
-        with self._lock:
-            self._cache[user_id] = (time.monotonic(), zone)
-        return zone
+        return self._profile(user_id)[0]
 
     def zones_of(self, user_ids: list[str]) -> dict[str, ZoneInfo]:
         """Profile timezones of several people."""
         return {user: self.zone_of(user) for user in user_ids}
 
-    def _fetch(self, user_id: str) -> ZoneInfo:
+    def name_of(self, holder: str) -> str:
+        """A person's display name, or a group's @handle, as plain text (never a mention).
+
+        Never raises: when Slack cannot say, a neutral word stands in.
+        """
+        try:
+            if holder.startswith("S"):
+                return self.groups.handle_of(holder)
+            return self._profile(holder)[1]
+        except DomainError:
+            return "a user group" if holder.startswith("S") else "a teammate"
+
+    def members_of(self, group_id: str) -> frozenset[str]:
+        """The members of a user group now (cached briefly); DomainError when Slack cannot say."""
+        return self.groups.members_of(group_id)
+
+    def _profile(self, user_id: str) -> tuple[ZoneInfo, str]:
+        with self._lock:
+            hit = self._cache.get(user_id)
+            if hit and time.monotonic() - hit[0] < TTL_SECONDS:
+                return hit[1], hit[2]
+        zone, name = self._fetch(user_id)
+        with self._lock:
+            self._cache[user_id] = (time.monotonic(), zone, name)
+        return zone, name
+
+    def _fetch(self, user_id: str) -> tuple[ZoneInfo, str]:
         try:
             user = self.client.users_info(user=user_id)["user"]
         except Exception as err:
@@ -54,40 +77,40 @@ class Directory:
                 "I could not read your timezone from Slack just now. "
                 "Name one in the command (like `PT` or `Europe/Berlin`), or try again."
             ) from None
+        profile = user.get("profile") or {}
+        name = str(
+            profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
+        )
         try:
-            return ZoneInfo(user.get("tz") or "UTC")
+            return ZoneInfo(user.get("tz") or "UTC"), name
         except (ZoneInfoNotFoundError, ValueError):
-            return FALLBACK_ZONE
-
-
-GROUP_TTL_SECONDS = 60.0
+            return FALLBACK_ZONE, name
 
 
 class Groups:
-    """Members of Slack user groups (usergroups.users.list), cached for a minute."""
+    """Members of Slack user groups (usergroups.users.list), cached for `ttl_seconds`.
 
-    def __init__(self, client: WebClient) -> None:
+    The cache is short so that a change of a group in Slack counts within a minute, without
+    a command; it keeps a burst of clicks from asking Slack (rate tier 2) each time.
+    """
+
+    def __init__(self, client: WebClient, ttl_seconds: float = GROUP_TTL_SECONDS) -> None:
         self.client = client
+        self.ttl_seconds = ttl_seconds
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._handles: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def members_of(self, group_id: str) -> frozenset[str]:
         """The group's members now; DomainError when Slack cannot say."""
         with self._lock:
             hit = self._cache.get(group_id)
-            if hit and time.monotonic() - hit[0] < GROUP_TTL_SECONDS:
+            if hit and time.monotonic() - hit[0] < self.ttl_seconds:
                 return hit[1]
         try:
             answer = self.client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as err:
-            error = err.response.get("error", "")
-            if error == "plan_upgrade_required":
-                raise DomainError(
-                    "This workspace has no user groups (Slack offers them on paid plans): "
-                    "name people instead."
-                ) from None
-            log.warning("usergroups.users.list for %s failed: %s", group_id, error)
-            raise DomainError(f"I could not read the members of <!subteam^{group_id}>.") from None
+            raise _group_error(group_id, err) from None
         except Exception as err:
             log.warning("usergroups.users.list for %s failed: %s", group_id, err)
             raise DomainError(
@@ -97,6 +120,46 @@ class Groups:
         with self._lock:
             self._cache[group_id] = (time.monotonic(), members)
         return members
+
+    def handle_of(self, group_id: str) -> str:
+        """The group's `@handle` as plain text (usergroups.list, cached for an hour)."""
+        with self._lock:
+            hit = self._handles.get(group_id)
+            if hit and time.monotonic() - hit[0] < TTL_SECONDS:
+                return hit[1]
+        try:
+            answer = self.client.usergroups_list()
+        except SlackApiError as err:
+            raise _group_error(group_id, err) from None
+        except Exception as err:
+            log.warning("usergroups.list failed: %s", err)
+            raise DomainError("I could not read the user groups just now.") from None
+        now = time.monotonic()
+        with self._lock:
+            for group in answer.get("usergroups") or []:
+                handle = str(group.get("handle") or group.get("name") or "")
+                if group.get("id") and handle:
+                    self._handles[str(group["id"])] = (now, f"@{handle}")
+            found = self._handles.get(group_id)
+        if found is None:
+            raise DomainError("Slack does not know that user group.")
+        return found[1]
+
+
+def _group_error(group_id: str, err: SlackApiError) -> DomainError:
+    """What to tell the user when Slack refuses to say who is in a group."""
+    error = err.response.get("error", "")
+    if error == "plan_upgrade_required":
+        return DomainError(
+            "This workspace has no user groups (Slack offers them on paid plans): "
+            "name people instead."
+        )
+    log.warning("Slack refused to read user group %s: %s", group_id, error)
+    if error in ("no_such_subteam", "subteam_not_found"):
+        return DomainError(
+            f"Slack does not know the user group `{group_id}`; pick it from the list."
+        )
+    return DomainError(f"I could not read the members of <!subteam^{group_id}>.")
 
 
 class Creators:

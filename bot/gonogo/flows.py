@@ -54,6 +54,7 @@ def start(
             actor=actor,
             admins=services.settings.admins,
             now=now,
+            members_of=services.people.members_of,
         )
         messages.owe_poll(services.outbox, s, started.tally.poll, now)
     services.scheduler.poke()  # its reminder and deadline close are to plan
@@ -65,7 +66,12 @@ def close(services: Services, channel_id: str, actor: str) -> Poll:
     now = services.now()
     with services.db.session() as s:
         poll = gonogo.close_in_channel(
-            s, channel_id, actor=actor, admins=services.settings.admins, now=now
+            s,
+            channel_id,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
         )
         assert poll.id is not None
         messages.owe_result(services.outbox, s, poll.id, now)
@@ -76,7 +82,14 @@ def close_poll(services: Services, poll_id: int, actor: str) -> Poll:
     """Close this poll now (a lead or an admin); the result is owed with it."""
     now = services.now()
     with services.db.session() as s:
-        poll = gonogo.close_now(s, poll_id, actor=actor, admins=services.settings.admins, now=now)
+        poll = gonogo.close_now(
+            s,
+            poll_id,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
+        )
         messages.owe_result(services.outbox, s, poll_id, now)
         return poll
 

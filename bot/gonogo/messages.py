@@ -84,10 +84,16 @@ def owe_votes(
 
 
 def owe_reminder(outbox: Outbox, session: Session, tally: gonogo.Tally, now: datetime) -> None:
-    """Nudge every missing voter before the deadline: one message per group of them."""
+    """Nudge every missing voter before the deadline: one message per group of them.
+
+    Members of a user group named as voters are reached by mentioning the group, once.
+    """
     poll = tally.poll
     assert poll.id is not None and poll.deadline is not None
-    groups = render.ping_groups(tally.missing)
+    groups = render.ping_groups([u for u in tally.missing if u not in tally.via])
+    teams = [group for group in tally.groups if tally.missing_of(group)]
+    if not groups and teams:
+        groups = [[]]
     outbox.queue(
         session,
         *(
@@ -96,7 +102,13 @@ def owe_reminder(outbox: Outbox, session: Session, tally: gonogo.Tally, now: dat
                 channel=poll.channel_id,
                 render=(
                     REMINDER,
-                    {"poll": poll.id, "users": users, "part": part, "parts": len(groups)},
+                    {
+                        "poll": poll.id,
+                        "users": users,
+                        "part": part,
+                        "parts": len(groups),
+                        "groups": teams if part == 1 else [],
+                    },
                 ),
                 thread_key=poll_key(poll.id),
                 broadcast=part == 1,
@@ -137,9 +149,10 @@ def render_reminder(
     tally, zone = _state(session, int(args["poll"]))
     still = set(tally.missing)
     users = [u for u in args["users"] if u in still]
-    if not users:
+    teams = [group for group in args.get("groups") or [] if tally.missing_of(group)]
+    if not users and not teams:
         return None
-    return render.reminder(tally, zone, users, int(args["part"]), int(args["parts"]))
+    return render.reminder(tally, zone, users, int(args["part"]), int(args["parts"]), teams)
 
 
 def on_sent(session: Session, ref: str, ts: str) -> None:

@@ -42,13 +42,18 @@ class Poll(SQLModel, table=True):
 
 
 class PollVoter(SQLModel, table=True):
-    """A required voter of a poll, fixed when the poll starts."""
+    """A required voter of a poll, fixed when the poll starts.
+
+    `via` names the user group that made them a voter (they were its member at the start),
+    or is None for a person named in person or holding a role themselves.
+    """
 
     __tablename__ = "poll_voter"
 
     poll_id: int = Field(foreign_key="poll.id", primary_key=True)
     user_id: str = Field(max_length=32, primary_key=True)
     position: int = Field(default=0)
+    via: str | None = Field(default=None, max_length=32)
 
 
 class PollVote(SQLModel, table=True):

@@ -113,16 +113,47 @@ def _labelled(label: str, lines: list[str]) -> str:
     return f"{label}\n" + fit_list(lines, SECTION_LIMIT - len(label) - 1, SHOWN_REASONS)
 
 
+def group_lines(tally: Tally) -> list[str]:
+    """One line per user group named as voters: who it made required, how many are missing.
+
+    The group is mentioned once, here; its members are never mentioned one by one.
+    """
+    is_open = tally.poll.state == "open"
+    lines = []
+    for group, members in tally.groups.items():
+        size = f"{len(members)} {'person' if len(members) == 1 else 'people'}"
+        line = (
+            f":busts_in_silhouette: Every member of <!subteam^{group}> when the poll started "
+            f"{'is' if is_open else 'was'} a required voter ({size})"
+        )
+        missing = len(tally.missing_of(group))
+        if is_open and missing:
+            line += f"; {missing} of them still to vote"
+        elif is_open:
+            line += "; all of them voted"
+        lines.append(line + ".")
+    return lines
+
+
+def _missing_named(tally: Tally) -> list[str]:
+    """Missing required voters who were named in person (group members are counted apart)."""
+    return [u for u in tally.missing if u not in tally.via]
+
+
 def _body(tally: Tally) -> Blocks:
     counted = mrkdwn(f"*Required votes:* {counts(tally)}")
     counted["accessory"] = button("All votes", ids.VOTES_ACTION, ids.encode_poll(tally.poll.id))
     blocks = [counted]
+    if tally.groups:
+        lines = group_lines(tally)
+        blocks.append(mrkdwn(fit_lines(lines, SECTION_LIMIT, lambda n: f"_…and {n} more groups_")))
     if tally.go:
         blocks.append(mrkdwn(f"*Go:* {people(tally.go)}"))
     if tally.nogo:
         blocks.append(mrkdwn(_labelled("*No-Go:*", reason_lines(tally, tally.nogo))))
-    if tally.missing and tally.poll.state == "open":
-        blocks.append(mrkdwn(f"*Still to vote:* {people(tally.missing)}"))
+    named = _missing_named(tally)
+    if named and tally.poll.state == "open":
+        blocks.append(mrkdwn(f"*Still to vote:* {people(named)}"))
     if tally.advisory:
         line = (
             f"*Advisory* (not counted): {len(tally.advisory_go)} Go · "
@@ -187,9 +218,20 @@ def announcement(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
         room = SECTION_LIMIT - len("\n".join([*head, *tail, "*No-Go reasons:*"])) - 2
         head += ["*No-Go reasons:*", fit_list(reason_lines(tally, tally.nogo), room, SHOWN_REASONS)]
     else:
-        head.append(f"No decision: these required votes never came in: {people(tally.missing)}")
+        head.append(f"No decision: these required votes never came in: {_never_came(tally)}")
     text = f"Go / No-Go result: {outcome} on {question}"
     return text, [mrkdwn("\n".join(head + tail))]
+
+
+def _never_came(tally: Tally) -> str:
+    """The missing voters of a closed poll: people named, and group members only counted."""
+    named = _missing_named(tally)
+    from_groups = len(tally.missing) - len(named)
+    parts = [people(named)] if named else []
+    if from_groups:
+        members = "member" if from_groups == 1 else "members"
+        parts.append(f"{from_groups} {members} of the required user groups ({ALL_VOTES})")
+    return " and ".join(parts)
 
 
 def ping_groups(users: list[str]) -> list[list[str]]:
@@ -207,9 +249,18 @@ def ping_groups(users: list[str]) -> list[list[str]]:
 
 
 def reminder(
-    tally: Tally, zone: ZoneInfo, users: list[str], part: int, parts: int
+    tally: Tally,
+    zone: ZoneInfo,
+    users: list[str],
+    part: int,
+    parts: int,
+    groups: list[str] | None = None,
 ) -> tuple[str, Blocks]:
-    """One message of the nudge to missing voters before the deadline (`part` of `parts`)."""
+    """One message of the nudge to missing voters before the deadline (`part` of `parts`).
+
+    People named in person are mentioned; a user group with members still to vote is
+    mentioned once, as the group, in the first part.
+    """
     assert tally.poll.deadline is not None
     question = escape(tally.poll.question)
     missing = len(tally.missing)
@@ -224,7 +275,17 @@ def reminder(
     else:
         head = f":hourglass_flowing_sand: Still to vote on _{question}_ ({part} of {parts}):"
     text = "Your go/no-go vote is still missing" + (f" ({part} of {parts})." if parts > 1 else ".")
-    return text, [mrkdwn(head), mrkdwn(mentions(users))]
+    blocks = [mrkdwn(head)]
+    if users:
+        blocks.append(mrkdwn(mentions(users)))
+    lines = [
+        f"<!subteam^{group}>: {len(tally.missing_of(group))} of you have not voted yet "
+        "(*All votes* on the poll shows who)."
+        for group in groups or []
+    ]
+    if lines:
+        blocks.append(mrkdwn(fit_lines(lines, SECTION_LIMIT)))
+    return text, blocks
 
 
 def status_section(tally: Tally | None, zone: ZoneInfo) -> Section:
@@ -316,6 +377,11 @@ def started_note(tally: Tally, fallen: list[str]) -> str:
     """What the lead who started a poll is told: how many must vote, roles nobody holds."""
     count = len(tally.required)
     note = f"Poll started with {count} required voter{'s' if count != 1 else ''}."
+    for group, members in tally.groups.items():
+        note += (
+            f" <!subteam^{group}> counts as its {len(members)} members now; "
+            "someone who joins the group later votes as advisory."
+        )
     if fallen:
         roles = ", ".join(f"*{escape(role)}*" for role in fallen)
         note += f" Nobody holds {roles}: that falls to the lead."

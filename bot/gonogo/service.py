@@ -21,6 +21,7 @@ from bot.core.text.escape import escape
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release import roles
 from bot.release import service as releases
+from bot.release.groups import MembersOf, groups_in, via_groups
 from bot.release.models import Release
 
 GO = "GO"
@@ -34,11 +35,33 @@ CLOSING = "close the poll"
 
 @dataclass(frozen=True)
 class Tally:
-    """A poll with its required voters and current votes, counted."""
+    """A poll with its required voters and current votes, counted.
+
+    `via` maps each required voter who is one because of a user group to that group.
+    """
 
     poll: Poll
     required: list[str]
     votes: dict[str, PollVote] = field(default_factory=dict)
+    via: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Each user group named as voters -> its members who are required voters, in order."""
+        found: dict[str, list[str]] = {}
+        for user in self.required:
+            if user in self.via:
+                found.setdefault(self.via[user], []).append(user)
+        return found
+
+    @property
+    def named(self) -> list[str]:
+        """Required voters named in person (or through their own role), not through a group."""
+        return [u for u in self.required if u not in self.via]
+
+    def missing_of(self, group: str) -> list[str]:
+        """Members of `group` who are required and have not voted."""
+        return [u for u in self.groups.get(group, []) if u not in self.votes]
 
     def _of(self, users: list[str], choice: str) -> list[str]:
         return [u for u in users if u in self.votes and self.votes[u].choice == choice]
@@ -115,16 +138,17 @@ def get(session: Session, poll_id: int) -> Poll:
 def tally(session: Session, poll: Poll) -> Tally:
     """Count a poll's votes as stored now."""
     voters = session.exec(
-        select(PollVoter.user_id)
+        select(PollVoter.user_id, PollVoter.via)
         .where(PollVoter.poll_id == poll.id)
         .order_by(col(PollVoter.position))
-    )
+    ).all()
     votes = session.exec(select(PollVote).where(PollVote.poll_id == poll.id))
-    return Tally(poll, list(voters), {v.user_id: v for v in votes})
+    via = {user: group for user, group in voters if group}
+    return Tally(poll, [user for user, _ in voters], {v.user_id: v for v in votes}, via)
 
 
 def default_voters(session: Session, release_id: int) -> list[str]:
-    """Every role holder of the release, lead first, each once."""
+    """Every role holder of the release (people and user groups), lead first, each once."""
     holders = releases.role_holders(session, release_id)
     return list(dict.fromkeys(u for users in holders.values() for u in users))
 
@@ -132,7 +156,7 @@ def default_voters(session: Session, release_id: int) -> list[str]:
 def resolve_voters(
     session: Session, release: Release, users: list[str], role_names: list[str]
 ) -> tuple[list[str], list[str]]:
-    """Named people plus holders of named roles; also the roles that fell to the lead."""
+    """Named people and groups plus holders of named roles; also the roles that fell to the lead."""
     assert release.id is not None
     holders = releases.role_holders(session, release.id)
     found, fallen = list(users), []
@@ -164,11 +188,12 @@ def start_in_channel(
     actor: str,
     admins: Iterable[str],
     now: datetime,
+    members_of: MembersOf | None = None,
 ) -> Started:
-    """`/gonogo`: open the channel's poll for named people and role holders (a lead or admin)."""
+    """`/gonogo`: open the channel's poll for named people, groups and role holders (a lead)."""
     release = releases.lock_active(session, channel_id)
     # Also checked by `start`; first here, so a non-lead is told that before any role name.
-    releases.require_lead(session, release, actor, admins, STARTING)
+    releases.require_lead(session, release, actor, admins, STARTING, members_of)
     voters, fallen = resolve_voters(session, release, users, role_names)
     poll = start(
         session,
@@ -179,6 +204,7 @@ def start_in_channel(
         actor=actor,
         admins=admins,
         now=now,
+        members_of=members_of,
     )
     return Started(release, tally(session, poll), fallen)
 
@@ -193,13 +219,22 @@ def start(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
+    members_of: MembersOf | None = None,
 ) -> Poll:
-    """Open the release's poll with its required voters; only a lead or an admin may."""
-    releases.require_lead(session, release, actor, admins, STARTING)
+    """Open the release's poll with its required voters; only a lead or an admin may.
+
+    `voters` are people and user groups; a group makes every member it has now a required
+    voter (read with `members_of`; without it, a group adds nobody).
+    """
+    releases.require_lead(session, release, actor, admins, STARTING, members_of)
     assert release.id is not None
     question = " ".join(question.split())
-    voters = list(dict.fromkeys(voters)) or default_voters(session, release.id)
+    holders = list(dict.fromkeys(voters)) or default_voters(session, release.id)
+    expanded = via_groups(holders, members_of)
+    voters = [user for user, _ in expanded]
     _refuse_bad_start(question, voters, deadline, now)
+    if not voters and groups_in(holders):
+        raise DomainError("The user groups named as voters have no members; nobody could vote.")
     if open_poll(session, release.id) is not None:
         raise Conflict("A poll is already open here; close it first with `/gonogo close`.")
     poll = Poll(
@@ -216,8 +251,8 @@ def start(
     except IntegrityError:
         raise Conflict("Another poll was just started here.") from None
     assert poll.id is not None
-    for position, user in enumerate(voters):
-        session.add(PollVoter(poll_id=poll.id, user_id=user, position=position))
+    for position, (user, group) in enumerate(expanded):
+        session.add(PollVoter(poll_id=poll.id, user_id=user, position=position, via=group))
     audit.record(
         session,
         release=release,
@@ -225,10 +260,18 @@ def start(
         action="poll.started",
         subject=poll.question,
         after=deadline.isoformat() if deadline else None,
-        detail="required: " + " ".join(voters),
+        detail=_required_detail(voters, groups_in(holders)),
         at=now,
     )
     return poll
+
+
+def _required_detail(voters: list[str], groups: list[str]) -> str:
+    """The audit detail of a new poll: who must vote, and the groups they came from."""
+    detail = "required: " + " ".join(voters)
+    if groups:
+        detail += " (members of " + " ".join(groups) + " at the start)"
+    return detail
 
 
 def _refuse_bad_start(
@@ -263,25 +306,44 @@ def votable(session: Session, poll_id: int, channel_id: str) -> Poll:
 
 
 def close_in_channel(
-    session: Session, channel_id: str, *, actor: str, admins: Iterable[str], now: datetime
+    session: Session,
+    channel_id: str,
+    *,
+    actor: str,
+    admins: Iterable[str],
+    now: datetime,
+    members_of: MembersOf | None = None,
 ) -> Poll:
     """`/gonogo close`: close the channel's open poll now (a lead or an admin)."""
     release = releases.active_release(session, channel_id)
     assert release.id is not None
     poll = open_poll(session, release.id)
     if poll is None:
-        releases.require_lead(session, release, actor, admins, CLOSING)  # told before this
+        # told before there is no poll
+        releases.require_lead(session, release, actor, admins, CLOSING, members_of)
         raise NotFound("There is no open poll in this channel. Start one with `/gonogo`.")
     assert poll.id is not None
-    return close_now(session, poll.id, actor=actor, admins=admins, now=now)
+    return close_now(session, poll.id, actor=actor, admins=admins, now=now, members_of=members_of)
 
 
 def close_now(
-    session: Session, poll_id: int, *, actor: str, admins: Iterable[str], now: datetime
+    session: Session,
+    poll_id: int,
+    *,
+    actor: str,
+    admins: Iterable[str],
+    now: datetime,
+    members_of: MembersOf | None = None,
 ) -> Poll:
     """A lead or an admin closes the poll before its deadline; refused if it is closed."""
     closed = close(
-        session, poll_id, actor=actor, admins=admins, now=now, why="closed early by a lead"
+        session,
+        poll_id,
+        actor=actor,
+        admins=admins,
+        now=now,
+        why="closed early by a lead",
+        members_of=members_of,
     )
     if closed is None:
         raise refused(get(session, poll_id))
@@ -296,6 +358,7 @@ def close(
     now: datetime,
     why: str,
     admins: Iterable[str] = (),
+    members_of: MembersOf | None = None,
 ) -> Poll | None:
     """Close an open poll once and settle its outcome; None if already closed.
 
@@ -305,7 +368,7 @@ def close(
     if actor != audit.SYSTEM_ACTOR:
         poll = get(session, poll_id)
         release = releases.get(session, poll.release_id)
-        releases.require_lead(session, release, actor, admins, CLOSING)
+        releases.require_lead(session, release, actor, admins, CLOSING, members_of)
     claim = (
         update(Poll)
         .where(col(Poll.id) == poll_id, col(Poll.state) == "open")

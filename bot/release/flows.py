@@ -24,6 +24,7 @@ from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
 from bot.release import options, render, roles
 from bot.release import service as releases
+from bot.release.groups import is_group
 from bot.release.models import Release
 
 WAITING_AFTER = timedelta(minutes=1)
@@ -71,6 +72,7 @@ def assign_role(
             users=users,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
             now=now,
         )
         if before != after:
@@ -103,6 +105,7 @@ def postpone(
             actor=actor,
             now=now,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
         )
         also = follow(s, release) if follow is not None else None
         event = _latest_event(s, release, "release.postponed")
@@ -125,6 +128,7 @@ def close(
             actor=actor,
             now=now,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
         )
         _announce(services.outbox, s, release, "closed", render.closed(release, actor), now)
     services.scheduler.poke()
@@ -159,6 +163,7 @@ def tell_leads(outbox: Outbox, session: Session, channel: str, error: str, now: 
                 blocks=blocks,
             )
             for lead in releases.leads(session, release.id)
+            if not is_group(lead)  # a lead group's members are not DMed one by one
         ),
         now=now,
     )

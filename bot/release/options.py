@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.core.text.commandline import user_ids
 from bot.core.text.escape import quoted
 from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
+from bot.release.groups import holder_ids
 from bot.release.models import Release
 
 DEFAULT_TIME = time(9, 0)
@@ -42,13 +42,13 @@ def parse_new(
 
 
 def parse_role(args: list[str]) -> tuple[str, list[str]]:
-    """`ROLE @person...` or `ROLE none`: the role and its new holders."""
+    """`ROLE @person|@group...` or `ROLE none`: the role and its new holders (people, groups)."""
     if not args:
-        raise ParseError("Name a role and the people who hold it.")
+        raise ParseError("Name a role and the people (or user groups) who hold it.")
     name, people = args[0], args[1:]
     if not people:
-        raise ParseError("Name the people who hold the role, or `none` to empty it.")
-    return name, [] if [p.lower() for p in people] == ["none"] else user_ids(people)
+        raise ParseError("Name the people or user groups who hold the role, or `none` to empty it.")
+    return name, [] if [p.lower() for p in people] == ["none"] else holder_ids(people)
 
 
 def check_postpone(args: list[str], reason: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.blocks import SECTION_LIMIT, Blocks, context, header, mentions, mrkdwn
+from bot.core.blocks import SECTION_LIMIT, Blocks, context, header, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import when
+from bot.release.groups import groups_in, mentions
 from bot.release.models import Release
 
 MAX_BLOCKS = 50
@@ -51,8 +52,35 @@ def announce_new(release: Release) -> tuple[str, Blocks]:
 
 
 def role_line(role: str, holders: list[str]) -> str:
-    """`*docs*: @a, @b`: a role and who holds it now."""
+    """`*docs*: @a, @group`: a role and who holds it now (people and user groups)."""
     return f"*{escape(role)}*: {mentions(holders)}"
+
+
+def group_sizes(sizes: dict[str, int], cache_seconds: float) -> str:
+    """For the lead who handed a role to user groups: how many people each has now."""
+    counts = ", ".join(
+        f"<!subteam^{group}> has {n} member{'s' if n != 1 else ''}" for group, n in sizes.items()
+    )
+    return f"{counts} now. " + (groups_note(list(sizes), cache_seconds) or "")
+
+
+def groups_note(holders: list[str], cache_seconds: float) -> str | None:
+    """What holding a role through a user group means, when some role is held by one."""
+    if not groups_in(holders):
+        return None
+    return (
+        "_A user group holds a role through its members at the time: I read them from Slack "
+        f"when it matters (kept for {_seconds(cache_seconds)}), so a change of the group in "
+        "Slack counts without a command. Pings mention the group itself._"
+    )
+
+
+def _seconds(span: float) -> str:
+    whole = max(0, round(span))
+    if whole and whole % 60 == 0:
+        minutes = whole // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{whole} second{'s' if whole != 1 else ''}"
 
 
 def role_unchanged(role: str, holders: list[str]) -> str:
@@ -73,10 +101,16 @@ def roles_lines(holders: dict[str, list[str]]) -> list[str]:
     return [role_line(role, users) for role, users in holders.items()]
 
 
-def roles_text(release: Release, holders: dict[str, list[str]]) -> str:
+def roles_text(
+    release: Release, holders: dict[str, list[str]], group_cache_seconds: float = 60.0
+) -> str:
     """The answer to `/release roles`."""
     head = f"*Roles in release {escape(release.name)}*"
     foot = "_A role with nobody in it falls to the lead._"
+    everyone = [h for users in holders.values() for h in users]
+    note = groups_note(everyone, group_cache_seconds)
+    if note:
+        foot += "\n" + note
     room = ROLES_TEXT_LIMIT - len(head) - len(foot) - 2
     return "\n".join([head, fit_lines(roles_lines(holders), room), foot])
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete
 from bot.core import audit
 from bot.core.errors import DomainError
 from bot.core.text.escape import quoted
+from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import LEAD, require_lead, role_holders
 
@@ -38,19 +39,22 @@ def assign(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
+    members_of: MembersOf | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Make `users` the holders of `role`, replacing the old ones (leads and admins only).
+    """Make `users` (people and user groups) the holders of `role`, replacing the old ones.
 
-    Returns the holders before and after.
+    Leads and admins only. Returns the holders before and after.
     """
-    require_lead(session, release, actor, admins, "hand out roles")
+    require_lead(session, release, actor, admins, "hand out roles", members_of)
     assert release.id is not None
     role = normalize_role(role)
     users = list(dict.fromkeys(users))
     if role == LEAD and not users:
         raise DomainError("A release always has a lead: name who takes over.")
     if len(users) > MAX_HOLDERS:
-        raise DomainError(f"A role can have at most {MAX_HOLDERS} holders.")
+        raise DomainError(
+            f"A role can have at most {MAX_HOLDERS} holders; a user group counts as one."
+        )
     before = role_holders(session, release.id).get(role, [])
     if before == users:
         return before, users

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.text.escape import escape
+from bot.release.groups import MembersOf, holds, mentions
 from bot.release.models import Release, RoleAssignment
 
 LEAD = "lead"
@@ -179,24 +180,41 @@ def role_holders(session: Session, release_id: int) -> dict[str, list[str]]:
 
 
 def leads(session: Session, release_id: int) -> list[str]:
-    """The user ids holding the lead role."""
+    """The holders of the lead role (people, or user groups whose members lead)."""
     return role_holders(session, release_id).get(LEAD, [])
 
 
-def is_lead(session: Session, release: Release, user_id: str, admins: Iterable[str]) -> bool:
-    """True for a lead of the release or a workspace admin named in RELEASEBOT_ADMINS."""
+def is_lead(
+    session: Session,
+    release: Release,
+    user_id: str,
+    admins: Iterable[str],
+    members_of: MembersOf | None = None,
+) -> bool:
+    """True for a lead of the release (in person or through a lead group) or an admin.
+
+    Without `members_of`, a member of a lead group is not recognised as a lead.
+    """
     assert release.id is not None
-    return user_id in set(admins) or user_id in leads(session, release.id)
+    if user_id in set(admins):
+        return True
+    return holds(user_id, leads(session, release.id), members_of)
 
 
 def require_lead(
-    session: Session, release: Release, user_id: str, admins: Iterable[str], doing: str
+    session: Session,
+    release: Release,
+    user_id: str,
+    admins: Iterable[str],
+    doing: str,
+    members_of: MembersOf | None = None,
 ) -> None:
     """Raise Forbidden naming the leads unless the user is a lead or an admin."""
-    if is_lead(session, release, user_id, admins):
+    if is_lead(session, release, user_id, admins, members_of):
         return
     assert release.id is not None
-    names = ", ".join(f"<@{u}>" for u in leads(session, release.id)) or "the release lead"
+    holders = leads(session, release.id)
+    names = mentions(holders) if holders else "the release lead"
     raise Forbidden(f"Only a lead of this release can {doing}: {names}.")
 
 
@@ -209,9 +227,10 @@ def postpone(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
+    members_of: MembersOf | None = None,
 ) -> datetime | None:
     """Move release day (leads and admins only); returns the old instant."""
-    require_lead(session, release, actor, admins, "move release day")
+    require_lead(session, release, actor, admins, "move release day", members_of)
     if release_at <= now:
         raise DomainError("The new release day must be in the future.")
     before = release.release_at
@@ -241,9 +260,10 @@ def close(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
+    members_of: MembersOf | None = None,
 ) -> Release:
     """Mark the release released or cancelled (leads and admins only); it stops being active."""
-    require_lead(session, release, actor, admins, "close it")
+    require_lead(session, release, actor, admins, "close it", members_of)
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is already {release.state}.")
     release.state = "cancelled" if cancelled else "released"

@@ -36,6 +36,8 @@ class SlackMethods:
         self.channel_names: dict[str, str] = {}
         # User group id -> member ids; None answers plan_upgrade_required (a free workspace).
         self.usergroups: dict[str, list[str]] | None = {}
+        # User group id -> its handle (usergroups.list); the id in lowercase when not set.
+        self.usergroup_handles: dict[str, str] = {}
         self._ids = itertools.count(1)
         self.clear_state()
 
@@ -65,6 +67,7 @@ class SlackMethods:
             "auth.test": self._auth_test,
             "apps.connections.open": lambda a: {"url": "ws://127.0.0.1:9/socket"},
             "usergroups.users.list": self._group_members,
+            "usergroups.list": self._groups,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
             "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
@@ -93,6 +96,16 @@ class SlackMethods:
         if group not in self.usergroups:
             raise SlackError("no_such_subteam")
         return {"users": list(self.usergroups[group])}
+
+    def _groups(self, args: Args) -> Args:
+        if self.usergroups is None:
+            raise SlackError("plan_upgrade_required")
+        return {
+            "usergroups": [
+                {"id": group, "handle": self.usergroup_handles.get(group, group.lower())}
+                for group in self.usergroups
+            ]
+        }
 
     def _next_ts(self) -> str:
         micros = next(self._ts)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.core.people import Groups
 from tests.conftest import RunningBot
 from tests.kit.fake_methods import SlackError
 from tests.kit.fake_slack import FakeSlack
@@ -15,6 +16,7 @@ CHANNEL = "C_REL"
 LEAD = "U_LEAD"
 # A Slack token left open (cut before its `>`) or a `>` whose `<` was cut away.
 _OPEN_TOKEN = re.compile(r"<[^<>]*(?:<|$)")
+_MENTION = re.compile(r"<(?:@|!subteam\^)[A-Z0-9_]+(?:\|[^>]*)?>")
 
 
 def answer(resp) -> str:  # type: ignore[no-untyped-def]
@@ -77,3 +79,28 @@ def bot_removed_from(
         yield
     finally:
         del fake._post_message
+
+
+def group_mention(group: str, handle: str = "release-team") -> str:
+    """A user group as Slack writes it in a command's text."""
+    return f"<!subteam^{group}|@{handle}>"
+
+
+def short_group_cache(bot: RunningBot, seconds: float) -> None:
+    """Keep user groups' members for `seconds` instead of a minute (a fresh, empty cache)."""
+    people = bot.services.people
+    people.groups = Groups(people.client, ttl_seconds=seconds)
+
+
+def mentions_in(calls: list[Any]) -> list[str]:
+    """Every mention of a person or a user group in what these messages show.
+
+    A message with blocks shows its blocks (its `text` is the notification fallback of the
+    same message, so it is not counted again); one without shows its text.
+    """
+    found: list[str] = []
+    for call in calls:
+        blocks = call.args.get("blocks")
+        shown = mrkdwn_texts(blocks) if blocks else [str(call.args.get("text", ""))]
+        found += [m for text in shown for m in _MENTION.findall(text)]
+    return found
