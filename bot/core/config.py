@@ -16,6 +16,8 @@ from bot.core.db import DEFAULT_POOL
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///releasebot.db"
+DEFAULT_GITHUB_API = "https://api.github.com"
+DEFAULT_TESTGRID_URL = "https://testgrid.k8s.io"
 LOG_FORMATS = ("text", "json")
 
 
@@ -91,6 +93,9 @@ class Settings:
     db_pool: int = DEFAULT_POOL
     # RELEASEBOT_GATE_PROXY: the HTTP proxy gate checks go through (empty: direct).
     gate_proxy: str = ""
+    # RELEASEBOT_GITHUB_API / RELEASEBOT_TESTGRID_URL: where native gates ask (GHE, tests).
+    github_api: str = DEFAULT_GITHUB_API
+    testgrid_url: str = DEFAULT_TESTGRID_URL
     # RELEASEBOT_PUBLIC_URL: where people reach the calendar feed and the release page.
     public_url: str = "http://localhost:3000"
 
@@ -214,6 +219,18 @@ def parse_gate_proxy(raw: str) -> str:
     return raw
 
 
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An http(s) base URL without a trailing slash, or ConfigError naming the variable."""
+    raw = env.get(name, "").strip() or default
+    try:
+        url = urlsplit(raw)
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.hostname or url.query:
+        raise ConfigError(f"{name} must be an http:// or https:// URL like {default}, not {raw!r}.")
+    return raw.rstrip("/")
+
+
 def _log_format(raw: str) -> str:
     value = raw.strip().lower() or "text"
     if value not in LOG_FORMATS:
@@ -314,6 +331,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=_log_format(env.get("LOG_FORMAT", "")),
         db_pool=max(1, _int(env, "RELEASEBOT_DB_POOL", DEFAULT_POOL)),
         gate_proxy=parse_gate_proxy(env.get("RELEASEBOT_GATE_PROXY", "")),
+        github_api=_base_url(env, "RELEASEBOT_GITHUB_API", DEFAULT_GITHUB_API),
+        testgrid_url=_base_url(env, "RELEASEBOT_TESTGRID_URL", DEFAULT_TESTGRID_URL),
         public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
             "/"
         ),
