@@ -17,15 +17,20 @@ from bot.core.text.commandline import CommandLine
 from bot.core.text.timeparse import ParseError
 from bot.gates import flows, ids, options, render
 from bot.gates import service as gates
-from bot.gates.models import HTTP
+from bot.gates.models import CHECKED
 from bot.release import service as releases
 from handlers.interactions import Click, on_click
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 GateHandler = Callable[[flows.GateRunner, Ctx, CommandLine], Reply]
 ADD_USAGE = (
-    '/gate add NAME URL [expect EXPR] [header "Name: value"] [owner @u] [every 10m] '
+    '/gate add NAME URL [expect EXPR] [header "Name: value"] [owner @u|ROLE] [every 10m] '
     "[after 2] [repeat 30m]"
+)
+GITHUB_USAGE = "/gate github NAME QUERY... [owner @u|ROLE] [every 10m] [after 2] [repeat 30m]"
+TESTGRID_USAGE = (
+    "/gate testgrid NAME DASHBOARD... [informing DASHBOARD...] [owner @u|ROLE] [every 10m] "
+    "[alert-on-yellow]"
 )
 
 
@@ -37,17 +42,61 @@ def add(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     given = options.parse(words[2:], min_interval=ctx.services.settings.gate_min_interval)
     url = options.unwrap_url(words[1])
     added = runner.add_http(ctx.channel_id, ctx.user_id, words[0], url, given)
-    return Reply(text=render.added(added.gate, added.unset))
+    return Reply(text=_added(added))
 
 
 def manual(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
-    """`/gate manual NAME [owner @u]`."""
+    """`/gate manual NAME [owner @u|ROLE]`."""
     words = options.raw_words(ctx.text)[1:]
     if not words:
         raise ParseError("Name the gate.")
     given = options.parse(words[1:], min_interval=0, allowed=("owner", "owners"))
     added = runner.add_manual(ctx.channel_id, ctx.user_id, words[0], given)
-    return Reply(text=render.added(added.gate))
+    return Reply(text=_added(added))
+
+
+def github(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate github NAME QUERY... [owner @u|ROLE] [every 10m] ...`: a GitHub search gate."""
+    words = options.raw_words(ctx.text)[1:]
+    if len(words) < 2:
+        raise ParseError("Name the gate and the GitHub search, like `repo:org/repo is:open`.")
+    start = options.split_at_options(words[1:], options.NATIVE) + 1
+    given = options.parse(words[start:], min_interval=_min_interval(ctx), allowed=options.NATIVE)
+    added = runner.add_github(ctx.channel_id, ctx.user_id, words[0], words[1:start], given)
+    return Reply(text=_added(added))
+
+
+def testgrid(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate testgrid NAME DASHBOARD... [informing DASHBOARD...] [owner ...] [alert-on-yellow]`."""
+    words = options.raw_words(ctx.text)[1:]
+    if len(words) < 2:
+        raise ParseError("Name the gate and at least one blocking TestGrid dashboard.")
+    flags = (options.ALERT_ON_YELLOW,)
+    start = options.split_at_options(words[1:], options.NATIVE, flags) + 1
+    given = options.parse(
+        words[start:], min_interval=_min_interval(ctx), allowed=options.NATIVE, flags=flags
+    )
+    added = runner.add_testgrid(ctx.channel_id, ctx.user_id, words[0], words[1:start], given)
+    return Reply(text=_added(added))
+
+
+def chart(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate chart NAME`: the gate's burndown chart, posted to the channel as an image."""
+    if len(line.args) != 1:
+        raise ParseError("Name the one gate to chart.")
+    drawn = runner.chart(ctx.channel_id, line.args[0])
+    return Reply(
+        text=f"Drawing the burndown of `{drawn.gate}` ({len(drawn.points)} checks)…",
+        after=partial(runner.post_chart, drawn),
+    )
+
+
+def _added(added: flows.Added) -> str:
+    return render.added(added.gate, added.unset, owners=list(added.owners), hints=added.hints)
+
+
+def _min_interval(ctx: Ctx) -> float:
+    return ctx.services.settings.gate_min_interval
 
 
 def list_gates(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
@@ -56,18 +105,20 @@ def list_gates(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     with ctx.services.db.read() as s:
         release = releases.active_release(s, ctx.channel_id)
         found = gates.named_or_all(s, release, name)
-    text, blocks = render.listing(found, ZoneInfo(release.zone))
+        owners = gates.owners_by_gate(s, found)
+    now = ctx.services.now()
+    text, blocks = render.listing(found, ZoneInfo(release.zone), owners, now)
     return Reply(text=text, blocks=blocks)
 
 
 def check_now(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
-    """`/gate check [NAME]`: run HTTP checks now (joining running ones); results to the caller."""
+    """`/gate check [NAME]`: run checks now (joining running ones); results to the caller."""
     name = line.args[0] if line.args else None
     with ctx.services.db.read() as s:
         chosen = gates.named_or_all(s, releases.active_release(s, ctx.channel_id), name)
-    if name and chosen[0].kind != HTTP:
+    if name and chosen[0].kind not in CHECKED:
         return Reply(text=render.set_by_owners(chosen[0]))
-    probes = [flows.probe_of(g) for g in chosen if g.kind == HTTP]
+    probes = [flows.probe_of(g) for g in chosen if g.kind in CHECKED]
     if not probes:
         return Reply(text=render.results([]))
     asked = runner.check_now(probes, ctx.channel_id, ctx.user_id)
@@ -100,9 +151,12 @@ def command(runner: flows.GateRunner | None = None) -> Command:
         summary="automated and manual gates.",
         subs={
             "add": sub(add, ADD_USAGE),
-            "manual": sub(manual, "/gate manual NAME [owner @person...]"),
+            "github": sub(github, GITHUB_USAGE),
+            "testgrid": sub(testgrid, TESTGRID_USAGE),
+            "manual": sub(manual, "/gate manual NAME [owner @person|ROLE...]"),
             "list": sub(list_gates, "/gate list [NAME]"),
             "check": sub(check_now, "/gate check [NAME]"),
+            "chart": sub(chart, "/gate chart NAME"),
             "remove": sub(remove, "/gate remove NAME"),
         },
         notes=[
@@ -112,7 +166,14 @@ def command(runner: flows.GateRunner | None = None) -> Command:
             "an operator granted to gates for that host (RELEASEBOT_GATE_SECRETS), like "
             '`header "Authorization: Bearer ${GITHUB_TOKEN}"`.',
             "`after N`: failures in a row before the gate turns red (default 2). "
-            "`repeat 30m`: how often owners are reminded while it is red.",
+            "`repeat 30m`: how often owners are reminded while it is red. "
+            "`owner ROLE`: whoever holds the role when it matters; nobody falls to the leads.",
+            "`github`: green at 0 results of the search; the alert lists the open items. "
+            "A rate limit or incomplete results leave it unknown, never green.",
+            "`testgrid`: red when a blocking job fails (or, blocking all green, an informing "
+            "one); yellow when a blocking job is flaky or stale. Yellow is not green for "
+            "steps, and alerts only with `alert-on-yellow`.",
+            "`chart NAME`: the burndown of a gate that counts (GitHub, or `json.X <= N`).",
         ],
     )
 

@@ -9,7 +9,9 @@ gate's `next_check_at` on with a guarded UPDATE, a re-ping bumps `pings` under t
 
 Checks run on the runner's own few workers (`pool`), never on the scheduler's, the
 notifier's or the sender's threads: a hanging CI server holds a check worker, nothing that
-posts or plans; a check asked for a gate already being checked joins that check.
+posts or plans; a check asked for a gate already being checked joins that check. When GitHub
+says its rate limit is reached, the runner remembers until when (per API host), and no
+GitHub gate asks again before then: their checks are put off, not recorded.
 `register` adds the feature's timers, outbox hooks, status section, doctor check and guard.
 """
 
@@ -29,16 +31,18 @@ from sqlmodel import Session
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gates import alerting, messages, render, transitions
+from bot.gates import alerting, figures, messages, render, transitions
 from bot.gates import service as gates
 from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
-from bot.gates.models import HTTP, Gate
+from bot.gates.models import CHECKED, GITHUB, TESTGRID, Gate, parse_spec
 from bot.gates.options import Options
+from bot.gates.outcome import Outcome, of_verdict, unknown
+from bot.gates.owners import owners_by_gate
 from bot.gates.pool import CheckPool
 from bot.gates.probe import check
-from bot.gates.probe.expect import Verdict
-from bot.gates.probe.secrets import GateSecrets
+from bot.gates.probe.secrets import GateSecrets, url_host
+from bot.gates.signal import github, testgrid
 from bot.release import service as releases
 from bot.release.models import Release
 
@@ -55,20 +59,34 @@ class Probe:
     expect: str | None
     headers: str | None
     interval: int
+    kind: str = "http"
+    spec: str | None = None
 
 
 def probe_of(gate: Gate) -> Probe:
-    """The check parameters of an HTTP gate."""
-    assert gate.id is not None and gate.url
-    return Probe(gate.id, gate.name, gate.url, gate.expect, gate.headers, gate.interval_seconds)
+    """The check parameters of a gate the bot checks (HTTP, GitHub, TestGrid)."""
+    assert gate.id is not None and gate.kind in CHECKED
+    return Probe(
+        gate.id,
+        gate.name,
+        gate.url or "",
+        gate.expect,
+        gate.headers,
+        gate.interval_seconds,
+        gate.kind,
+        gate.spec,
+    )
 
 
 @dataclass(frozen=True)
 class Added:
-    """A gate just stored (its card is owed), and the variables the bot has no value for."""
+    """A gate just stored (its card is owed), the variables the bot has no value for, and
+    its owners now with what the caller should know (an unbounded search, no token)."""
 
     gate: Gate
     unset: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,17 +119,24 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
     if not found:
         return None
     red = sum(1 for g in found if g.state == alerting.FAILING)
-    title = f"Gates ({red} failing)" if red else "Gates"
-    return Section(title, render.status_lines(found, ZoneInfo(release.zone)))
+    yellow = sum(1 for g in found if g.state == alerting.YELLOW)
+    counted = [f"{red} failing" if red else "", f"{yellow} yellow" if yellow else ""]
+    said = ", ".join(part for part in counted if part)
+    title = f"Gates ({said})" if said else "Gates"
+    owners = owners_by_gate(session, [g for g in found if g.state == alerting.FAILING])
+    lines = render.status_lines(found, ZoneInfo(release.zone), owners=owners)
+    return Section(title, lines)
 
 
 class GateRunner:
     """Runs checks and re-pings for gates, carries out what people ask, owes what follows."""
 
-    def __init__(self, services: Services, checks: CheckPool[Verdict] | None = None) -> None:
+    def __init__(self, services: Services, checks: CheckPool[Outcome] | None = None) -> None:
         self.services = services
         self.settings = services.settings
-        self.checks: CheckPool[Verdict] = checks or CheckPool()
+        self.checks: CheckPool[Outcome] = checks or CheckPool()
+        self._held: dict[str, datetime] = {}  # API host -> no request before then (rate limit)
+        self._hold_lock = threading.Lock()
 
     # --- what people ask -----------------------------------------------------------------
 
@@ -122,6 +147,20 @@ class GateRunner:
     def add_manual(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
         """Add a manual gate."""
         return self._add(channel_id, actor, gates.propose_manual(name, given))
+
+    def add_github(
+        self, channel_id: str, actor: str, name: str, query: list[str], given: Options
+    ) -> Added:
+        """Add a GitHub search gate; the API host is vetted before the transaction."""
+        proposal = gates.propose_github(name, query, given, self.settings)
+        return self._add(channel_id, actor, proposal)
+
+    def add_testgrid(
+        self, channel_id: str, actor: str, name: str, dashboards: list[str], given: Options
+    ) -> Added:
+        """Add a TestGrid gate over blocking (and informing) dashboards."""
+        proposal = gates.propose_testgrid(name, dashboards, given, self.settings)
+        return self._add(channel_id, actor, proposal)
 
     def _add(self, channel_id: str, actor: str, proposal: gates.Proposal) -> Added:
         now = self.services.now()
@@ -137,8 +176,9 @@ class GateRunner:
                 now=now,
             )
             self.services.outbox.queue(session, messages.card(gate, release), now=now)
+            owners = tuple(gates.owners_of(session, gate))
         self.services.scheduler.poke()
-        return Added(gate, proposal.unset)
+        return Added(gate, proposal.unset, owners, proposal.hints)
 
     def remove(self, channel_id: str, actor: str, name: str) -> Gate:
         """Remove a gate (lead only); its checks and re-pings stop, its card says who did it."""
@@ -169,11 +209,22 @@ class GateRunner:
             release = releases.get(session, gate.release_id)
             messages.after_change(self.services.outbox, session, gate, release, change, now)
 
+    def chart(self, channel_id: str, name: str) -> figures.Chart:
+        """What `/gate chart NAME` draws (the channel's release, or its latest one)."""
+        with self.services.db.read() as session:
+            release = releases.active_release_or_latest(session, channel_id)
+            gate = gates.by_name(session, release, name)
+            return figures.chart_of(session, release, gate, self.services.now())
+
+    def post_chart(self, drawn: figures.Chart) -> bool:
+        """Draw the chart and share it in its channel (slow: run it after answering)."""
+        return figures.post_chart(self.services.notifier, drawn)
+
     def check_now(self, probes: list[Probe], channel_id: str, user_id: str) -> Asked:
         """`/gate check`: start the checks (or join those running); the asker hears the results."""
         started: list[str] = []
         joined: list[str] = []
-        futures: list[Future[Verdict]] = []
+        futures: list[Future[Outcome]] = []
         for probe in probes:
             run = partial(self.run, probe, clock=self.services.now, actor=user_id)
             future, running = self.checks.submit(probe.gate_id, run)
@@ -183,12 +234,12 @@ class GateRunner:
         return Asked(started, joined)
 
     def _tell_when_done(
-        self, probes: list[Probe], futures: list[Future[Verdict]], channel_id: str, user_id: str
+        self, probes: list[Probe], futures: list[Future[Outcome]], channel_id: str, user_id: str
     ) -> None:
         left = [len(futures)]
         lock = threading.Lock()
 
-        def one_done(_: Future[Verdict]) -> None:
+        def one_done(_: Future[Outcome]) -> None:
             with lock:
                 left[0] -= 1
                 if left[0]:
@@ -224,7 +275,7 @@ class GateRunner:
         """A planned check: claim it (gate id + planned time), then hand it to the workers."""
         with self.services.db.session() as session:
             gate = session.get(Gate, gate_id)
-            if gate is None or gate.kind != HTTP:
+            if gate is None or gate.kind not in CHECKED:
                 return
             lease = now + timedelta(seconds=gate.interval_seconds + self.settings.gate_timeout)
             if not transitions.claim_check(session, gate_id, due, lease):
@@ -250,37 +301,82 @@ class GateRunner:
 
     def run(
         self, probe: Probe, *, clock: Callable[[], datetime], actor: str | None = None
-    ) -> Verdict:
+    ) -> Outcome:
         """Fetch, record the result and owe what it changes, in one transaction; what was seen."""
-        verdict = check.run(
-            probe.url,
-            probe.expect,
-            probe.headers,
-            allow=self.settings.gate_allow,
-            timeout=self.settings.gate_timeout,
-            secrets=GateSecrets.from_settings(self.settings),
-            proxy=self.settings.gate_proxy or None,
-        )
+        held = self._held_until(probe, clock())
+        if held is not None:  # GitHub asked to be left alone: ask nobody, record nothing
+            with self.services.db.session() as session:
+                transitions.put_off(session, probe.gate_id, held)
+            return unknown(f"not asked: GitHub's rate limit holds checks until {held:%H:%M} UTC")
+        outcome = self.fetch(probe, clock())
         now = clock()
+        if outcome.retry_at is not None and probe.kind == GITHUB:
+            self._hold(url_host(self.settings.github_api), outcome.retry_at)
+        next_at = max(now + timedelta(seconds=probe.interval), outcome.retry_at or now)
         with self.services.db.session() as session:
-            applied = transitions.apply_result(
+            applied = transitions.apply_outcome(
                 session,
                 probe.gate_id,
-                passed=verdict.ok,
-                detail=verdict.detail,
+                outcome,
                 now=now,
-                next_check_at=now + timedelta(seconds=probe.interval),
+                next_check_at=next_at,
                 **({"actor": actor} if actor else {}),
             )
             if applied is not None:
                 gate, change = applied
                 release = releases.get(session, gate.release_id)
                 messages.after_change(self.services.outbox, session, gate, release, change, now)
-        return verdict
+        return outcome
+
+    def fetch(self, probe: Probe, now: datetime) -> Outcome:
+        """Ask what the gate asks (never raises: what goes wrong is in the outcome)."""
+        settings = self.settings
+        proxy = settings.gate_proxy or None
+        spec = parse_spec(probe.spec)
+        if probe.kind == GITHUB:
+            return github.check_search(
+                str(spec.get("query", "")),
+                api=settings.github_api,
+                secrets=GateSecrets.from_settings(settings),
+                allow=settings.gate_allow,
+                timeout=settings.gate_timeout,
+                now=now,
+                proxy=proxy,
+            )
+        if probe.kind == TESTGRID:
+            return testgrid.check_dashboards(
+                [str(d) for d in spec.get("blocking") or []],
+                [str(d) for d in spec.get("informing") or []],
+                base=settings.testgrid_url,
+                allow=settings.gate_allow,
+                timeout=settings.gate_timeout,
+                proxy=proxy,
+            )
+        verdict = check.run(
+            probe.url,
+            probe.expect,
+            probe.headers,
+            allow=settings.gate_allow,
+            timeout=settings.gate_timeout,
+            secrets=GateSecrets.from_settings(settings),
+            proxy=proxy,
+        )
+        return of_verdict(verdict.ok, verdict.detail, verdict.value)
+
+    def _held_until(self, probe: Probe, now: datetime) -> datetime | None:
+        if probe.kind != GITHUB:
+            return None
+        with self._hold_lock:
+            until = self._held.get(url_host(self.settings.github_api))
+        return until if until is not None and until > now else None
+
+    def _hold(self, host: str, until: datetime) -> None:
+        with self._hold_lock:
+            self._held[host] = max(until, self._held.get(host, until))
 
 
-def _outcome(future: Future[Verdict]) -> tuple[bool | None, str]:
+def _outcome(future: Future[Outcome]) -> tuple[str | None, str]:
     if future.exception() is not None:
         return None, "the check could not be run; see the bot's log"
-    verdict = future.result()
-    return verdict.ok, verdict.detail
+    outcome = future.result()
+    return outcome.result, outcome.detail

@@ -36,6 +36,7 @@ from bot.core.outbox import (
 from bot.gates import alerting, render, transitions
 from bot.gates.alerting import Change, Ping
 from bot.gates.models import Gate
+from bot.gates.owners import owners_of
 from bot.release.models import Release
 
 CARD = "gate"  # the live card, and the renderer of its first post
@@ -97,7 +98,7 @@ def after_change(
         return
     zone = ZoneInfo(release.zone)
     if change.event == alerting.ALERT:
-        text, blocks = render.alert(gate, zone)
+        text, blocks = render.alert(gate, zone, owners_of(session, gate), now=now)
         alert = Message(
             key=red_key(gate),
             channel=release.channel_id,
@@ -161,7 +162,9 @@ def alert_posted(session: Session, ref: str, ts: str) -> None:
     """Remember the alert's ts, if its red spell is still the gate's current one."""
     gate_id, _, since = ref.partition(":")
     gate = session.get(Gate, int(gate_id))
-    if gate is not None and gate.state == alerting.FAILING and str(spell(gate)) == since:
+    if gate is None or not alerting.alarmed(gate.state, gate.alert_yellow):
+        return
+    if str(spell(gate)) == since:
         transitions.remember_message(session, gate.id or 0, alert_ts=ts)
 
 
@@ -171,7 +174,7 @@ def draw_card(session: Session, args: dict[str, Any], now: datetime) -> Drawn:
     if found is None:
         return None
     gate, release = found
-    return render.card(gate, ZoneInfo(release.zone))
+    return render.card(gate, ZoneInfo(release.zone), owners_of(session, gate))
 
 
 def draw_ping(session: Session, args: dict[str, Any], now: datetime) -> Drawn:
@@ -180,12 +183,13 @@ def draw_ping(session: Session, args: dict[str, Any], now: datetime) -> Drawn:
     if found is None:
         return None
     gate, release = found
-    if release.state != "active" or gate.state != alerting.FAILING:
+    if release.state != "active" or not alerting.alarmed(gate.state, gate.alert_yellow):
         return None
     if spell(gate) != int(args["spell"]):
         return None
     leads = [str(u) for u in args.get("leads") or []]
-    return render.reping(gate, int(args["number"]), leads, now, ZoneInfo(release.zone))
+    owners = owners_of(session, gate)
+    return render.reping(gate, int(args["number"]), leads, now, ZoneInfo(release.zone), owners)
 
 
 def card_update(session: Session, ref: str) -> Update | Wait | None:
@@ -201,7 +205,7 @@ def card_update(session: Session, ref: str) -> Update | Wait | None:
             )
         ).first()
         return WAIT if owed is not None else None
-    text, blocks = render.card(gate, ZoneInfo(release.zone))
+    text, blocks = render.card(gate, ZoneInfo(release.zone), owners_of(session, gate))
     args = {"channel": release.channel_id, "ts": gate.message_ts, "text": text, "blocks": blocks}
     return Update("chat.update", args)
 

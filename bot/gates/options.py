@@ -1,4 +1,4 @@
-"""What `/gate add` and `/gate manual` take after the name, read from Slack's command text.
+"""What `/gate add`, `manual`, `github` and `testgrid` take, read from Slack's command text.
 
 These read the command text as Slack sent it (not the router's split words), because the
 expectation language needs its quotes kept and ` -- ` is no reason here. Slack escapes `&`,
@@ -16,9 +16,13 @@ from bot.core.text.commandline import user_id
 from bot.core.text.escape import decode, escape, quoted
 from bot.core.text.timeparse import ParseError, parse_duration
 from bot.gates.probe import check, expect
+from bot.release.roles import ROLE_NAME
 
 KEYWORDS = ("expect", "header", "owner", "owners", "every", "after", "repeat")
+NATIVE = ("owner", "owners", "every", "after", "repeat")  # a github or testgrid gate's options
+ALERT_ON_YELLOW = "alert-on-yellow"  # a flag: yellow alerts like red
 MAX_DAMPING = 20
+MAX_ROLES = 10
 _RAW = re.compile(r'"[^"]*"|\'[^\']*\'|<[^>]*>|\S+')
 _FANCY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
 
@@ -30,6 +34,8 @@ class Options:
     expect: str | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    alert_yellow: bool = False
     interval: int | None = None
     repeat: int | None = None
     damping: int | None = None
@@ -56,12 +62,34 @@ def unwrap_url(word: str) -> str:
     return word.strip()  # raw_words decoded it already
 
 
-def parse(words: list[str], *, min_interval: float, allowed: tuple[str, ...] = KEYWORDS) -> Options:
-    """Read `keyword value...` groups; ParseError says which one is wrong and why."""
+def parse(
+    words: list[str],
+    *,
+    min_interval: float,
+    allowed: tuple[str, ...] = KEYWORDS,
+    flags: tuple[str, ...] = (),
+) -> Options:
+    """Read `keyword value...` groups (and the `flags` allowed); ParseError says what is wrong."""
     options = Options()
-    for key, values in _groups(words, allowed):
+    options.alert_yellow = ALERT_ON_YELLOW in flags and ALERT_ON_YELLOW in (
+        word.lower() for word in words
+    )
+    kept = [word for word in words if word.lower() not in flags]
+    for key, values in _groups(kept, allowed):
         _apply(options, key, values, min_interval)
+    if len(options.roles) > MAX_ROLES:
+        raise ParseError(f"A gate can be owned by at most {MAX_ROLES} roles.")
     return options
+
+
+def split_at_options(
+    words: list[str], allowed: tuple[str, ...], flags: tuple[str, ...] = ()
+) -> int:
+    """Where the options begin: the first word that is a keyword or a flag (or the end)."""
+    for index, word in enumerate(words):
+        if word.lower() in allowed or word.lower() in flags:
+            return index
+    return len(words)
 
 
 def _groups(words: list[str], allowed: tuple[str, ...]) -> list[tuple[str, list[str]]]:
@@ -88,7 +116,12 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
         except expect.ExpectError as err:
             raise ParseError(escape(str(err))) from None
     elif key in ("owner", "owners"):
-        options.owners += [_person(word) for word in values]
+        for word in values:
+            uid = user_id(word)
+            if uid is not None:
+                options.owners.append(uid)
+            else:
+                options.roles.append(_role(word))
     elif len(values) != 1:
         raise ParseError(f"`{key}` takes one value, not {quoted(' '.join(values), 60)}.")
     elif key == "header":
@@ -106,11 +139,14 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
         options.damping = int(values[0])
 
 
-def _person(word: str) -> str:
-    uid = user_id(word)
-    if uid is None:
-        raise ParseError(f"{quoted(word)} is not a person; type @ and pick them from the list.")
-    return uid
+def _role(word: str) -> str:
+    role = word.strip().lower()
+    if not ROLE_NAME.match(role):
+        raise ParseError(
+            f"{quoted(word)} is not a person or a role: type @ and pick them from the list, "
+            "or name a role of the release, like `ci-signal`."
+        )
+    return role
 
 
 def _seconds(word: str, key: str, minimum: float) -> int:

@@ -1,9 +1,13 @@
-"""Block Kit for gates: the gate card, alerts, re-pings, recovery notes, lists. Pure."""
+"""Block Kit for gates: the gate card, alerts, re-pings, recovery notes, lists. Pure.
+
+Owners are passed in as resolved (people and the holders of the gate's roles, now); a
+renderer given none shows the people the gate names.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.blocks import Blocks, actions, button, context, mentions, mrkdwn
@@ -11,16 +15,32 @@ from bot.core.text.escape import escape, quoted, shorten
 from bot.core.text.fit import cut, fit_lines
 from bot.core.text.timefmt import duration, when
 from bot.gates import ids
-from bot.gates.alerting import FAILING, PASSING, UNKNOWN
-from bot.gates.models import HTTP, MANUAL, Gate
+from bot.gates.alerting import FAILING, PASSING, UNKNOWN, UNSURE, YELLOW
+from bot.gates.models import CHECKED, GITHUB, MANUAL, TESTGRID, Gate
+from bot.gates.outcome import load_findings
+from bot.gates.signal import render as signal
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
 SECTION_ROOM = 2_900  # one section's text (Slack: 3,000)
 STATUS_ROOM = 2_700  # the gates section of `/release status`, under its title
 TEXT_ROOM = 39_000  # a message's text (Slack: 40,000)
 MAX_BLOCKS = 50
-ICONS = {PASSING: ":large_green_circle:", FAILING: ":red_circle:", UNKNOWN: ":white_circle:"}
-WORDS = {PASSING: "passing", FAILING: "failing", UNKNOWN: "not decided yet"}
+FINDINGS_ROOM = 2_400  # the open items or jobs inside one section
+ICONS = {
+    PASSING: ":large_green_circle:",
+    FAILING: ":red_circle:",
+    YELLOW: ":large_yellow_circle:",
+    UNKNOWN: ":white_circle:",
+}
+WORDS = {PASSING: "passing", FAILING: "failing", YELLOW: "yellow", UNKNOWN: "not decided yet"}
+RESULT_WORDS = {"pass": "passed", "fail": "failed", "yellow": "yellow", UNSURE: "could not tell"}
+RESULT_ICONS = {
+    "pass": ":white_check_mark:",
+    "fail": ":x:",
+    "yellow": ":large_yellow_circle:",
+    UNSURE: ":grey_question:",
+}
 
 
 def code(text: str, limit: int = 200) -> str:
@@ -35,23 +55,51 @@ def every(seconds: int) -> str:
 
 def what(gate: Gate) -> str:
     """What the gate checks, on one line."""
-    if gate.kind != HTTP or not gate.url:
+    if gate.kind not in CHECKED:
         return "manual: its owners mark it passing or failing"
-    parts = [f"GET {code(gate.url, 300)}"]
-    if gate.expect:
-        parts.append(f"expect {code(gate.expect)}")
-    if gate.headers:
-        parts.append("with headers")
+    spec = gate.asked()
+    if gate.kind == GITHUB:
+        parts = [f"GitHub search {code(str(spec.get('query', '')), 260)}", "green at 0 results"]
+    elif gate.kind == TESTGRID:
+        parts = [f"TestGrid {_dashboards(spec.get('blocking'))}"]
+        if spec.get("informing"):
+            parts.append(f"informing {_dashboards(spec.get('informing'))}")
+    else:
+        parts = [f"GET {code(gate.url or '', 300)}"]
+        if gate.expect:
+            parts.append(f"expect {code(gate.expect)}")
+        if gate.headers:
+            parts.append("with headers")
+    if gate.alert_yellow:
+        parts.append("yellow alerts too")
     parts.append(f"every {every(gate.interval_seconds)}")
     return " · ".join(parts)
 
 
+def _dashboards(names: object) -> str:
+    found = [str(name) for name in names] if isinstance(names, list) else []
+    return ", ".join(code(name, 100) for name in found) or "—"
+
+
+def owned_by(gate: Gate, owners: list[str] | None = None) -> str:
+    """The owners as mentions, and the roles they hold the gate by."""
+    people = mentions(gate.owner_ids() if owners is None else owners)
+    roles = gate.role_names()
+    if not roles:
+        return people
+    named = ", ".join(f"`{escape(role)}`" for role in roles)
+    return f"{people} (role{'s' if len(roles) > 1 else ''} {named})"
+
+
 def state_line(gate: Gate, zone: ZoneInfo) -> str:
     """Icon, name, state and since-when."""
-    line = f"{ICONS.get(gate.state, '')} `{gate.name}` {WORDS.get(gate.state, gate.state)}"
-    if gate.state != UNKNOWN and gate.state_since:
+    word = WORDS.get(gate.state, gate.state)
+    if gate.state == UNKNOWN and gate.last_result == UNSURE:
+        word = "unknown"
+    line = f"{ICONS.get(gate.state, '')} `{gate.name}` {word}"
+    if gate.state_since and (gate.state != UNKNOWN or gate.last_result == UNSURE):
         line += f" since {when(gate.state_since, zone)}"
-    if gate.state == UNKNOWN and gate.kind == HTTP and not gate.last_checked_at:
+    if gate.state == UNKNOWN and gate.kind in CHECKED and not gate.last_checked_at:
         line += " (first check pending)"
     return line
 
@@ -64,17 +112,17 @@ def last_check(gate: Gate, zone: ZoneInfo) -> str | None:
         by = f" by <@{gate.last_detail}>" if USER.fullmatch(gate.last_detail or "") else ""
         return f"Last set {when(gate.last_checked_at, zone)}{by}."
     seen = escape(shorten(gate.last_detail or "", 300))
-    verdict = "passed" if gate.last_result == "pass" else "failed"
+    verdict = RESULT_WORDS.get(gate.last_result or "", gate.last_result or "")
     streak = f" ({gate.fail_streak} in a row)" if gate.fail_streak > 1 else ""
     return f"Last check {when(gate.last_checked_at, zone)}: {verdict}{streak}. {seen}".strip()
 
 
-def card(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
+def card(gate: Gate, zone: ZoneInfo, owners: list[str] | None = None) -> tuple[str, Blocks]:
     """The gate's message in the channel, updated in place; manual gates get buttons."""
     text = f"Gate {gate.name}: {WORDS.get(gate.state, gate.state)}"
     blocks: Blocks = [
         mrkdwn(f"*Gate* {state_line(gate, zone)}"),
-        context(f"{what(gate)} · owners {mentions(gate.owner_ids())}"),
+        context(f"{what(gate)} · owners {owned_by(gate, owners)}"),
     ]
     seen = last_check(gate, zone)
     if seen:
@@ -108,66 +156,109 @@ def removed_note(name: str) -> str:
     return f"Gate `{name}` is removed."
 
 
-def alert(gate: Gate, zone: ZoneInfo) -> tuple[str, Blocks]:
-    """The one alert of a pass -> fail transition, mentioning the owners."""
-    who = mentions(gate.owner_ids())
-    text = f"Gate {gate.name} is failing. {who}, please take a look."
-    streak = f" after {gate.fail_streak} failed checks in a row" if gate.fail_streak > 1 else ""
+def alert(
+    gate: Gate,
+    zone: ZoneInfo,
+    owners: list[str] | None = None,
+    now: datetime | None = None,
+) -> tuple[str, Blocks]:
+    """The one alert of a turn to red (or to an alerting yellow), mentioning the owners.
+
+    A native gate's alert lists what it found: the open items, the jobs not passing.
+    """
+    who = mentions(gate.owner_ids() if owners is None else owners)
+    word = WORDS.get(gate.state, gate.state)
+    icon = ICONS.get(gate.state, ":red_circle:")
+    text = f"Gate {gate.name} is {word}. {who}, please take a look."
+    checks = "yellow checks" if gate.state == YELLOW else "failed checks"
+    streak = f" after {gate.fail_streak} {checks} in a row" if gate.fail_streak > 1 else ""
     blocks: Blocks = [
-        mrkdwn(f":red_circle: *Gate `{gate.name}` is failing*{streak}. {who}, please take a look."),
+        mrkdwn(f"{icon} *Gate `{gate.name}` is {word}*{streak}. {who}, please take a look."),
     ]
-    seen = last_check(gate, zone)
-    if seen:
-        blocks.append(context(seen))
-    blocks.append(context(f"{what(gate)} · reminders follow in this thread while it stays red"))
+    found = load_findings(gate.findings)
+    listing = signal.fitted(found, now or gate.last_checked_at or EPOCH, zone, FINDINGS_ROOM)
+    if listing:
+        blocks.append(mrkdwn(listing))
+    else:
+        seen = last_check(gate, zone)
+        if seen:
+            blocks.append(context(seen))
+    blocks.append(context(f"{what(gate)} · reminders follow in this thread while it stays {word}"))
     return text, blocks
 
 
 def reping(
-    gate: Gate, number: int, leads: list[str], now: datetime, zone: ZoneInfo
+    gate: Gate,
+    number: int,
+    leads: list[str],
+    now: datetime,
+    zone: ZoneInfo,
+    owners: list[str] | None = None,
 ) -> tuple[str, Blocks]:
     """A reminder while the gate stays red; with leads when it is escalated."""
     red = duration(now - gate.state_since) if gate.state_since else "a while"
-    who = mentions(gate.owner_ids())
-    line = f":rotating_light: `{gate.name}` is still failing (red for {red}). {who}"
+    who = mentions(gate.owner_ids() if owners is None else owners)
+    word = WORDS.get(gate.state, gate.state)
+    color = "yellow" if gate.state == YELLOW else "red"
+    line = f":rotating_light: `{gate.name}` is still {word} ({color} for {red}). {who}"
     if leads:
         line += (
             f"\n{mentions(leads)}: pulling you in, it stayed red through {number - 1} reminders."
         )
     seen = last_check(gate, zone)
-    text = f"Gate {gate.name} is still failing (red for {red}). {who}"
+    text = f"Gate {gate.name} is still {word} ({color} for {red}). {who}"
     if leads:
         text += f" {mentions(leads)}"
     return text, [mrkdwn(line), *([context(seen)] if seen else [])]
 
 
 def recovered(gate: Gate, red_for: timedelta | None) -> tuple[str, Blocks]:
-    """The note when a failing gate passes again, with how long it was red."""
+    """The note when a failing gate passes again (or turns a quiet yellow), with how long."""
     span = f" after {duration(red_for)} red" if red_for is not None else ""
+    if gate.state == YELLOW:
+        text = f"Gate {gate.name} is no longer failing{span}; it is yellow now."
+        line = f":large_yellow_circle: Gate `{gate.name}` is no longer failing{span}; "
+        return text, [mrkdwn(line + "it is yellow now, not good enough to pass.")]
     text = f"Gate {gate.name} is passing again{span}."
     return text, [mrkdwn(f":large_green_circle: Gate `{gate.name}` is passing again{span}.")]
 
 
-def added(gate: Gate, unset: tuple[str, ...] = ()) -> str:
+def added(
+    gate: Gate,
+    unset: tuple[str, ...] = (),
+    *,
+    owners: list[str] | None = None,
+    hints: tuple[str, ...] = (),
+) -> str:
     """The caller's confirmation of a new gate, warning of variables the bot has no value for."""
-    first = " Its first check runs now." if gate.kind == HTTP else ""
-    text = f"Gate `{gate.name}` added ({what(gate)}), owned by {mentions(gate.owner_ids())}.{first}"
+    first = " Its first check runs now." if gate.kind in CHECKED else ""
+    who = owned_by(gate, owners)
+    text = f"Gate `{gate.name}` added ({what(gate)}), owned by {who}.{first}"
     if unset:
         names = ", ".join(f"`${{{v}}}`" for v in unset)
         text += f"\n:warning: {names} is not set for the bot, so checks fail until it is."
+    for hint in hints:
+        text += f"\n:information_source: {hint}"
     return text
 
 
-def listing(gates: list[Gate], zone: ZoneInfo) -> tuple[str, Blocks | None]:
+def listing(
+    gates: list[Gate],
+    zone: ZoneInfo,
+    owners: dict[int, list[str]] | None = None,
+    now: datetime | None = None,
+) -> tuple[str, Blocks | None]:
     """Every gate of the release, for `/gate list`: each gate whole, as many as Slack takes."""
     if not gates:
         return (
-            "This release has no gates yet. "
-            "Add one with `/gate add NAME URL` or `/gate manual NAME`.",
+            "This release has no gates yet. Add one with `/gate add NAME URL`, "
+            "`/gate github NAME QUERY`, `/gate testgrid NAME DASHBOARD` or `/gate manual NAME`.",
             None,
         )
     summary = f"*Gates* ({tally(gates)})"
-    groups = pack([entry(gate, zone) for gate in gates], SECTION_ROOM)
+    owned = owners or {}
+    entries = [entry(gate, zone, owned.get(gate.id or 0), now) for gate in gates]
+    groups = pack(entries, SECTION_ROOM)
     if len(groups) > MAX_BLOCKS - 1:  # cannot happen at 50 gates; said, never dropped silently
         kept = groups[: MAX_BLOCKS - 2]
         left = sum(len(group) for group in groups[len(kept) :])
@@ -177,20 +268,40 @@ def listing(gates: list[Gate], zone: ZoneInfo) -> tuple[str, Blocks | None]:
 
 
 def tally(gates: list[Gate]) -> str:
-    """How many gates there are and how many are failing or undecided."""
+    """How many gates there are and how many are failing, yellow or undecided."""
     counts = {state: sum(1 for g in gates if g.state == state) for state in WORDS}
     parts = [f"{len(gates)} gate{'s' if len(gates) != 1 else ''}"]
-    parts += [f"{counts[s]} {WORDS[s]}" for s in (FAILING, UNKNOWN) if counts[s]]
+    parts += [f"{counts[s]} {WORDS[s]}" for s in (FAILING, YELLOW, UNKNOWN) if counts[s]]
     return ", ".join(parts)
 
 
-def entry(gate: Gate, zone: ZoneInfo) -> str:
-    """One gate of `/gate list`: state and owners, what it checks, what was last seen."""
-    lines = [f"{state_line(gate, zone)} · owners {mentions(gate.owner_ids())}", what(gate)]
+def signal_line(gates: list[Gate]) -> str | None:
+    """One line of the gates' signal, for a go/no-go poll: not green ones named, worst first."""
+    if not gates:
+        return None
+    order = {FAILING: 0, YELLOW: 1, UNKNOWN: 2}
+    off = sorted((g for g in gates if g.state != PASSING), key=lambda g: (order[g.state], g.name))
+    if not off:
+        return f":large_green_circle: Gates: all {len(gates)} passing."
+    shown = [f"{ICONS[g.state]} `{g.name}` {WORDS[g.state]}" for g in off]
+    named = fit_lines(shown, 1_500, lambda n: f"…and {n} more", sep=", ")
+    green = len(gates) - len(off)
+    return f"*Gates* ({tally(gates)}; {green} passing): {named}"
+
+
+def entry(
+    gate: Gate, zone: ZoneInfo, owners: list[str] | None = None, now: datetime | None = None
+) -> str:
+    """One gate of `/gate list`: state and owners, what it checks, what was last seen and found."""
+    lines = [f"{state_line(gate, zone)} · owners {owned_by(gate, owners)}", what(gate)]
     seen = last_check(gate, zone)
     if seen:
         lines.append(seen)
-    return cut("\n".join(lines), SECTION_ROOM)
+    head = cut("\n".join(lines), SECTION_ROOM)
+    found = load_findings(gate.findings)
+    room = SECTION_ROOM - len(head) - 1
+    listing = signal.fitted(found, now or gate.last_checked_at or EPOCH, zone, room)
+    return f"{head}\n{listing}" if listing and room > 200 else head
 
 
 def pack(entries: list[str], room: int) -> list[list[str]]:
@@ -206,15 +317,21 @@ def pack(entries: list[str], room: int) -> list[list[str]]:
     return groups
 
 
-def status_lines(gates: list[Gate], zone: ZoneInfo, room: int = STATUS_ROOM) -> list[str]:
+def status_lines(
+    gates: list[Gate],
+    zone: ZoneInfo,
+    room: int = STATUS_ROOM,
+    owners: dict[int, list[str]] | None = None,
+) -> list[str]:
     """`/release status`: a line per gate, failing first, whole lines that fit, the rest counted."""
-    order = {FAILING: 0, UNKNOWN: 1, PASSING: 2}
-    ranked = sorted(gates, key=lambda g: (order.get(g.state, 3), g.name))
+    order = {FAILING: 0, YELLOW: 1, UNKNOWN: 2, PASSING: 3}
+    ranked = sorted(gates, key=lambda g: (order.get(g.state, 4), g.name))
+    owned = owners or {}
     lines = []
     for gate in ranked:
         line = state_line(gate, zone)
         if gate.state == FAILING:
-            line += f" · {mentions(gate.owner_ids())}"
+            line += f" · {mentions(owned.get(gate.id or 0, gate.owner_ids()))}"
         lines.append(line)
 
     def more(left: int) -> str:
@@ -254,12 +371,12 @@ def set_by_owners(gate: Gate) -> str:
     return f"`{gate.name}` is a manual gate, set by its owners; it is {gate.state}."
 
 
-def results(rows: list[tuple[str, bool | None, str]]) -> str:
-    """The outcome of `/gate check` for the caller: name, passed (None: not checked), detail."""
+def results(rows: list[tuple[str, str | None, str]]) -> str:
+    """The outcome of `/gate check` for the caller: name, result (None: not checked), detail."""
     if not rows:
-        return "There are no HTTP gates to check in this release."
+        return "There are no checked gates in this release (manual gates are set by buttons)."
     lines = []
-    for name, passed, detail in rows:
-        icon = ":white_circle:" if passed is None else (":white_check_mark:" if passed else ":x:")
+    for name, result, detail in rows:
+        icon = RESULT_ICONS.get(result or "", ":white_circle:")
         lines.append(f"{icon} `{name}`: {escape(shorten(detail, 300))}")
     return fit_lines(lines, TEXT_ROOM, lambda n: f"_…and {n} more: `/gate list` shows them_")

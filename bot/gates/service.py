@@ -7,7 +7,9 @@ comes by. How a gate's state then moves under checks and timers is in `transitio
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -20,11 +22,14 @@ from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
-from bot.gates.alerting import FAILING, PASSING, Change, after_result
-from bot.gates.models import HTTP, MANUAL, Gate
+from bot.gates import history
+from bot.gates.alerting import FAILING, PASSING, YELLOW, Change, after_result
+from bot.gates.models import CHECKED, GITHUB, HTTP, MANUAL, TESTGRID, Gate
 from bot.gates.options import Options
-from bot.gates.probe import check, guard, secrets
+from bot.gates.owners import owners_by_gate, owners_of
+from bot.gates.probe import check, expect, guard, secrets
 from bot.gates.probe.secrets import GateSecrets
+from bot.gates.signal import github, testgrid
 from bot.gates.transitions import fresh, snapshot, transition
 from bot.release import service as releases
 from bot.release.models import Release
@@ -43,6 +48,8 @@ class Proposal:
     given: Options
     url: str | None = None
     unset: tuple[str, ...] = ()  # granted variables the bot has no value for
+    spec: dict[str, Any] | None = None  # what a native gate asks (its query, dashboards)
+    hints: tuple[str, ...] = ()  # what the caller should know about the gate as asked
 
 
 # --- adding and removing ----------------------------------------------------------------------
@@ -80,6 +87,63 @@ def propose_http(name: str, url: str, given: Options, settings: Settings) -> Pro
     return Proposal(name, HTTP, given, url=url, unset=tuple(granted.unset(named)))
 
 
+def propose_github(name: str, words: Sequence[str], given: Options, settings: Settings) -> Proposal:
+    """A GitHub search gate whose API host the address guard allows; touches no database."""
+    name = valid_name(name)
+    try:
+        query = github.valid_query(words)
+        guard.check(github.search_url(settings.github_api, query), settings.gate_allow)
+    except github.QueryError as err:
+        raise DomainError(str(err)) from None
+    except guard.Refused as err:
+        raise DomainError(f"I cannot ask GitHub at RELEASEBOT_GITHUB_API: {err}") from None
+    hints = []
+    if not github.says_state(query):
+        hints.append(
+            "The search does not say `is:open`, so closed items count as well; "
+            "add `is:open` to count only what is still open."
+        )
+    granted = GateSecrets.from_settings(settings)
+    host = secrets.url_host(settings.github_api)
+    if not granted.may_send(github.TOKEN, host) or granted.value(github.TOKEN) is None:
+        hints.append(
+            f"It asks GitHub without a token (no `{github.TOKEN}` granted for `{host}`), "
+            "within GitHub's lower anonymous rate limit."
+        )
+    return Proposal(name, GITHUB, given, spec={"query": query}, hints=tuple(hints))
+
+
+def propose_testgrid(
+    name: str, words: Sequence[str], given: Options, settings: Settings
+) -> Proposal:
+    """A TestGrid gate: `DASHBOARD... [informing DASHBOARD...]`; touches no database."""
+    name = valid_name(name)
+    blocking: list[str] = []
+    informing: list[str] = []
+    chosen = blocking
+    for word in words:
+        if word.lower() == "informing":
+            chosen = informing
+            continue
+        if not testgrid.DASHBOARD.fullmatch(word):
+            raise DomainError(
+                f"{quoted(word, 60)} is not a TestGrid dashboard name, like "
+                "`sig-release-master-blocking`."
+            )
+        chosen.append(word)
+    if not blocking:
+        raise DomainError("Name at least one blocking dashboard before `informing`.")
+    named = list(dict.fromkeys(blocking + informing))
+    if len(named) > testgrid.MAX_DASHBOARDS:
+        raise DomainError(f"A gate reads at most {testgrid.MAX_DASHBOARDS} dashboards.")
+    try:
+        guard.check(testgrid.summary_url(settings.testgrid_url, blocking[0]), settings.gate_allow)
+    except guard.Refused as err:
+        raise DomainError(f"I cannot read TestGrid at RELEASEBOT_TESTGRID_URL: {err}") from None
+    spec = {"blocking": list(dict.fromkeys(blocking)), "informing": informing}
+    return Proposal(name, TESTGRID, given, spec=spec)
+
+
 def propose_manual(name: str, given: Options) -> Proposal:
     """A manual gate (its owners set it with buttons)."""
     return Proposal(valid_name(name), MANUAL, given)
@@ -107,7 +171,7 @@ def add(
     gate = _new_gate(release, proposal, actor=actor, settings=settings, now=now)
     session.add(gate)
     session.flush()
-    what = f"GET {gate.url}" if gate.kind == HTTP else "manual"
+    what = {HTTP: f"GET {gate.url}", MANUAL: "manual"}.get(gate.kind, f"{gate.kind} {gate.spec}")
     audit.record(
         session,
         release=release,
@@ -131,14 +195,17 @@ def _new_gate(
         name=proposal.name,
         kind=proposal.kind,
         url=proposal.url,
-        owners=" ".join(dict.fromkeys(given.owners or [actor])),
+        owners=" ".join(dict.fromkeys(given.owners or ([] if given.roles else [actor]))),
+        owner_roles=" ".join(dict.fromkeys(given.roles)),
+        spec=json.dumps(proposal.spec) if proposal.spec else None,
+        alert_yellow=given.alert_yellow,
         expect=given.expect,
         headers=check.dump_headers(given.headers),
         damping=given.damping or settings.gate_damping,
         repeat_seconds=given.repeat or settings.gate_repeat_seconds,
         interval_seconds=given.interval or DEFAULT_INTERVAL,
         state_since=now,
-        next_check_at=now if proposal.kind == HTTP else None,
+        next_check_at=now if proposal.kind in CHECKED else None,
         created_by=actor,
         created_at=now,
     )
@@ -156,6 +223,8 @@ def remove(
     """Delete a gate (lead only); the gate as it was, and the audit event saying who did it."""
     releases.require_lead(session, release, actor, admins, "remove gates")
     gate = by_name(session, release, name)
+    assert gate.id is not None
+    history.forget(session, gate.id)
     session.delete(gate)
     removal = audit.record(
         session,
@@ -189,7 +258,7 @@ def set_manual(
     release = releases.get(session, gate.release_id)
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
-    owners = gate.owner_ids()
+    owners = owners_of(session, gate)
     if user_id not in owners and not releases.is_lead(session, release, user_id, admins):
         names = ", ".join(f"<@{u}>" for u in owners) or "a lead"
         raise Forbidden(f"Only the owners of `{gate.name}` or a lead can set it: {names}.")
@@ -243,8 +312,23 @@ def named_or_all(session: Session, release: Release, name: str | None = None) ->
     return [by_name(session, release, name)] if name else gates_of(session, release.id)
 
 
+def counts(gate: Gate) -> bool:
+    """True for a gate whose checks measure a number (open blockers, `json.total_count`)."""
+    if gate.kind == GITHUB:
+        return True
+    if gate.kind != HTTP or not gate.expect:
+        return False
+    try:
+        return expect.parse(gate.expect).counts()
+    except expect.ExpectError:
+        return False
+
+
 def blocking(session: Session, release_id: int, names: list[str]) -> list[tuple[str, list[str]]]:
-    """(name, owner ids) of each named gate that is not passing; a missing gate blocks too."""
+    """(name, owner ids) of each named gate that is not passing; a missing gate blocks too.
+
+    Yellow and unknown are not passing: only green lets a step finish.
+    """
     gates = {gate.name: gate for gate in gates_of(session, release_id)}
     found: list[tuple[str, list[str]]] = []
     for name in names:
@@ -252,7 +336,7 @@ def blocking(session: Session, release_id: int, names: list[str]) -> list[tuple[
         if gate is None:
             found.append((name, []))
         elif gate.state != PASSING:
-            found.append((gate.name, gate.owner_ids()))
+            found.append((gate.name, owners_of(session, gate)))
     return found
 
 
@@ -264,7 +348,9 @@ def failing_gates_for(session: Session, user_id: str) -> list[tuple[Release, Gat
         .where(Release.state == "active", Gate.state == FAILING)
         .order_by(col(Gate.state_since))
     )
-    return [(r, g) for r, g in session.exec(query) if user_id in g.owner_ids()]
+    found = list(session.exec(query))
+    owners = owners_by_gate(session, [gate for _, gate in found])
+    return [(r, g) for r, g in found if user_id in owners.get(g.id or 0, [])]
 
 
 def in_active_releases(session: Session) -> list[Gate]:
@@ -273,9 +359,13 @@ def in_active_releases(session: Session) -> list[Gate]:
 
 
 def planned(session: Session, until: datetime) -> tuple[list[Gate], list[Gate]]:
-    """(HTTP gates with a check due before `until`, failing gates with a re-ping due)."""
-    checks = _in_active_releases().where(Gate.kind == HTTP, col(Gate.next_check_at) < until)
-    pings = _in_active_releases().where(Gate.state == FAILING, col(Gate.next_ping_at) < until)
+    """(Checked gates with a check due before `until`, alerting gates with a re-ping due)."""
+    checks = _in_active_releases().where(
+        col(Gate.kind).in_(CHECKED), col(Gate.next_check_at) < until
+    )
+    pings = _in_active_releases().where(
+        col(Gate.state).in_((FAILING, YELLOW)), col(Gate.next_ping_at) < until
+    )
     return list(session.exec(checks)), list(session.exec(pings))
 
 

@@ -2,7 +2,8 @@
 
 A failed check turns a gate failing only after `damping` failures in a row; each visible
 transition is one guarded UPDATE on `version`, so exactly one check (or click) makes it,
-it is audited once, and exactly one alert or recovery note follows.
+it is audited once, and exactly one alert or recovery note follows. Every recorded result
+is kept in the gate's history in that same transaction.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.errors import Conflict
-from bot.gates.alerting import Change, Ping, Snapshot, after_result, ping_due
+from bot.gates import history
+from bot.gates.alerting import Change, Ping, Snapshot, after_outcome, ping_due
 from bot.gates.models import Gate
+from bot.gates.outcome import Outcome, of_verdict
 from bot.release.models import Release
 
 
@@ -30,6 +33,7 @@ def snapshot(gate: Gate) -> Snapshot:
         pings=gate.pings,
         next_ping_at=gate.next_ping_at,
         repeat_seconds=gate.repeat_seconds,
+        alert_yellow=gate.alert_yellow,
     )
 
 
@@ -58,9 +62,14 @@ def transition(
     actor: str,
     detail: str,
     now: datetime,
+    value: float | None = None,
     **values: Any,
 ) -> bool:
-    """Store a change (and `values`) under the gate's version; audit it when it is visible."""
+    """Store a change (and `values`) under the gate's version; audit it when it is visible.
+
+    A change that records a result (`last_result` among the values) is kept in the gate's
+    history, with the measured `value`, when this call won.
+    """
     s = change.snapshot
     moved = guarded_update(
         session,
@@ -72,6 +81,16 @@ def transition(
         next_ping_at=s.next_ping_at,
         **values,
     )
+    if moved and "last_result" in values:
+        history.record(
+            session,
+            gate,
+            result=values["last_result"],
+            state=s.state,
+            at=now,
+            value=value,
+            detail=detail,
+        )
     if moved and change.event is not None:
         audit.record(
             session,
@@ -97,22 +116,61 @@ def apply_result(
     next_check_at: datetime | None = None,
     actor: str = audit.SYSTEM_ACTOR,
 ) -> tuple[Gate, Change] | None:
-    """Record a check result with one guarded UPDATE (retried on a race); None if gone."""
+    """Record a pass or a failure (see `apply_outcome`); None if the gate is gone."""
+    outcome = of_verdict(passed, detail)
+    return apply_outcome(
+        session, gate_id, outcome, now=now, next_check_at=next_check_at, actor=actor
+    )
+
+
+def apply_outcome(
+    session: Session,
+    gate_id: int,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    next_check_at: datetime | None = None,
+    actor: str = audit.SYSTEM_ACTOR,
+) -> tuple[Gate, Change] | None:
+    """Record a check's outcome with one guarded UPDATE (retried on a race); None if gone."""
     values: dict[str, Any] = {
-        "last_result": "pass" if passed else "fail",
-        "last_detail": detail[:1000],
+        "last_result": outcome.result,
+        "last_detail": outcome.detail[:1000],
         "last_checked_at": now,
+        "findings": outcome.findings_json(),
     }
     if next_check_at is not None:
         values["next_check_at"] = next_check_at
+    detail = outcome.detail
     for _ in range(10):
         gate = fresh(session, gate_id)
         if gate is None:
             return None
-        change = after_result(snapshot(gate), passed, now)
-        if transition(session, gate, change, actor=actor, detail=detail, now=now, **values):
+        change = after_outcome(snapshot(gate), outcome.result, now)
+        moved = transition(
+            session,
+            gate,
+            change,
+            actor=actor,
+            detail=detail,
+            now=now,
+            value=outcome.value,
+            **values,
+        )
+        if moved:
             return fresh(session, gate_id) or gate, change
     raise Conflict("The gate kept changing while its result was recorded; try again.")
+
+
+def put_off(session: Session, gate_id: int, until: datetime) -> None:
+    """Move the gate's next check on to `until` without recording anything (a rate limit)."""
+    statement = (
+        update(Gate)
+        .where(col(Gate.id) == gate_id)
+        .values(next_check_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(statement)
 
 
 def claim_check(session: Session, gate_id: int, due: datetime, lease_until: datetime) -> bool:

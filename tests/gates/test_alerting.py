@@ -6,12 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from bot.gates.alerting import (
     ALERT,
+    CHANGED,
     FAILING,
     FIRST_PASS,
     PASSING,
     RECOVERED,
     UNKNOWN,
+    YELLOW,
     Snapshot,
+    after_outcome,
     after_result,
     ping_due,
 )
@@ -109,3 +112,60 @@ def test_after_downtime_one_reping_not_a_storm() -> None:
 
 def test_no_reping_for_a_green_gate() -> None:
     assert ping_due(gate(PASSING, next_ping_at=T0), T0 + 60 * MIN, 3) is None
+
+
+def outcomes(prev: Snapshot, results: list[str]) -> list[tuple[str, str | None]]:
+    """Feed results (pass, fail, yellow, unknown) a minute apart; state and event after each."""
+    seen = []
+    for i, result in enumerate(results):
+        change = after_outcome(prev, result, T0 + i * MIN)
+        prev = change.snapshot
+        seen.append((prev.state, change.event))
+    return seen
+
+
+def test_yellow_is_shown_at_once_and_alerts_nobody_by_default() -> None:
+    assert outcomes(gate(), ["yellow", "yellow", "pass"]) == [
+        (YELLOW, CHANGED),
+        (YELLOW, None),
+        (PASSING, FIRST_PASS),
+    ]
+    assert ping_due(after_outcome(gate(), "yellow", T0).snapshot, T0 + 99 * MIN, 3) is None
+
+
+def test_yellow_alerts_like_red_when_the_gate_asks_for_it() -> None:
+    loud = gate(alert_yellow=True)
+    assert outcomes(loud, ["yellow", "yellow", "yellow", "pass"]) == [
+        (PASSING, None),  # damped, as red is
+        (YELLOW, ALERT),
+        (YELLOW, None),
+        (PASSING, RECOVERED),
+    ]
+    red = after_outcome(after_outcome(loud, "yellow", T0).snapshot, "yellow", T0).snapshot
+    assert ping_due(red, T0 + 30 * MIN, 3) is not None
+
+
+def test_a_red_gate_turning_flaky_is_no_longer_red_but_not_green() -> None:
+    red = after_result(gate(streak=1), False, T0).snapshot
+    change = after_outcome(red, "yellow", T0 + 10 * MIN)
+    assert (change.snapshot.state, change.event, change.red_for) == (YELLOW, RECOVERED, 10 * MIN)
+    loud = after_result(gate(streak=1, alert_yellow=True), False, T0).snapshot
+    same_spell = after_outcome(loud, "yellow", T0 + 10 * MIN)
+    assert (same_spell.snapshot.state, same_spell.event) == (YELLOW, CHANGED)
+    assert same_spell.snapshot.state_since == T0  # the re-pings go on in the same thread
+
+
+def test_unknown_is_never_green_and_never_ends_or_starts_a_red_spell() -> None:
+    assert outcomes(gate(), ["unknown", "unknown", "pass"]) == [
+        (UNKNOWN, CHANGED),
+        (UNKNOWN, None),
+        (PASSING, FIRST_PASS),
+    ]
+    red = after_result(gate(streak=1), False, T0).snapshot
+    assert outcomes(red, ["unknown", "unknown", "fail"]) == [
+        (FAILING, None),
+        (FAILING, None),
+        (FAILING, None),
+    ]
+    damped = after_result(gate(), False, T0).snapshot  # one failure, still passing
+    assert outcomes(damped, ["unknown", "fail"]) == [(UNKNOWN, CHANGED), (FAILING, ALERT)]

@@ -218,7 +218,7 @@ def test_manual_gate_set_by_its_owner_with_buttons(bot: RunningBot) -> None:
         ("add ci https://ci.example.com/x every 1s", "at least"),
         ("add ci https://ci.example.com/x every soon", "not a duration"),
         ('add ci https://ci.example.com/x header "Authorization: Bearer abc"', "environment"),
-        ("add ci https://ci.example.com/x owner dana", "not a person"),
+        ("add ci https://ci.example.com/x owner dana!", "not a person or a role"),
         ("add ci https://ci.example.com/x frobnicate", "did not understand"),
         ("add -ci https://ci.example.com/x", "gate name"),
         ("add ci ftp://ci.example.com/x", "http"),

@@ -43,7 +43,8 @@ def test_every_option_together() -> None:
         ("every 5s", "at least 10s"),
         ("after 0", "1 to 20"),
         ("after many", "1 to 20"),
-        ("owner bob", "not a person"),
+        ("owner bob!", "not a person or a role"),
+        ("owner Bob_", "not a person or a role"),
         ("every", "needs a value"),
         ("every 1m 2m", "one value"),
         ("colour red", "options are"),
@@ -54,6 +55,25 @@ def test_every_option_together() -> None:
 def test_bad_options_say_what_is_wrong(text: str, said: str) -> None:
     with pytest.raises(ParseError, match=said):
         parse(text)
+
+
+def test_owners_are_people_or_roles_and_alert_on_yellow_is_a_flag() -> None:
+    got = options.parse(
+        options.raw_words("owner <@U1> CI-Signal every 1m alert-on-yellow"),
+        min_interval=10,
+        allowed=options.NATIVE,
+        flags=(options.ALERT_ON_YELLOW,),
+    )
+    assert (got.owners, got.roles, got.interval, got.alert_yellow) == (
+        ["U1"],
+        ["ci-signal"],
+        60,
+        True,
+    )
+    with pytest.raises(ParseError, match="did not understand"):
+        parse("alert-on-yellow")  # only where it is offered
+    words = options.raw_words("repo:a/b is:open label:x owner <@U1>")
+    assert options.split_at_options(words, options.NATIVE) == 3
 
 
 def test_every_word_is_decoded_once() -> None:

@@ -138,20 +138,27 @@ def run(
     try:
         response = fetch(target, sent, allow=allow, timeout=timeout, verify=verify, proxy=proxy)
         verdict = wanted.evaluate(response)
-    except guard.Refused as err:
-        verdict = expect.Verdict(False, f"refused: {err}")
-    except httpx.TimeoutException:
-        verdict = expect.Verdict(False, f"no answer within {timeout:g}s (timed out)")
-    except httpx.ProxyError as err:
-        verdict = expect.Verdict(False, f"the gate proxy refused: {err or 'no reason given'}")
-    except httpx.HTTPError as err:
-        via = " through the gate proxy" if proxy else ""
-        verdict = expect.Verdict(False, f"request failed{via}: {_describe(err)}")
     except Exception as err:  # a hostile or broken server must not stop the checker
-        log.warning("gate check of %s failed unexpectedly", url, exc_info=True)
-        verdict = expect.Verdict(False, f"check failed: {type(err).__name__}: {err}")
+        verdict = expect.Verdict(False, failure(err, url, timeout=timeout, proxy=proxy))
     detail = _without_proxy_password(secrets.masked(verdict.detail), proxy)
-    return expect.Verdict(verdict.ok, detail[:1000])
+    return expect.Verdict(verdict.ok, detail[:1000], verdict.value)
+
+
+def failure(err: Exception, url: str, *, timeout: float, proxy: str | None) -> str:
+    """Why a guarded fetch failed, as people read it (no proxy password in it)."""
+    if isinstance(err, guard.Refused):
+        said = f"refused: {err}"
+    elif isinstance(err, httpx.TimeoutException):
+        said = f"no answer within {timeout:g}s (timed out)"
+    elif isinstance(err, httpx.ProxyError):
+        said = f"the gate proxy refused: {err or 'no reason given'}"
+    elif isinstance(err, httpx.HTTPError):
+        via = " through the gate proxy" if proxy else ""
+        said = f"request failed{via}: {_describe(err)}"
+    else:
+        log.warning("gate check of %s failed unexpectedly", url, exc_info=err)
+        said = f"check failed: {type(err).__name__}: {err}"
+    return _without_proxy_password(said, proxy)
 
 
 def fetch(
@@ -169,9 +176,10 @@ def fetch(
     for _ in range(MAX_REDIRECTS + 1):
         target = guard.check(current, allow)
         with client_for(target, verify=verify, proxy=proxy) as client:
-            status, location, body = _get(client, target, sent, deadline)
+            status, answered, body = _get(client, target, sent, deadline)
+        location = answered.get("location", "")
         if status not in REDIRECTS or not location:
-            return expect.Response(status, body)
+            return expect.Response(status, body, answered)
         following = urljoin(current, location)
         if _origin(following) != _origin(current):
             sent = {}  # never carry credentials to another origin
@@ -228,7 +236,7 @@ def _without_proxy_password(detail: str, proxy: str | None) -> str:
 
 def _get(
     client: httpx.Client, target: guard.Target, headers: dict[str, str], deadline: float
-) -> tuple[int, str, str]:
+) -> tuple[int, dict[str, str], str]:
     pinned = httpx.URL(target.url).copy_with(host=target.address.split("%", 1)[0])
     default_port = guard.SCHEMES[target.scheme] == target.port
     host = f"[{target.host}]" if ":" in target.host else target.host
@@ -250,7 +258,8 @@ def _get(
         body = _text(b"".join(chunks)[:MAX_BODY], response.charset_encoding)
     finally:
         response.close()
-    return response.status_code, response.headers.get("location", ""), body
+    answered = {name.lower(): value for name, value in response.headers.items()}
+    return response.status_code, answered, body
 
 
 def _text(raw: bytes, charset: str | None) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 GRAMMAR = (
@@ -34,18 +35,24 @@ class ExpectError(ValueError):
 
 @dataclass(frozen=True)
 class Response:
-    """What a check saw: the status code and the body text."""
+    """What a check saw: the status code, the body text and the headers (names lowercased)."""
 
     status: int
     body: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether the response met the expectation, and what was seen."""
+    """Whether the response met the expectation, what was seen, and the number it compared.
+
+    `value` is the measured number of the first `json.PATH` clause that compares a number
+    (`json.total_count <= 0`): what a counting gate's history and chart show.
+    """
 
     ok: bool
     detail: str
+    value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,9 @@ class Clause:
             if missing:
                 return Verdict(False, f"{self.label()} is missing ({missing})")
         shown = f"{self.label()} is {json.dumps(actual)[:200]}"
-        return Verdict(_compare(actual, self.op, self.value), shown)
+        counts = self.subject == "json" and _is_number(actual) and _is_number(self.value)
+        counted = float(actual) if counts else None
+        return Verdict(_compare(actual, self.op, self.value), shown, counted)
 
 
 @dataclass(frozen=True)
@@ -95,14 +104,21 @@ class Expectation:
             return Verdict(ok, f"HTTP {response.status}")
         document = _parse_json(response.body) if self._needs_json() else _MISSING
         seen: list[str] = [f"HTTP {response.status}"]
+        value: float | None = None
         for clause in self.clauses:
             verdict = clause.evaluate(response, document)
+            if value is None:
+                value = verdict.value
             if clause.subject != "status":
                 seen.append(verdict.detail)
             if not verdict.ok:
                 wanted = f"{clause.label()} {clause.op} {json.dumps(clause.value)}"
-                return Verdict(False, ", ".join(seen) + f"; expected {wanted}")
-        return Verdict(True, ", ".join(seen))
+                return Verdict(False, ", ".join(seen) + f"; expected {wanted}", value)
+        return Verdict(True, ", ".join(seen), value)
+
+    def counts(self) -> bool:
+        """True when a clause compares a number in the JSON (the gate has values to chart)."""
+        return any(c.subject == "json" and _is_number(c.value) for c in self.clauses)
 
     def _needs_json(self) -> bool:
         return any(c.subject == "json" for c in self.clauses)

@@ -1,0 +1,1 @@
+"""Native release-signal gates: a GitHub issue search and TestGrid dashboards."""
