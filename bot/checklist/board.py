@@ -6,7 +6,7 @@ the renderers (render, notes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.checklist.models import Checklist, ChecklistStep
@@ -76,7 +76,11 @@ class Board:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one transition did, for the thread reply, the pings and the refresh."""
+    """What one transition did, for the thread reply, the pings and the refresh.
+
+    `owners` and `leads` are the step's owners and the release's leads at the change, for
+    a reply that must pull them in (a failed step).
+    """
 
     release: Release
     checklist: Checklist
@@ -86,3 +90,5 @@ class Outcome:
     opened: ChecklistStep | None = None
     opened_owners: Owners | None = None
     completed: bool = False
+    owners: Owners | None = None
+    leads: list[str] = field(default_factory=list)

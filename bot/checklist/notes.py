@@ -35,10 +35,29 @@ def transition_reply(outcome: Outcome) -> str:
         return f":white_check_mark: {name_of(step)} done by <@{actor}>{took}."
     reason = said(step.reason, MAX_REASON)  # in full: a reply is not bound to a section
     if step.state == FAILED:
-        return f":x: {name_of(step)} failed, reported by <@{actor}>: {reason}"
+        text = f":x: {name_of(step)} failed, reported by <@{actor}>: {reason}"
+        return text + _pulled_in(outcome)
     if step.state == SKIPPED:
         return f":fast_forward: <@{actor}> skipped {name_of(step)}: {reason}"
     return f":repeat: <@{actor}> reopened {name_of(step)} for attempt {step.activations}."
+
+
+def _pulled_in(outcome: Outcome) -> str:
+    """For a failed step: a line mentioning the leads and the owners, but not the reporter."""
+    actor = outcome.actor
+    leads = [lead for lead in outcome.leads if lead != actor]
+    owners = outcome.owners.users if outcome.owners is not None else []
+    others = [owner for owner in owners if owner != actor and owner not in outcome.leads]
+    if not leads and not others:
+        return ""
+    line = "\n:rotating_light: "
+    if leads:
+        line += f"{mentions(leads)}: the lead is needed"
+    else:
+        line += "The lead reported it"
+    if others:
+        line += f"; owners: {mentions(others)}"
+    return line + "."
 
 
 def opened_reply(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> str:

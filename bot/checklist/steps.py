@@ -41,6 +41,7 @@ from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
 from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
+from bot.release.service import LEAD
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,10 @@ def transition(
         if kind.target == ACTIVE:  # reopened: its owners are up again
             up = owners_of(found.holders, step.owner)
             return Outcome(release, checklist, step, state, actor, step, up)
+        if kind.target == FAILED:  # the owners and the leads are pulled in
+            pulled = owners_of(found.holders, step.owner)
+            leads = found.holders.get(LEAD, [])
+            return Outcome(release, checklist, step, state, actor, owners=pulled, leads=leads)
         if kind.target not in FINISHED:
             return Outcome(release, checklist, step, state, actor)
         opened, owners, completed = open_step(

@@ -161,6 +161,38 @@ def test_failure_with_a_reason_then_retry_then_a_lead_skips(
     ]
 
 
+def fail(bot: RunningBot, user: str, ts: str, reason: str) -> str:
+    """`user` marks the current step failed with `reason`; the thread reply it owes."""
+    before = len(bot.fake.calls_of("views.open"))
+    step = next(s for s in steps_of(bot) if s.state == "active")
+    answer(click(bot, user, "failed", value_of(step), ts))
+    modal = bot.fake.wait_for(lambda: bot.fake.calls_of("views.open")[before:])[0].args["view"]
+    assert submit(bot, user, "checklist:failed", modal["private_metadata"], reason).text == ""
+    return bot.fake.wait_for(
+        lambda: [t for t in thread(bot, ts) if f"failed, reported by <@{user}>" in t]
+    )[-1]
+
+
+def test_a_step_failed_by_its_owner_pulls_in_the_lead_and_the_other_owners(
+    make_bot: MakeBot, tmp_path: Path
+) -> None:
+    bot = bot_with(make_bot, tmp_path, THREE[1:])
+    new_release(bot, {"branch-manager": [BM, "U_BM2"]})
+    ts = start(bot)
+    note = fail(bot, BM, ts, "the <b>arm64</b> push timed out")
+    head, pulled = note.split("\n")
+    assert head == (
+        f":x: *1. Mock build* failed, reported by <@{BM}>: "
+        "“the &lt;b&gt;arm64&lt;/b&gt; push timed out”"
+    )
+    assert pulled == f":rotating_light: <@{LEAD}>: the lead is needed; owners: <@U_BM2>."
+    assert note.count(f"<@{BM}>") == 1
+    answer(click(bot, LEAD, "retry", value_of(steps_of(bot)[0]), ts))
+    by_lead = fail(bot, LEAD, ts, "still red")
+    assert by_lead.endswith(f"The lead reported it; owners: <@{BM}>, <@U_BM2>.")
+    assert by_lead.count(f"<@{LEAD}>") == 1
+
+
 def submit(bot: RunningBot, user: str, callback: str, metadata: str, reason: str) -> Any:
     """Submit a reason modal."""
     values = {"reason": {"text": {"type": "plain_text_input", "value": reason}}}
