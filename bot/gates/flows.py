@@ -205,6 +205,7 @@ class GateRunner:
                 user_id=actor,
                 admins=self.settings.admins,
                 now=now,
+                members_of=self.services.people.members_of,
             )
             release = releases.get(session, gate.release_id)
             messages.after_change(self.services.outbox, session, gate, release, change, now)

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.blocks import Blocks, actions, button, context, mentions, mrkdwn
+from bot.core.blocks import Blocks, actions, button, context, mrkdwn
 from bot.core.text.escape import escape, quoted, shorten
 from bot.core.text.fit import cut, fit_lines
 from bot.core.text.timefmt import duration, when
@@ -19,6 +19,7 @@ from bot.gates.alerting import FAILING, PASSING, UNKNOWN, UNSURE, YELLOW
 from bot.gates.models import CHECKED, GITHUB, MANUAL, TESTGRID, Gate
 from bot.gates.outcome import load_findings
 from bot.gates.signal import render as signal
+from bot.release.groups import mentions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")

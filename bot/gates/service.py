@@ -32,6 +32,7 @@ from bot.gates.probe.secrets import GateSecrets
 from bot.gates.signal import github, testgrid
 from bot.gates.transitions import fresh, snapshot, transition
 from bot.release import service as releases
+from bot.release.groups import MembersOf, holds, mentions
 from bot.release.models import Release
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
@@ -250,8 +251,12 @@ def set_manual(
     user_id: str,
     admins: frozenset[str],
     now: datetime,
+    members_of: MembersOf | None = None,
 ) -> tuple[Gate, Change]:
-    """An owner (or lead) marks a manual gate passing or failing, as the button showed it."""
+    """An owner (or lead) marks a manual gate passing or failing, as the button showed it.
+
+    Owning and leading may come through a user group: its members now (`members_of`).
+    """
     gate = fresh(session, gate_id)
     if gate is None:
         raise NotFound("That gate was removed; nothing changed.")
@@ -259,8 +264,10 @@ def set_manual(
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
     owners = owners_of(session, gate)
-    if user_id not in owners and not releases.is_lead(session, release, user_id, admins):
-        names = ", ".join(f"<@{u}>" for u in owners) or "a lead"
+    if not holds(user_id, owners, members_of) and not releases.is_lead(
+        session, release, user_id, admins, members_of
+    ):
+        names = mentions(owners) if owners else "a lead"
         raise Forbidden(f"Only the owners of `{gate.name}` or a lead can set it: {names}.")
     wanted = PASSING if to_pass else FAILING
     if gate.version != version:

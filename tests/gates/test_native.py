@@ -189,3 +189,21 @@ def test_the_github_api_must_be_allowed_by_the_address_guard(
     say(bot, "/release", "new v1.33")
     reply = say(bot, "/gate", f"github blockers {QUERY}")
     assert "RELEASEBOT_GITHUB_API" in reply and "loopback" in reply
+
+
+def test_a_user_group_may_own_a_gate_and_its_members_set_it(nbot: RunningBot) -> None:
+    nbot.fake.usergroups = {"S0DOCS": ["U_MEMBER"]}
+    reply = say(nbot, "/gate", "manual docs owner <!subteam^S0DOCS|@docs>")
+    assert "owned by <!subteam^S0DOCS>" in reply
+    stored = nbot.fake.wait_for(lambda: (g := gate_named(nbot, "docs")) and g.message_ts and g)
+    value = f'{{"g":{stored.id},"v":{stored.version},"to":"fail"}}'
+    nbot.slack.click(
+        user_id="U_MEMBER",
+        channel_id=CHANNEL,
+        action_id="gate:set:fail",
+        value=value,
+        message_ts=stored.message_ts,
+    )
+    nbot.fake.wait_for(lambda: state_of(nbot, "docs") == "failing")
+    alert = nbot.fake.wait_for(lambda: posts_with(nbot, "Gate `docs` is failing"))[0]
+    assert "<!subteam^S0DOCS>" in nbot.fake.texts_of(alert)
