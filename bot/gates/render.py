@@ -173,10 +173,11 @@ def alert(
     text = f"Gate {gate.name} is {word}. {who}, please take a look."
     checks = "yellow checks" if gate.state == YELLOW else "failed checks"
     streak = f" after {gate.fail_streak} {checks} in a row" if gate.fail_streak > 1 else ""
-    blocks: Blocks = [
-        mrkdwn(f"{icon} *Gate `{gate.name}` is {word}*{streak}. {who}, please take a look."),
-    ]
     found = load_findings(gate.findings)
+    count = f" ({signal.counted(found)})" if found else ""
+    blocks: Blocks = [
+        mrkdwn(f"{icon} *Gate `{gate.name}` is {word}*{count}{streak}. {who}, please take a look."),
+    ]
     listing = signal.fitted(found, now or gate.last_checked_at or EPOCH, zone, FINDINGS_ROOM)
     if listing:
         blocks.append(mrkdwn(listing))
