@@ -4,7 +4,7 @@ from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingSkip, Mee
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.models import AuditEvent, ProcessedEvent, UTCDateTime, utcnow
 from bot.core.outbox import LiveRefresh, OutboxRow
-from bot.gates.models import Gate
+from bot.gates.models import Gate, GateCheck
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release, RoleAssignment
 from bot.schedule.models import Milestone, MilestoneNotice, ScheduleSetting
@@ -14,6 +14,7 @@ __all__ = [
     "Checklist",
     "ChecklistStep",
     "Gate",
+    "GateCheck",
     "LiveRefresh",
     "MeetingDelivery",
     "MeetingSeries",

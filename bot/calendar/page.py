@@ -37,7 +37,12 @@ STEP_STATES = {
     "failed": ("✗", "failed"),
     "skipped": ("↷", "skipped"),
 }
-GATE_STATES = {"passing": ("✓", "passing"), "failing": ("✗", "failing")}
+GATE_STATES = {
+    "passing": ("✓", "passing"),
+    "failing": ("✗", "failing"),
+    "yellow": ("!", "yellow: not good enough"),
+    "unknown": ("?", "unknown"),
+}
 _MARKUP = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 
 Names = Callable[[str], str]
