@@ -14,7 +14,7 @@ from bot.core import audit
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape
-from bot.release import flows, options, render, roles
+from bot.release import escalation, flows, options, render, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
 from bot.release.groups import groups_in
@@ -98,6 +98,21 @@ def roles_list(ctx: Ctx, line: CommandLine) -> Reply:
     return Reply(text=render.roles_text(release, holders, ttl))
 
 
+def escalate(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/release escalation [WAIT,WAIT...|default]`: how overdue steps climb the ladder."""
+    if not line.args:
+        waits = flows.escalation_waits(ctx.services, ctx.channel_id)
+        return Reply(text=render.escalation_text(waits))
+    if [a.lower() for a in line.args] == ["default"]:
+        chosen = None
+    else:
+        chosen = escalation.parse_waits(line.args)
+    now = ctx.services.now()
+    changed = flows.set_escalation(ctx.services, ctx.channel_id, chosen, actor=ctx.user_id, now=now)
+    text = render.escalation_text(chosen or ())
+    return Reply(text=text if changed else f"Nothing changed. {text}")
+
+
 def follow_release_day(
     session: Session, release: Release, *, actor: str, now: datetime
 ) -> str | None:
@@ -164,6 +179,7 @@ COMMAND = Command(
         "status": Sub(status, "/release status"),
         "role": Sub(role, "/release role ROLE @person|@group... (or none)"),
         "roles": Sub(roles_list, "/release roles"),
+        "escalation": Sub(escalate, "/release escalation [WAIT,WAIT...|default]"),
         "postpone": Sub(postpone, "/release postpone DATE [TIME] [TZ] [-- reason]"),
         **schedule_handlers.SUBS,
         "calendar": Sub(calendar_links.calendar, "/release calendar [reset]"),
@@ -173,6 +189,8 @@ COMMAND = Command(
     notes=[
         "DATE: 2027-03-15, today, tomorrow, fri. TIME: 10:00, 10am, 4:30pm. "
         "TZ: America/Los_Angeles, PT, ET, UTC, CET; without one, your Slack timezone.",
+        "A role's backup is the role `ROLE-shadow` (`/release role docs-shadow @person`): "
+        "overdue steps ask it after the owners, before the lead. WAIT: 30m, 1h; the last repeats.",
         *schedule_handlers.NOTES,
     ],
 )

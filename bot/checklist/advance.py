@@ -28,6 +28,7 @@ def activation_values(now: datetime, *, first: bool) -> dict[str, Any]:
         "activations": col(ChecklistStep.activations) + 1,
         "activated_at": now,
         "nudged": 0,
+        "nudge_due_at": None,
     }
     if first:
         values["started_at"] = now

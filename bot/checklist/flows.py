@@ -173,10 +173,16 @@ def _open(services: Services, step_id: int, now: datetime) -> None:
 
 
 def _nudge(services: Services, due: timers.NudgeDue, now: datetime) -> None:
+    """Tell the next rung of an overdue step's ladder (zones are read before the write)."""
+    people = services.people
+    with services.db.read() as s:
+        told = timers.ladder_for(s, due, now, people.zone_of, people.members_of)
+    if told is None:
+        return
     with services.db.session() as s:
-        claimed = timers.nudge(s, due, now)
+        claimed = timers.nudge(s, due, told, now)
         if claimed is None:
             return
-        nudge = messages.nudge(claimed.checklist, claimed.step, claimed.level)
+        nudge = messages.nudge(claimed.checklist, claimed.step, claimed.level, told)
         services.outbox.queue(s, nudge, now=now)
     services.scheduler.poke()

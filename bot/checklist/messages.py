@@ -9,7 +9,8 @@ and nudges are rendered when they are sent and dropped if their step has moved o
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,9 @@ from bot.checklist.board import ACTIVE, RUNNING, Board, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.blocks import mrkdwn
 from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.release.escalation import Rung, Told
 from bot.release.models import Release
-from bot.release.service import LEAD, role_holders
+from bot.release.service import role_holders
 
 KIND = "checklist"  # the live message, and the renderer of its first post
 UP = "checklist.up"
@@ -98,11 +100,30 @@ def opened(outcome: Outcome) -> list[Message]:
     return [reply(outcome.checklist, step_key(step, step.activations, "waiting"), text)]
 
 
-def nudge(checklist: Checklist, step: ChecklistStep, level: int) -> Message:
-    """The nudge of an overdue step, rendered when sent (dropped if the step moved on)."""
-    args = {"step": step.id, "attempt": step.activations, "level": level}
+def nudge(checklist: Checklist, step: ChecklistStep, level: int, told: Told) -> Message:
+    """The nudge of an overdue step to the rungs told, rendered when sent.
+
+    Dropped if the step moved on before Slack took it.
+    """
+    args = {
+        "step": step.id,
+        "attempt": step.activations,
+        "level": level,
+        "rungs": [_rung_args(rung) for rung in told.rungs],
+        "next": _rung_args(told.following) if told.following is not None else None,
+    }
     key = step_key(step, step.activations, f"nudge:{level}")
     return reply(checklist, key, "", render=(NUDGE, args))
+
+
+def _rung_args(rung: Rung) -> dict[str, Any]:
+    """A rung as JSON for the outbox row (the wait in seconds)."""
+    return {**asdict(rung), "wait": int(rung.wait.total_seconds())}
+
+
+def _rung_of(args: dict[str, Any]) -> Rung:
+    """A rung read back from the outbox row."""
+    return Rung(**{**args, "wait": timedelta(seconds=int(args["wait"]))})
 
 
 def summary(board_now: Board) -> Message:
@@ -215,7 +236,8 @@ def render_nudge(
         return None
     step, _, holders = found
     assert step.activated_at is not None
+    rungs = [_rung_of(rung) for rung in args.get("rungs") or []]
+    following = _rung_of(args["next"]) if args.get("next") else None
     owners = owners_of(holders, step.owner)
-    level = int(args["level"])
-    text = notes.nudge_reply(step, level, owners, holders.get(LEAD, []), now - step.activated_at)
+    text = notes.nudge_reply(step, rungs, following, owners, now - step.activated_at)
     return text, None

@@ -53,7 +53,9 @@ class ChecklistStep(SQLModel, table=True):
     requires: str | None = Field(default=None, max_length=16)
     state: str = Field(default="pending", max_length=16, index=True)
     activations: int = Field(default=0)
+    # Escalation rungs told about this attempt, and when the next one is due (None: no more).
     nudged: int = Field(default=0)
+    nudge_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

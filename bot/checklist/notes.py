@@ -22,6 +22,7 @@ from bot.core.blocks import SECTION_LIMIT, Blocks, header, mrkdwn
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, when
+from bot.release.escalation import BACKUP, LEADS, OWNERS, SHADOW, Rung
 from bot.release.groups import mentions
 
 
@@ -79,20 +80,66 @@ def opened_reply(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> str:
 
 
 def nudge_reply(
-    step: ChecklistStep, level: int, owners: Owners, leads: list[str], open_for: timedelta
+    step: ChecklistStep,
+    rungs: list[Rung],
+    following: Rung | None,
+    owners: Owners,
+    open_for: timedelta,
 ) -> str:
-    """The reminder when a step runs past its expected time (owners), then twice that (lead)."""
+    """The reminder of an overdue step to the rungs of its escalation ladder told now.
+
+    Usually one rung (the owners, then the backup, then the lead); more when those before
+    are outside working hours, which it says with their local time.
+    """
     span = duration(expected(step) or timedelta(0))
-    if level == 1:
-        return (
-            f":alarm_clock: {mentions(owners.users)}: {name_of(step)} has been open for "
-            f"{duration(open_for)}, past the expected {span}. How is it going? "
-            "Mark it done or failed on the checklist, or give an update here."
+    late = f"{name_of(step)} has been open for {duration(open_for)}, past the expected {span}."
+    lines: list[str] = []
+    for index, rung in enumerate(rungs):
+        lines.append(_rung_line(rung, late if index == 0 else "", owners))
+        away = _away(rung)
+        if away and index + 1 < len(rungs):
+            lines.append(f":zzz: {away}, outside working hours, so I am asking the next one now.")
+        elif away:
+            lines.append(f":zzz: {away}, outside working hours; there is nobody after them to ask.")
+    if following is not None:
+        lines.append(
+            f"_If it is still open in {duration(rungs[-1].wait)}, I will ask "
+            f"{_who(following)} next._"
         )
-    return (
-        f":rotating_light: {mentions(leads)}: {name_of(step)} has been open for "
-        f"{duration(open_for)}, twice the expected {span}. Owners: {mentions(owners.users)}."
-    )
+    return "\n".join(lines)
+
+
+def _rung_line(rung: Rung, late: str, owners: Owners) -> str:
+    """One rung told: its mentions and what is asked of it."""
+    who = mentions(rung.holders)
+    if rung.label == OWNERS:
+        fell = ""
+        if rung.fell_to_lead:
+            fell = f" (*{escape(rung.role)}* has nobody assigned, so it falls to the lead.)"
+        return (
+            f":alarm_clock: {who}: {late} How is it going? Mark it done or failed on the "
+            f"checklist, or give an update here.{fell}"
+        )
+    owned = f" Owners: {mentions(owners.users)}."
+    if rung.label == BACKUP:
+        role = escape(rung.role.removesuffix(SHADOW))
+        asked = f"{late or 'it needs you.'} Can you take it over?"
+        return f":sos: {who}, backup for *{role}*: {asked}{owned}"
+    return f":rotating_light: {who}: {late or 'the lead is needed.'}{owned}"
+
+
+def _away(rung: Rung) -> str:
+    """`It is 03:10 for @sam and 02:10 for @kim`: the people told who are off work now."""
+    parts = [f"{clock} for {mentions([person])}" for person, clock in rung.away.items()]
+    parts += [f"night for every member of {mentions([group])}" for group in rung.groups_away]
+    return ("It is " + " and ".join(parts)) if parts else ""
+
+
+def _who(rung: Rung) -> str:
+    """How the next rung is named in the note of what comes next."""
+    if rung.label == BACKUP:
+        return f"the backup (`{escape(rung.role)}`)"
+    return "the lead" if rung.label == LEADS else "the owners"
 
 
 def gate_ping(step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str]]]) -> str:

@@ -1,5 +1,7 @@
 """What the clock does to checklists: open waiting steps, nudge overdue ones; and who is up.
 
+Nudges climb the release's escalation ladder (`bot.release.escalation`): owners, backup, lead.
+
 Timers are planned from the step rows (so they survive restarts) and each one claims its
 work with a guarded UPDATE before anything is posted, so it acts once however often it runs.
 """
@@ -18,11 +20,10 @@ from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.core.errors import DomainError
+from bot.release.escalation import Told, ZoneOf, escalation_ladder, next_rungs
 from bot.release.groups import MembersOf, holds
 from bot.release.models import Release
 from bot.release.service import role_holders
-
-NUDGE_LEVELS = 2  # first the owners, then the lead
 
 
 def _live_steps(session: Session, state: str) -> list[tuple[ChecklistStep, Checklist, Release]]:
@@ -89,7 +90,7 @@ def _claimed(session: Session, step_id: int) -> tuple[ChecklistStep, Checklist, 
 
 @dataclass(frozen=True)
 class NudgeDue:
-    """A nudge to plan: the step, the attempt it is for, the level and when it is due."""
+    """A nudge to plan: the step, the attempt it is for, the rung it starts at and when."""
 
     step_id: int
     attempt: int
@@ -98,16 +99,51 @@ class NudgeDue:
 
 
 def nudges_due(session: Session, until: datetime) -> list[NudgeDue]:
-    """The next nudge of each active step with an expected duration, due before `until`."""
+    """The next nudge of each active step with an expected duration, due before `until`.
+
+    The first is due when the step has been open for its expected duration; the next ones
+    when the rung told last said (`nudge_due_at`), until the ladder's end.
+    """
     found: list[NudgeDue] = []
     for step, _, _ in _live_steps(session, ACTIVE):
-        if not step.expected_seconds or step.activated_at is None or step.nudged >= NUDGE_LEVELS:
+        if not step.expected_seconds or step.activated_at is None or step.id is None:
             continue
-        level = step.nudged + 1
-        due = step.activated_at + timedelta(seconds=step.expected_seconds * level)
-        if due < until and step.id is not None:
-            found.append(NudgeDue(step.id, step.activations, level, due))
+        if step.nudged == 0:
+            due = step.activated_at + timedelta(seconds=step.expected_seconds)
+        elif step.nudge_due_at is not None:
+            due = step.nudge_due_at
+        else:
+            continue  # every rung was told
+        if due < until:
+            found.append(NudgeDue(step.id, step.activations, step.nudged + 1, due))
     return found
+
+
+def ladder_for(
+    session: Session,
+    due: NudgeDue,
+    now: datetime,
+    zone_of: ZoneOf,
+    members_of: MembersOf | None = None,
+) -> Told | None:
+    """Who the due nudge tells: its rung, and at once the next while they are all asleep.
+
+    None when the step moved on or the ladder has no rung left.
+    """
+    step = session.get(ChecklistStep, due.step_id, populate_existing=True)
+    if step is None or step.state != ACTIVE or step.activations != due.attempt:
+        return None
+    checklist = session.get(Checklist, step.checklist_id)
+    release = session.get(Release, checklist.release_id) if checklist else None
+    if release is None or step.expected_seconds is None:
+        return None
+    wait = timedelta(seconds=step.expected_seconds)
+    ladder = escalation_ladder(
+        session, release, step.owner, now, zone_of, default_wait=wait, members_of=members_of
+    )
+    if due.level > len(ladder):
+        return None
+    return next_rungs(ladder, due.level - 1)
 
 
 @dataclass(frozen=True)
@@ -117,10 +153,15 @@ class Nudge:
     checklist: Checklist
     step: ChecklistStep
     level: int
+    told: Told
 
 
-def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
-    """Claim one nudge of an active step; None when it was sent or the step moved on."""
+def nudge(session: Session, due: NudgeDue, told: Told, now: datetime) -> Nudge | None:
+    """Claim one nudge of an active step; None when it was sent or the step moved on.
+
+    The step remembers how many rungs were told and when the next one is due.
+    """
+    wait = told.wait
     stmt = (
         update(ChecklistStep)
         .where(
@@ -130,14 +171,17 @@ def nudge(session: Session, due: NudgeDue, now: datetime) -> Nudge | None:
             col(ChecklistStep.nudged) == due.level - 1,
             _in_running_checklist(),
         )
-        .values(nudged=due.level)
+        .values(
+            nudged=due.level - 1 + len(told.rungs),
+            nudge_due_at=now + wait if wait is not None else None,
+        )
     )
     if not changed_one(session, stmt):
         return None
     step, checklist, release = _claimed(session, due.step_id)
-    who = "owners" if due.level == 1 else "lead"
+    who = ", ".join(rung.label for rung in told.rungs)
     record(session, release, audit.SYSTEM_ACTOR, "step.nudged", step.title, None, who, now)
-    return Nudge(checklist, step, due.level)
+    return Nudge(checklist, step, due.level, told)
 
 
 def _owns(user_id: str, owners: list[str], members_of: MembersOf | None) -> bool:

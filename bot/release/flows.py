@@ -22,7 +22,7 @@ from bot.core.errors import NotFound
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
-from bot.release import options, render, roles
+from bot.release import escalation, options, render, roles
 from bot.release import service as releases
 from bot.release.groups import is_group
 from bot.release.models import Release
@@ -81,6 +81,39 @@ def assign_role(
             _announce(services.outbox, s, release, f"role:{event}", message, now)
     services.scheduler.poke()
     return before, after
+
+
+def set_escalation(
+    services: Services,
+    channel_id: str,
+    waits: tuple[timedelta, ...] | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> bool:
+    """Set how overdue steps escalate in the channel's release (leads only); announced."""
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        changed = escalation.set_waits(
+            s,
+            release,
+            waits,
+            actor=actor,
+            now=now,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+        )
+        if changed:
+            event = _latest_event(s, release, "release.escalation")
+            message = render.escalation_set(waits or (), actor)
+            _announce(services.outbox, s, release, f"escalation:{event}", message, now)
+    return changed
+
+
+def escalation_waits(services: Services, channel_id: str) -> tuple[timedelta, ...]:
+    """The waits between rungs of the channel's release (empty: the default)."""
+    with services.db.read() as s:
+        return escalation.waits_of(releases.active_release(s, channel_id))
 
 
 def postpone(

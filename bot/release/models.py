@@ -33,10 +33,12 @@ class Release(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Waits between escalation rungs in seconds, comma-separated; None: the default.
+    escalation: str | None = Field(default=None, max_length=64)
 
 
 class RoleAssignment(SQLModel, table=True):
-    """One person holding one role in one release."""
+    """One person (or one Slack user group, by its `S…` id) holding one role in one release."""
 
     __tablename__ = "role_assignment"
     __table_args__ = (UniqueConstraint("release_id", "role", "user_id"),)

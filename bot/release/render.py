@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.blocks import SECTION_LIMIT, Blocks, context, header, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
-from bot.core.text.timefmt import when
+from bot.core.text.timefmt import duration, when
 from bot.release.groups import groups_in, mentions
 from bot.release.models import Release
 
@@ -94,6 +94,33 @@ def role_assigned(role: str, holders: list[str], actor: str) -> tuple[str, Block
     if not holders:
         note = f"<@{actor}> emptied the role *{escape(role)}*; it falls to the lead"
     return note + ".", [mrkdwn(note)]
+
+
+def escalation_text(waits: tuple[timedelta, ...]) -> str:
+    """How overdue work climbs the ladder in this release, in a sentence or two."""
+    if waits:
+        spans = [duration(w) for w in waits]
+        first, second = spans[0], spans[1] if len(spans) > 1 else spans[0]
+        how = (
+            f"its owners are asked first, then the role's backup (`ROLE-shadow`, when it has "
+            f"one) after {first}, then the lead after {second} more"
+        )
+    else:
+        how = (
+            "its owners are asked first, then the role's backup (`ROLE-shadow`, when it has "
+            "one), then the lead, each after the step's expected duration (the default)"
+        )
+    return (
+        f"When a step runs past its expected time, {how}. Someone outside 08:00–20:00 in their "
+        "Slack timezone is still pinged, with their local time, and the next person is asked "
+        "at once instead of after the wait."
+    )
+
+
+def escalation_set(waits: tuple[timedelta, ...], actor: str) -> tuple[str, Blocks]:
+    """The channel note that a lead changed how overdue steps escalate."""
+    note = f"<@{actor}> changed the escalation of overdue steps: {escalation_text(waits)}"
+    return note, [mrkdwn(f":ladder: {note}")]
 
 
 def roles_lines(holders: dict[str, list[str]]) -> list[str]:

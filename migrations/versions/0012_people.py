@@ -1,4 +1,5 @@
-"""people: go/no-go voters that come from a user group remember it (poll_voter.via)
+"""people: voters from user groups (poll_voter.via), escalation ladders (release.escalation,
+checklist_step.nudge_due_at)
 
 Revision ID: 0012
 Revises: 0011
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+import bot.core.models
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -22,8 +25,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("via", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
         )
+    with op.batch_alter_table("release", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("escalation", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+    with op.batch_alter_table("checklist_step", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("nudge_due_at", bot.core.models.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("checklist_step", schema=None) as batch_op:
+        batch_op.drop_column("nudge_due_at")
+    with op.batch_alter_table("release", schema=None) as batch_op:
+        batch_op.drop_column("escalation")
     with op.batch_alter_table("poll_voter", schema=None) as batch_op:
         batch_op.drop_column("via")

@@ -180,16 +180,28 @@ def test_a_stale_attempt_changes_nothing(db: Database) -> None:
 
 
 def test_nudges_are_planned_per_attempt_and_claimed_once(db: Database) -> None:
+    at = NOW + timedelta(minutes=31)  # 15:31 UTC: inside working hours in UTC
+
+    def zone_of(user: str) -> ZoneInfo:
+        return ZoneInfo("UTC")
+
     with db.session() as s:
         release = make_release(s)
-        step = start(s, release, StepSpec("Build", "lead", expected=timedelta(minutes=30)))[0]
+        roles.assign(s, release, role="docs", users=["U_D"], actor=LEAD, now=NOW)
+        step = start(s, release, StepSpec("Build", "docs", expected=timedelta(minutes=30)))[0]
         due = timers.nudges_due(s, NOW + timedelta(hours=2))
         assert [(d.level, d.due) for d in due] == [(1, NOW + timedelta(minutes=30))]
-        first = timers.nudge(s, due[0], NOW + timedelta(minutes=31))
+        told = timers.ladder_for(s, due[0], at, zone_of)
+        assert told is not None and [r.label for r in told.rungs] == ["owners"]
+        first = timers.nudge(s, due[0], told, at)
         assert first is not None and first.level == 1
-        assert timers.nudge(s, due[0], NOW + timedelta(minutes=31)) is None
+        assert timers.nudge(s, due[0], told, at) is None
         second = timers.nudges_due(s, NOW + timedelta(hours=2))
-        assert [(d.level, d.due) for d in second] == [(2, NOW + timedelta(hours=1))]
+        assert [(d.level, d.due) for d in second] == [(2, at + timedelta(minutes=30))]
+        last = timers.ladder_for(s, second[0], at + timedelta(minutes=30), zone_of)
+        assert last is not None and [r.label for r in last.rungs] == ["lead"]
+        assert timers.nudge(s, second[0], last, at + timedelta(minutes=30)) is not None
+        assert timers.nudges_due(s, NOW + timedelta(hours=2)) == []  # the ladder's end
         failed = act(s, "fail", step, LEAD, "broke").step
         assert timers.nudges_due(s, NOW + timedelta(hours=2)) == []
         act(s, "retry", failed, LEAD)

@@ -26,6 +26,7 @@ from tests.support.checklist import (
     MakeBot,
     answer,
     audit_actions,
+    awake,
     bot_with,
     click,
     new_release,
@@ -80,6 +81,7 @@ def test_an_overdue_step_nudges_its_owners_once_then_the_lead_once(
     bot = bot_with(
         make_bot, tmp_path, [{"title": "Slow build", "owner": "branch-manager", "expected": "1s"}]
     )
+    awake(bot, BM, LEAD)  # inside working hours: each rung waits its turn
     new_release(bot, {"branch-manager": [BM]})
     ts = start(bot)
 

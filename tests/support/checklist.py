@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,23 @@ def long_title(n: int, length: int = 300) -> str:
 def many_steps(count: int, owner: str = "ops", length: int = 300) -> list[dict[str, Any]]:
     """`count` template steps owned by `owner`, with titles of `length` characters."""
     return [{"title": long_title(n, length), "owner": owner} for n in range(1, count + 1)]
+
+
+def zone_at_hour(hour: int) -> str:
+    """A fixed-offset zone (Etc/GMT±N) where it is now `hour` o'clock (the minutes as in UTC)."""
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12  # in -12..11, as Etc/GMT allows
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'+' if offset < 0 else '-'}{abs(offset)}"  # Etc/GMT signs are inverted
+
+
+def awake(bot: RunningBot, *users: str) -> None:
+    """These people's Slack profiles say it is midday for them."""
+    for user in users:
+        bot.fake.users[user] = {"tz": zone_at_hour(12)}
+
+
+def asleep(bot: RunningBot, *users: str) -> None:
+    """These people's Slack profiles say it is three in the morning for them."""
+    for user in users:
+        bot.fake.users[user] = {"tz": zone_at_hour(3)}
