@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
+from bot.core.yamlfile import (
+    STR_TAG,
+    Reader,
+    TemplateInvalid,
+    compose,
+    declared_name,
+    kind,
+)
 
 MAX_STEPS = 100  # the message shows a window of steps, so this is no Slack limit
 MAX_TITLE = 300
@@ -29,7 +36,6 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 GATE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})$")
-STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -56,68 +62,12 @@ class Template:
     source: str = "built-in"
 
 
-@dataclass(frozen=True)
-class TemplateError:
-    """One mistake in a template file, at a line."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-class TemplateInvalid(Exception):
-    """A template file with one or more mistakes."""
-
-    def __init__(self, errors: list[TemplateError], name: str | None = None) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-        self.name = name  # the template the file means to define, as far as it can be read
-
-
-class _Reader:
-    """Walks the composed YAML of one file, collecting errors instead of stopping."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.errors: list[TemplateError] = []
-
-    def error(self, node: Node, message: str) -> None:
-        self.errors.append(TemplateError(self.path, node.start_mark.line + 1, message))
-
-    def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            self.error(node, f"{what} must be a mapping of keys like {', '.join(allowed)}.")
-            return {}
-        found: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key not in allowed:
-                self.error(key_node, f"unknown key `{key}` in {what}; use {', '.join(allowed)}.")
-            elif key in found:
-                self.error(key_node, f"`{key}` appears twice in {what}.")
-            else:
-                found[key] = value_node
-        return found
-
-    def text(self, node: Node, what: str, limit: int) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag != STR_TAG:
-            self.error(node, f"{what} must be text, not {_kind(node)}.")
-            return None
-        value = str(node.value).strip()
-        if not value:
-            self.error(node, f"{what} is empty.")
-            return None
-        if len(value) > limit:
-            self.error(node, f"{what} is longer than {limit} characters.")
-            return None
-        return value
+class _Reader(Reader):
+    """The shared reader, plus lists of names (roles, gates)."""
 
     def names(self, node: Node, what: str, pattern: re.Pattern[str], form: str) -> list[str]:
         if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list like [{form}], not {_kind(node)}.")
+            self.error(node, f"{what} must be a list like [{form}], not {kind(node)}.")
             return []
         names: list[str] = []
         for item in node.value:
@@ -132,46 +82,15 @@ class _Reader:
         return names
 
 
-def _kind(node: Node) -> str:
-    """How a YAML node reads to a person: a list, a mapping, a number..."""
-    if isinstance(node, SequenceNode):
-        return "a list"
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    tag = node.tag.rsplit(":", 1)[-1]
-    return {"int": "a number", "float": "a number", "bool": "true/false", "null": "empty"}.get(
-        tag, "text"
-    )
-
-
 def parse(text: str, path: str) -> Template:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
     stem = Path(path).stem.lower()
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else 1
-        invalid = TemplateError(path, line, f"not valid YAML: {err.problem}")
-        raise TemplateInvalid([invalid], stem) from None
-    except yaml.YAMLError as err:
-        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")], stem) from None
-    if root is None:
-        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")], stem)
+    root = compose(text, path, stem)
     reader = _Reader(path)
     template = _template(reader, root, stem)
     if reader.errors or template is None:
-        raise TemplateInvalid(reader.errors, _declared_name(root, stem))
+        raise TemplateInvalid(reader.errors, declared_name(root, stem))
     return template
-
-
-def _declared_name(root: Node, stem: str) -> str:
-    """The name a template file gives itself (its file name when it gives none)."""
-    if isinstance(root, MappingNode):
-        for key, value in root.value:
-            if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
-                return str(value.value).strip().lower() or stem
-    return stem
 
 
 def _template(reader: _Reader, root: Node, stem: str) -> Template | None:
@@ -199,7 +118,7 @@ def _template(reader: _Reader, root: Node, stem: str) -> Template | None:
 
 def _steps(reader: _Reader, node: Node, roles: list[str] | None) -> list[StepSpec]:
     if not isinstance(node, SequenceNode):
-        reader.error(node, f"steps must be a list of steps, not {_kind(node)}.")
+        reader.error(node, f"steps must be a list of steps, not {kind(node)}.")
         return []
     if not node.value:
         reader.error(node, "steps is empty: a checklist needs at least one step.")

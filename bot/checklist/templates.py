@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.checklist.template_yaml import StepSpec, Template, TemplateError, TemplateInvalid, parse
+from bot.checklist.template_yaml import StepSpec, Template, parse
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
 from bot.core.errors import DomainError, NotFound
 from bot.core.text.escape import escape, quoted
 from bot.core.text.fit import fit_items
+from bot.core.yamlfile import TemplateError, TemplateInvalid
 from bot.schedule.template_yaml import is_schedule_text
 
 __all__ = [

@@ -17,9 +17,10 @@ from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_items, fit_lines
 from bot.core.text.timefmt import duration, when
+from bot.core.yamlfile import TemplateError
 from bot.release.models import Release
 from bot.schedule.models import Milestone
-from bot.schedule.template_yaml import ScheduleTemplate, TemplateError
+from bot.schedule.template_yaml import ScheduleTemplate
 from bot.schedule.timing import describe_notify, notice_label
 
 Rendered = tuple[str, Blocks]

@@ -27,10 +27,17 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.text.timeparse import ParseError, localize, parse_time, parse_zone
+from bot.core.yamlfile import (
+    STR_TAG,
+    Reader,
+    TemplateInvalid,
+    compose,
+    declared_name,
+    kind,
+)
 from bot.schedule.timing import END_OF_DAY, Offset, parse_offset
 
 MAX_MILESTONES = 50
@@ -45,7 +52,6 @@ MILESTONE_KEYS = ("name", "offset", "date", "owner", "description", "phase", "ma
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-STR_TAG = "tag:yaml.org,2002:str"
 # A file in the templates directory is a schedule template when it has this top-level key.
 SCHEDULE_KEY = re.compile(r"^milestones\s*:", re.MULTILINE)
 
@@ -88,69 +94,13 @@ class ScheduleTemplate:
     source: str = "built-in"
 
 
-@dataclass(frozen=True)
-class TemplateError:
-    """One mistake in a template file, at a line."""
-
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-class TemplateInvalid(Exception):
-    """A template file with one or more mistakes."""
-
-    def __init__(self, errors: list[TemplateError], name: str | None = None) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-        self.name = name  # the template the file means to define, as far as it can be read
-
-
 def is_schedule_text(text: str) -> bool:
     """True for YAML text meant as a schedule template (it has a top-level `milestones`)."""
     return bool(SCHEDULE_KEY.search(text))
 
 
-class _Reader:
-    """Walks the composed YAML of one file, collecting errors instead of stopping."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.errors: list[TemplateError] = []
-
-    def error(self, node: Node, message: str) -> None:
-        self.errors.append(TemplateError(self.path, node.start_mark.line + 1, message))
-
-    def mapping(self, node: Node, allowed: tuple[str, ...], what: str) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            self.error(node, f"{what} must be a mapping of keys like {', '.join(allowed)}.")
-            return {}
-        found: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key not in allowed:
-                self.error(key_node, f"unknown key `{key}` in {what}; use {', '.join(allowed)}.")
-            elif key in found:
-                self.error(key_node, f"`{key}` appears twice in {what}.")
-            else:
-                found[key] = value_node
-        return found
-
-    def text(self, node: Node, what: str, limit: int) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag != STR_TAG:
-            self.error(node, f"{what} must be text, not {_kind(node)}.")
-            return None
-        value = " ".join(str(node.value).split())
-        if not value:
-            self.error(node, f"{what} is empty.")
-            return None
-        if len(value) > limit:
-            self.error(node, f"{what} is longer than {limit} characters.")
-            return None
-        return value
+class _Reader(Reader):
+    """The shared reader, plus role names."""
 
     def role(self, node: Node, what: str) -> str | None:
         value = self.text(node, what, 40)
@@ -163,46 +113,15 @@ class _Reader:
         return value
 
 
-def _kind(node: Node) -> str:
-    """How a YAML node reads to a person: a list, a mapping, a number..."""
-    if isinstance(node, SequenceNode):
-        return "a list"
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    tag = node.tag.rsplit(":", 1)[-1]
-    names = {"int": "a number", "float": "a number", "bool": "true/false", "null": "empty"}
-    return names.get(tag, "text")
-
-
 def parse(text: str, path: str) -> ScheduleTemplate:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
     stem = Path(path).stem.lower()
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else 1
-        raise TemplateInvalid(
-            [TemplateError(path, line, f"not valid YAML: {err.problem}")], stem
-        ) from None
-    except yaml.YAMLError as err:
-        raise TemplateInvalid([TemplateError(path, 1, f"not valid YAML: {err}")], stem) from None
-    if root is None:
-        raise TemplateInvalid([TemplateError(path, 1, "the file is empty.")], stem)
+    root = compose(text, path, stem)
     reader = _Reader(path)
     template = _template(reader, root, stem)
     if reader.errors or template is None:
-        raise TemplateInvalid(reader.errors, _declared_name(root, stem))
+        raise TemplateInvalid(reader.errors, declared_name(root, stem))
     return template
-
-
-def _declared_name(root: Node, stem: str) -> str:
-    """The name a template file gives itself (its file name when it gives none)."""
-    if isinstance(root, MappingNode):
-        for key, value in root.value:
-            if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
-                return str(value.value).strip().lower() or stem
-    return stem
 
 
 def _template(reader: _Reader, root: Node, stem: str) -> ScheduleTemplate | None:
@@ -227,7 +146,7 @@ def _template(reader: _Reader, root: Node, stem: str) -> ScheduleTemplate | None
 
 def _roles(reader: _Reader, node: Node) -> list[str]:
     if not isinstance(node, SequenceNode):
-        reader.error(node, f"roles must be a list like [lead, docs], not {_kind(node)}.")
+        reader.error(node, f"roles must be a list like [lead, docs], not {kind(node)}.")
         return []
     found = [reader.role(item, "an entry of roles") for item in node.value]
     return [role for role in found if role is not None]
@@ -235,7 +154,7 @@ def _roles(reader: _Reader, node: Node) -> list[str]:
 
 def _milestones(reader: _Reader, node: Node, roles: list[str] | None) -> list[MilestoneSpec]:
     if not isinstance(node, SequenceNode):
-        reader.error(node, f"milestones must be a list of milestones, not {_kind(node)}.")
+        reader.error(node, f"milestones must be a list of milestones, not {kind(node)}.")
         return []
     if not node.value:
         reader.error(node, "milestones is empty: a schedule needs at least one milestone.")

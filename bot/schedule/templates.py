@@ -17,13 +17,8 @@ from bot.core.doctor import Finding
 from bot.core.errors import DomainError, NotFound
 from bot.core.text.escape import escape, quoted
 from bot.core.text.fit import fit_items
-from bot.schedule.template_yaml import (
-    ScheduleTemplate,
-    TemplateError,
-    TemplateInvalid,
-    is_schedule_text,
-    parse,
-)
+from bot.core.yamlfile import TemplateError, TemplateInvalid
+from bot.schedule.template_yaml import ScheduleTemplate, is_schedule_text, parse
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 MAX_FILE_BYTES = 200_000
