@@ -153,10 +153,15 @@ def _stop_server(server: Any) -> None:
     server.task_dispatcher.shutdown(timeout=5)
 
 
-def _serve(settings: Settings, fake: FakeSlack) -> Iterator[RunningBot]:
+def _serve(
+    settings: Settings, fake: FakeSlack, clock: datetime | None = None
+) -> Iterator[RunningBot]:
+    """The app as `releasebot run` builds it; with `clock`, its clocks stand at that instant."""
     from waitress import create_server
 
     services = create_services(settings)
+    if clock is not None:
+        services.clock = services.scheduler.clock = lambda: clock
     app = create_app(services)
     server = create_server(
         WebApp.for_services(app, services), host="127.0.0.1", port=settings.port, threads=32

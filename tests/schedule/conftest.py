@@ -2,57 +2,27 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from bot.app import create_app, create_services
 from bot.core.config import Settings
-from bot.core.web import WebApp
-from tests.conftest import SECRET, RunningBot, _stop_server
+from tests.conftest import RunningBot, _serve
 from tests.kit.bot_process import free_port
 from tests.kit.fake_slack import FakeSlack
-from tests.kit.slack_requests import SlackClient
 
 COMMAND = "/release"
 
 
-@contextmanager
 def serve(
     settings: Settings, fake: FakeSlack, clock: datetime | None = None
-) -> Iterator[RunningBot]:
-    """The real app on loopback HTTP, as `releasebot run` builds it.
-
-    With `clock`, the bot's clocks (services, sender, scheduler) stand at that instant from
-    its first moment on.
-    """
-    from waitress import create_server
-
-    services = create_services(settings)
-    if clock is not None:
-        services.clock = services.scheduler.clock = lambda: clock
-    app = create_app(services)
-    server = create_server(
-        WebApp.for_services(app, services), host="127.0.0.1", port=settings.port, threads=16
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    services.start()
-    url = f"http://127.0.0.1:{settings.port}"
-    slack = SlackClient(url, SECRET)
-    try:
-        yield RunningBot(services, url, slack, fake)
-    finally:
-        slack.close()
-        _stop_server(server)
-        thread.join(timeout=5)
-        services.stop()
-        services.db.dispose()
+) -> AbstractContextManager[RunningBot]:
+    """The real app on loopback HTTP; with `clock`, its clocks stand at that instant."""
+    return contextmanager(_serve)(settings, fake, clock)
 
 
 class Bots:
