@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.models import AuditEvent
 from bot.core.text.timefmt import duration, plain, utc_plain
 from bot.release.models import Release
+
+if TYPE_CHECKING:
+    from bot.release.retro import Figures
 
 
 def filename(release: Release) -> str:
@@ -100,8 +104,90 @@ def durations(events: list[AuditEvent], zone: ZoneInfo) -> list[str]:
     return lines
 
 
-def markdown(release: Release, events: list[AuditEvent]) -> str:
-    """Every audit event in order, with times in UTC and in the release's zone."""
+def _when(instant: datetime | None, zone: ZoneInfo) -> str:
+    return plain(instant, zone) if instant else ""
+
+
+def _signed(delta: timedelta | None) -> str:
+    """'+2d 3h' later, '-45m' earlier, 'on time' for no change; '' when unknown."""
+    if delta is None:
+        return ""
+    if not delta:
+        return "on time"
+    return duration(delta) if delta < timedelta(0) else "+" + duration(delta)
+
+
+def _took(delta: timedelta | None) -> str:
+    return duration(delta) if delta is not None else ""
+
+
+def figures_section(figures: Figures, zone: ZoneInfo) -> list[str]:
+    """The retrospective's figures as Markdown tables: planned against actual."""
+    day = figures.release_day
+    lines = [
+        "",
+        "## Figures",
+        "",
+        f"As of {plain(figures.until, zone)}.",
+        "",
+        "### Release day",
+        "",
+        "| planned | actual | moved | postponed | outcome | closed |",
+        "|---|---|---|---|---|---|",
+        f"| {_when(day.planned, zone) or 'not set'} | {_when(day.actual, zone) or 'not set'} "
+        f"| {_signed(day.slip)} | {day.postponements} times | {day.outcome} "
+        f"| {_when(day.closed_at, zone)} |",
+    ]
+    if figures.milestones:
+        lines += ["", "### Milestones", "", "| milestone | planned | actual | moved |"]
+        lines.append("|---|---|---|---|")
+        lines += [
+            f"| {_cell(m.name)} | {plain(m.planned, zone)} | {plain(m.actual, zone)} "
+            f"| {_signed(m.moved)} |"
+            for m in figures.milestones
+        ]
+    if figures.steps:
+        lines += ["", "### Checklist steps: expected and actual duration", ""]
+        lines += ["| # | step | owner | state | expected | took | over by | activations |"]
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for step in figures.steps:
+            over = (
+                _signed(step.actual - step.expected)
+                if step.actual is not None and step.expected is not None
+                else ""
+            )
+            lines.append(
+                f"| {step.position + 1} | {_cell(step.title)} | {_cell(step.owner)} "
+                f"| {step.state} | {_took(step.expected)} | {_took(step.actual)} | {over} "
+                f"| {step.activations} |"
+            )
+    if figures.gates:
+        lines += ["", "### Gates: time red", ""]
+        lines += ["| gate | now | red in total | longest red | times red | checks | chart |"]
+        lines.append("|---|---|---|---|---|---|---|")
+        lines += [
+            f"| {_cell(g.name)} | {g.state} | {duration(g.red_total)} | {duration(g.red_longest)} "
+            f"| {g.stretches} | {g.checks} | {'attached' if g.counts and g.checks else ''} |"
+            for g in figures.gates
+        ]
+    if figures.votes:
+        lines += ["", "### Go/no-go: when each required voter voted", ""]
+        lines += ["| poll | opened | voter | vote | voted | after opening |"]
+        lines.append("|---|---|---|---|---|---|")
+        lines += [
+            f"| {v.poll}. {_cell(v.question[:80])} | {plain(v.opened_at, zone)} "
+            f"| {_who(v.user_id)} | {v.choice or 'did not vote'} | {_when(v.voted_at, zone)} "
+            f"| {_took(v.after_opening)} |"
+            for v in figures.votes
+        ]
+    return lines
+
+
+def markdown(release: Release, events: list[AuditEvent], figures: Figures | None = None) -> str:
+    """Every audit event in order, with times in UTC and in the release's zone.
+
+    With `figures` (from `bot.release.retro.figures`) a Figures section follows the events.
+    """
     zone = ZoneInfo(release.zone)
     lines = [
         f"# Timeline of release {_cell(release.name)}",
@@ -128,4 +214,6 @@ def markdown(release: Release, events: list[AuditEvent]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += durations(events, zone)
+    if figures is not None:
+        lines += figures_section(figures, zone)
     return "\n".join(lines) + "\n"
