@@ -11,18 +11,20 @@ script the page is complete.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.calendar.service import GateRow, PageData, StepRow
+from bot.calendar.service import GateChart, GateRow, PageData, StepRow
 from bot.core.text.timefmt import duration
+from bot.gates.chart import burndown_png
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SOMEONE = "a team member"
@@ -43,6 +45,11 @@ GATE_STATES = {
     "yellow": ("!", "yellow: not good enough"),
     "unknown": ("?", "unknown"),
 }
+RESULTS = {"pass": "✓", "fail": "✗", "yellow": "!", "unknown": "?"}
+# A chart is redrawn when its values, release day or milestones change, and otherwise at most
+# once per CHART_STEP (its last value is drawn as holding until then): the page stays fast.
+CHART_STEP = timedelta(minutes=15)
+CHART_CACHE = 128
 _MARKUP = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 
 Names = Callable[[str], str]
@@ -114,7 +121,7 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
         "done": done,
         "steps": steps,
         "current": current,
-        "gates": [_gate(gate, zone) for gate in data.gates],
+        "gates": [_gate(gate, zone, data.now) for gate in data.gates],
         "failing": sum(1 for gate in data.gates if gate.state == "failing"),
         "poll": data.poll,
         "question": plain(data.poll.question, names) if data.poll else "",
@@ -160,9 +167,19 @@ def _step(step: StepRow, now: datetime, zone: ZoneInfo) -> dict[str, object]:
     }
 
 
-def _gate(gate: GateRow, zone: ZoneInfo) -> dict[str, object]:
+def _gate(gate: GateRow, zone: ZoneInfo, now: datetime) -> dict[str, object]:
     icon, label = GATE_STATES.get(gate.state, ("?", "not known yet"))
+    red = None
+    if gate.red_total:
+        longest = duration(gate.red_longest) if gate.red_longest else ""
+        red = f"red for {duration(gate.red_total)} in total, {longest} at the longest"
+    elif gate.red_total is not None:
+        red = "never red"
     return {
+        "red": red,
+        "recent": " ".join(RESULTS.get(result, "?") for result in gate.recent),
+        "recent_words": ", ".join(gate.recent),
+        "chart": chart_uri(gate.chart, _step_of(now)) if gate.chart else None,
         "name": gate.name,
         "kind": "manual" if gate.kind == "manual" else "checked",
         "state": gate.state,
@@ -171,6 +188,26 @@ def _gate(gate: GateRow, zone: ZoneInfo) -> dict[str, object]:
         "since": when(gate.since, zone) if gate.since else None,
         "checked": when(gate.checked_at, zone) if gate.checked_at else None,
     }
+
+
+def _step_of(now: datetime) -> datetime:
+    """`now` rounded down to a CHART_STEP, so a chart's drawing is reused meanwhile."""
+    epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
+    return epoch + (now - epoch) // CHART_STEP * CHART_STEP
+
+
+@lru_cache(maxsize=CHART_CACHE)
+def chart_uri(chart: GateChart, until: datetime) -> str:
+    """The gate's burndown chart as a `data:image/png;base64,` URI (drawings are reused)."""
+    png = burndown_png(
+        chart.points,
+        chart.release_day,
+        chart.marks,
+        title=chart.gate,
+        zone=ZoneInfo(chart.zone),
+        now=max(until, chart.points[-1][0]),
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 @cache

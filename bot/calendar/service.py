@@ -34,7 +34,9 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
-from bot.gates.models import Gate
+from bot.gates import history
+from bot.gates import service as gate_rules
+from bot.gates.models import Gate, GateCheck
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release
 from bot.release.service import phase, require_lead, role_holders
@@ -45,6 +47,7 @@ TOKEN_BYTES = 24  # 32 URL-safe characters, 192 random bits
 # What a token can look like; anything else is refused before the database is asked.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,86}")
 NEXT_MEETINGS = 5
+RECENT_RESULTS = 5
 SERIES_AUDIT_PREFIX = "series "
 
 
@@ -256,14 +259,29 @@ class StepRow:
 
 
 @dataclass(frozen=True)
+class GateChart:
+    """What a counting gate's burndown chart shows; hashable, so a drawing can be reused."""
+
+    gate: str
+    points: tuple[tuple[datetime, float], ...]
+    release_day: datetime | None
+    marks: tuple[tuple[datetime, str], ...]
+    zone: str
+
+
+@dataclass(frozen=True)
 class GateRow:
-    """One gate: its state and since when."""
+    """One gate: its state and since when, its history in brief, a counting gate's chart."""
 
     name: str
     kind: str
     state: str
     since: datetime | None
     checked_at: datetime | None
+    red_total: timedelta | None = None
+    red_longest: timedelta | None = None
+    recent: tuple[str, ...] = ()
+    chart: GateChart | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +340,7 @@ def page_data(
     """Read the release page's content."""
     assert release.id is not None
     checklist = _checklist(session, release.id)
+    milestones = schedule.milestones(session, release.id)
     return PageData(
         release=release,
         phase=schedule.phase_of(session, release, now) or phase(release, now),
@@ -330,10 +349,10 @@ def page_data(
         checklist=checklist.template if checklist else None,
         checklist_state=checklist.state if checklist else None,
         steps=_steps(session, checklist.id) if checklist and checklist.id else [],
-        gates=_gates(session, release.id),
+        gates=_gates(session, release, now, milestones),
         poll=_tally(session, release.id),
         meetings=next_meetings(series_entries(session, release.id), now, meetings),
-        milestones=[m for m in schedule.milestones(session, release.id) if m.at > now][:meetings],
+        milestones=[m for m in milestones if m.at > now][:meetings],
     )
 
 
@@ -382,12 +401,41 @@ def _steps(session: Session, checklist_id: int) -> list[StepRow]:
     ]
 
 
-def _gates(session: Session, release_id: int) -> list[GateRow]:
-    query = select(Gate).where(Gate.release_id == release_id).order_by(col(Gate.name))
-    return [
-        GateRow(gate.name, gate.kind, gate.state, gate.state_since, gate.last_checked_at)
-        for gate in session.exec(query)
-    ]
+def _gates(
+    session: Session, release: Release, now: datetime, milestones: list[Milestone]
+) -> list[GateRow]:
+    """Each gate with its history in brief (one query for all of them)."""
+    assert release.id is not None
+    query = select(Gate).where(Gate.release_id == release.id).order_by(col(Gate.name))
+    found = list(session.exec(query))
+    rows = history.of_release(session, release.id) if found else {}
+    marks = tuple((m.at, m.name) for m in milestones)
+    return [_gate_row(gate, rows.get(gate.id or 0, []), release, now, marks) for gate in found]
+
+
+def _gate_row(
+    gate: Gate,
+    rows: list[GateCheck],
+    release: Release,
+    now: datetime,
+    marks: tuple[tuple[datetime, str], ...],
+) -> GateRow:
+    red = history.red_time(rows, now) if rows else None
+    points = tuple(history.values(rows)) if gate_rules.counts(gate) else ()
+    chart = (
+        GateChart(gate.name, points, release.release_at, marks, release.zone) if points else None
+    )
+    return GateRow(
+        gate.name,
+        gate.kind,
+        gate.state,
+        gate.state_since,
+        gate.last_checked_at,
+        red_total=red.total if red else None,
+        red_longest=red.longest if red else None,
+        recent=tuple(row.result for row in rows[-RECENT_RESULTS:]),
+        chart=chart,
+    )
 
 
 def _tally(session: Session, release_id: int) -> Tally | None:

@@ -14,7 +14,7 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.core.config import Settings
 from bot.core.db import Database
-from bot.gates.models import Gate
+from bot.gates.models import GITHUB, Gate, GateCheck
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release, RoleAssignment
 
@@ -166,20 +166,83 @@ def gates(db: Database, rel: Release, names: list[str]) -> None:
     with db.session() as s:
         for index, name in enumerate(names):
             state = states[index % 3]
+            gate = Gate(
+                release_id=rel.id or 0,
+                name=name,
+                kind="http" if index % 2 else "manual",
+                url="https://ci.example/api?token=SECRETTOKEN" if index % 2 else None,
+                owners=f"{LEAD} {DOCS}",
+                state=state,
+                state_since=None if state == "unknown" else NOW - timedelta(minutes=40),
+                last_checked_at=NOW - timedelta(minutes=2),
+                last_detail="expected 0 got 3 for <@U0DOCS0002>",
+                created_by=LEAD,
+            )
+            s.add(gate)
+            if state == "unknown":
+                continue
+            s.flush()
+            assert gate.id is not None
+            # Green three hours ago, then its state since 40 minutes ago, checked again since.
+            for ago, was in ((180, "passing"), (40, state), (2, state)):
+                s.add(
+                    GateCheck(
+                        gate_id=gate.id,
+                        release_id=rel.id or 0,
+                        at=NOW - timedelta(minutes=ago),
+                        result="pass" if was == "passing" else "fail",
+                        state=was,
+                    )
+                )
+
+
+def counting_gate(
+    db: Database,
+    rel: Release,
+    name: str,
+    values: list[float],
+    *,
+    every: timedelta = timedelta(hours=6),
+    state: str | None = None,
+) -> int:
+    """A GitHub gate counting open blockers, checked every `every` up to NOW, with its history.
+
+    Each value is a check's count: 0 passes, more fails. The gate's state is the last one.
+    """
+    with db.session() as s:
+        first = NOW - every * (len(values) - 1)
+        last = "passing" if values and values[-1] <= 0 else "failing"
+        gate = Gate(
+            release_id=rel.id or 0,
+            name=name,
+            kind=GITHUB,
+            url="https://github.com/example/repo?token=SECRETTOKEN",
+            owners=LEAD,
+            state=state or last,
+            state_since=NOW - every,
+            last_checked_at=NOW,
+            created_by=LEAD,
+        )
+        s.add(gate)
+        s.flush()
+        assert gate.id is not None
+        for index, value in enumerate(values):
+            red = value > 0
             s.add(
-                Gate(
+                GateCheck(
+                    gate_id=gate.id,
                     release_id=rel.id or 0,
-                    name=name,
-                    kind="http" if index % 2 else "manual",
-                    url="https://ci.example/api?token=SECRETTOKEN" if index % 2 else None,
-                    owners=f"{LEAD} {DOCS}",
-                    state=state,
-                    state_since=None if state == "unknown" else NOW - timedelta(minutes=40),
-                    last_checked_at=NOW - timedelta(minutes=2),
-                    last_detail="expected 0 got 3 for <@U0DOCS0002>",
-                    created_by=LEAD,
+                    at=first + every * index,
+                    result="fail" if red else "pass",
+                    state="failing" if red else "passing",
+                    value=value,
+                    detail=f"{value:g} open <@{DOCS}>",
                 )
             )
+        return gate.id
+
+
+BURNDOWN = [9, 9, 8, 11, 7, 7, 6, 4, 4, 5, 3, 2, 2, 1, 0, 0, 2, 1, 0, 0]
 
 
 def poll(
@@ -218,7 +281,12 @@ def full_release(db: Database, *, series_count: int = 2, gate_count: int = 3) ->
     ]
     titles = [f"Step {n}: cut and tag" for n in range(1, 31)]
     checklist(db, rel, titles, done=12)
-    gates(db, rel, [f"gate-{n:02d}" for n in range(gate_count)])
+    names = [f"gate-{n:02d}" for n in range(gate_count)]
+    # Every tenth gate (the fifth, fifteenth, ...) counts blockers and has a burndown.
+    gates(db, rel, [name for n, name in enumerate(names) if n % 10 != 4])
+    for n, name in enumerate(names):
+        if n % 10 == 4:
+            counting_gate(db, rel, name, BURNDOWN[: 12 + n % 8])
     poll(
         db,
         rel,

@@ -6,6 +6,7 @@ when no Chromium binary is on PATH.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -106,6 +107,12 @@ def test_the_page_in_chromium(site: tuple[str, b.Built], tmp_path: Path) -> None
     assert html.count('class="step done"') == 12
     assert html.count('class="step active"') == 1
     assert "13. Step 13: cut and tag" in html[: html.index('id="checklist"')]
+    # The counting gate's burndown chart is inline, a PNG the page's CSP lets through.
+    charts = re.findall(r'<img class="chart" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(charts) == 1
+    assert base64.b64decode(charts[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Burndown of gate gate-04" in html
+    assert "red for " in html and "last results" in html
     # Hostile text stayed text, and no id leaked into the DOM.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert re.findall(r"\bU0[A-Z0-9]{6,}\b", html) == []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.calendar import page
 from bot.calendar import service as calendars
 from bot.core.db import Database
 from bot.release.models import Release
+from handlers.calendar import serve
 from tests.calendar import builders as b
 
 HOSTILE = "<script>alert(1)</script>"
@@ -117,3 +119,48 @@ def test_next_meetings_merge_every_series_in_order(db: Database) -> None:
     starts = [m.at for m in data.meetings]
     assert starts == sorted(starts) and len(starts) == 6
     assert {m.zone for m in data.meetings} == {"America/Los_Angeles", "Europe/Berlin"}
+
+
+def test_gates_show_their_history_and_only_counting_gates_a_chart(db: Database) -> None:
+    built = b.full_release(db, series_count=1, gate_count=15)
+    b.gates(db, built.release, [HOSTILE])
+    html = render(db, built.release.id or 0)
+
+    charts = re.findall(r'<img class="chart" src="data:image/png;base64,([^"]+)"', html)
+    assert len(charts) == 2  # gate-04 and gate-14 count blockers; the others do not
+    assert all(base64.b64decode(c)[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
+    assert 'alt="Burndown of gate gate-04:' in html and 'alt="Burndown of gate gate-14:' in html
+    gate = html[html.index("gate-01</span>") :].split("</li>")[0]
+    # Green until 40 minutes before now, red since: 40 minutes red, the last results newest last.
+    assert "red for 40m in total, 40m at the longest" in gate
+    assert 'aria-label="pass, fail, fail, newest last">✓ ✗ ✗<' in gate
+    assert "never red" in html[html.index("gate-00</span>") :].split("</li>")[0]
+    # gate-04 burns 9 down to 0, red again at 2, green at the end.
+    counting = html[html.index("gate-04</span>") :].split("</li>")[0]
+    assert "last results" in counting and "✓ ✓ ✗ ✗ ✓" not in counting
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and HOSTILE not in html
+
+
+def test_a_chart_is_drawn_once_and_reused_until_its_data_or_time_step_changes(
+    db: Database,
+) -> None:
+    built = b.full_release(db, series_count=1, gate_count=5)
+    page.chart_uri.cache_clear()
+    first = render(db, built.release.id or 0)
+    again = render(db, built.release.id or 0, now=b.NOW + timedelta(minutes=1))
+    info = page.chart_uri.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    chart = re.findall(r'src="(data:image/png[^"]+)"', first)
+    assert chart == re.findall(r'src="(data:image/png[^"]+)"', again)
+    render(db, built.release.id or 0, now=b.NOW + page.CHART_STEP)
+    assert page.chart_uri.cache_info().misses == 2
+
+
+def test_the_csp_lets_the_inline_chart_through_and_nothing_else(db: Database) -> None:
+    built = b.full_release(db, series_count=1, gate_count=5)
+    status, headers, body = serve(b.services_for(db), "GET", f"/r/{built.token}") or ("", [], b"")
+    assert status == "200 OK"
+    policy = dict(headers)["Content-Security-Policy"]
+    assert "img-src data:;" in policy and "default-src 'none'" in policy
+    assert b'src="data:image/png;base64,' in body
+    assert b' style="' not in body  # inline style attributes would be blocked
