@@ -16,7 +16,6 @@ from bot.core.leader import Leadership
 from bot.core.notify import Notifier, make_client, make_quick_client, make_sender_client
 from bot.core.outbox import Outbox
 from bot.core.people import Creators, Directory, Groups
-from bot.core.refresh import Refresher
 from bot.core.scheduler import Scheduler
 from bot.core.sender import Sender
 from bot.core.services import Services
@@ -34,7 +33,6 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
         db=db,
         notifier=Notifier(client),
         people=Directory(quick),
-        refresher=Refresher(),
         scheduler=Scheduler(db, leadership, replan_seconds=settings.replan_seconds),
         creators=Creators(settings.release_creators, settings.admins, Groups(quick)),
         outbox=outbox,

@@ -17,7 +17,6 @@ from bot.core.models import utcnow
 from bot.core.notify import Notifier
 from bot.core.outbox import Outbox
 from bot.core.people import Creators, Directory
-from bot.core.refresh import Refresher
 from bot.core.scheduler import Scheduler
 from bot.core.sender import Sender
 from bot.core.status import Section, SectionFn
@@ -33,7 +32,6 @@ class Services:
     db: Database
     notifier: Notifier
     people: Directory
-    refresher: Refresher
     scheduler: Scheduler
     creators: Creators
     outbox: Outbox
@@ -58,7 +56,6 @@ class Services:
         """Stop the timers and the sender, letting what is in flight finish."""
         self.scheduler.stop()
         self.sender.stop()
-        self.refresher.stop()
         self.notifier.shutdown()
 
     def add_section(self, name: str, order: int, fn: SectionFn) -> None:
