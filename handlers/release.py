@@ -14,7 +14,8 @@ from bot.core import audit
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape
-from bot.release import escalation, flows, options, render, roles
+from bot.gates import figures as gate_figures
+from bot.release import escalation, flows, options, render, retro, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
 from bot.release.groups import groups_in
@@ -141,12 +142,15 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def timeline(ctx: Ctx, line: CommandLine) -> Reply:
-    """`/release timeline`: the audit trail as a Markdown file in the channel."""
+    """`/release timeline`: the audit trail and its figures as a Markdown file, with charts."""
+    now = ctx.services.now()
     with ctx.services.db.read() as s:
         release = releases.active_release_or_latest(s, ctx.channel_id)
         assert release.id is not None
         events = audit.trail(s, release.id)
-    content = timeline_render.markdown(release, events)
+        figures = retro.figures(s, release, now, events)
+        charts = retro.charts(s, release, now)
+    content = timeline_render.markdown(release, events, figures)
     filename = timeline_render.filename(release)
 
     def upload() -> None:
@@ -157,6 +161,8 @@ def timeline(ctx: Ctx, line: CommandLine) -> Reply:
             title=f"Timeline of release {release.name}",
             comment=f"The timeline of release *{escape(release.name)}*, for the retrospective.",
         )
+        for drawn in charts:  # each counting gate's burndown, as an image in the channel
+            gate_figures.post_chart(ctx.services.notifier, drawn)
 
     return Reply(text=f"Uploading the timeline ({len(events)} events)…", after=upload)
 

@@ -173,7 +173,9 @@ def test_close_and_timeline_file(bot: RunningBot) -> None:
     answer(bot.slack.command("/release", "timeline", user_id=LEAD, channel_id=CHANNEL))
     files = bot.fake.wait_for(lambda: bot.fake.files)
     content = files[0].content.decode()
-    lines = [line for line in content.splitlines() if line[:3] in {"| 1", "| 2", "| 3", "| 4"}]
+    trail, _, figures = content.partition("## Figures")
+    assert "Release day" in figures  # the retrospective's figures follow the trail
+    lines = [line for line in trail.splitlines() if line[:3] in {"| 1", "| 2", "| 3", "| 4"}]
     actions = [line.split(" | ")[4] for line in lines]
     assert actions == ["release.created", "role.assigned", "release.closed"]
     assert "America/Los_Angeles" in content
