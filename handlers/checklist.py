@@ -44,6 +44,22 @@ def show(ctx: Ctx, line: CommandLine) -> Reply:
     return Reply(text=text, blocks=blocks)
 
 
+def rehearse(ctx: Ctx, line: CommandLine) -> Reply:
+    """`/checklist rehearse [TEMPLATE]` or `/checklist rehearse stop [NUMBER]`."""
+    args = [a.lower() for a in line.args]
+    if args[:1] == ["stop"]:
+        if len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
+            raise ParseError("`rehearse stop` takes at most the rehearsal's number.")
+        number = int(args[1]) if len(args) == 2 else None
+        stopped = flows.stop_rehearsal(ctx.services, ctx.channel_id, ctx.user_id, number)
+        return Reply(text=render.rehearsal_stopped(stopped))
+    if len(args) > 1:
+        raise ParseError("`rehearse` takes at most one template name.")
+    template = named(ctx.services.settings.templates_dir, args[0] if args else DEFAULT_TEMPLATE)
+    checklist = flows.rehearse(ctx.services, ctx.channel_id, ctx.user_id, template)
+    return Reply(text=render.rehearsal_started(template, checklist))
+
+
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist cancel`: stop the running checklist (lead)."""
     flows.cancel(ctx.services, ctx.channel_id, ctx.user_id)
@@ -60,6 +76,12 @@ def done(click: Click) -> str | None:
     except GateBlocked as blocked:
         flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
         raise
+    return None
+
+
+def simulate(click: Click) -> str | None:
+    """Simulate GO on a rehearsal's step that needs a go/no-go."""
+    flows.simulate(click.services, click.user_id, ids.decode_step(click.value))
     return None
 
 
@@ -114,11 +136,16 @@ COMMAND = Command(
         "templates": Sub(templates, "/checklist templates"),
         "status": Sub(show, "/checklist status"),
         "cancel": Sub(cancel, "/checklist cancel"),
+        "rehearse": Sub(rehearse, "/checklist rehearse [TEMPLATE] | rehearse stop [NUMBER]"),
     },
     notes=[
         f"Without a TEMPLATE, `start` uses {DEFAULT_TEMPLATE}. Each step opens when the one "
         "before it is done or skipped; its owners (or a lead) mark it Done or Failed, "
         "and only a lead can skip.",
+        "A rehearsal walks a template in any channel with the same buttons and rules, marked "
+        "REHEARSAL: nobody is pinged, times and gates are shown but not waited for, a go/no-go "
+        "is simulated with a button, the channel's release is left as it is, and a summary of "
+        "each step's time closes it. Several may run; you lead the ones you start.",
     ],
 )
 
@@ -130,5 +157,6 @@ def register(app: App, services: Services) -> None:
     on_click(app, ids.FAILED_ACTION, services, failed)
     on_click(app, ids.SKIP_ACTION, services, skip)
     on_click(app, ids.RETRY_ACTION, services, retry)
+    on_click(app, ids.SIMULATE_ACTION, services, simulate)
     on_submit(app, ids.FAILED_FORM, services, failed_submitted)
     on_submit(app, ids.SKIP_FORM, services, skip_submitted)

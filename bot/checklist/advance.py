@@ -19,6 +19,7 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.core.errors import Conflict
 from bot.release.models import Release
+from bot.release.service import REHEARSAL
 
 
 def activation_values(now: datetime, *, first: bool) -> dict[str, Any]:
@@ -48,7 +49,8 @@ def open_step(
     if step is None:
         _complete(session, release, checklist, actor, now)
         return None, None, True
-    waits = step.not_before is not None and step.not_before > now
+    # A rehearsal shows the step's time but does not wait for it.
+    waits = step.not_before is not None and step.not_before > now and not checklist.rehearsal
     values = {"state": WAITING} if waits else activation_values(now, first=True)
     stmt = (
         update(ChecklistStep)
@@ -104,7 +106,12 @@ def record(
     now: datetime,
     detail: str | None = None,
 ) -> None:
-    """One audit event of the checklist: who did what to which step or checklist, when."""
+    """One audit event of the checklist: who did what to which step or checklist, when.
+
+    A rehearsal keeps no trail: it must not reach the audit of any release.
+    """
+    if release.state == REHEARSAL:
+        return
     audit.record(
         session,
         release=release,

@@ -15,16 +15,18 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.checklist import messages, render, steps, timers
+from bot.checklist import messages, notes, rehearsal, render, steps, timers
 from bot.checklist import service as checklists
 from bot.checklist.ids import StepRef
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template, check_templates
+from bot.core.errors import DomainError
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
+from bot.release.groups import without_mentions
 from bot.release.models import Release
 
 
@@ -33,7 +35,7 @@ def register(services: Services) -> None:
     services.scheduler.add_planner("checklist", planner_for(services))
     services.add_section("checklist", 40, status_section)
     services.add_check(check_templates)
-    messages.register(services.outbox)
+    messages.register(services.outbox, services.people.name_of)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:
@@ -84,42 +86,124 @@ def cancel(services: Services, channel_id: str, actor: str) -> None:
 
 def act(services: Services, action: str, actor: str, ref: StepRef, reason: str = "") -> None:
     """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, owing what follows."""
-    with services.db.session() as s:
-        now = services.now()
-        outcome = steps.transition(
-            s,
-            action=action,
-            step_id=ref.step_id,
-            state=ref.state,
-            attempt=ref.attempt,
-            actor=actor,
-            admins=services.settings.admins,
-            now=now,
-            reason=reason,
-            guards=services.step_guards,
-            members_of=services.people.members_of,
-        )
-        owed = messages.after_transition(outcome)
-        if outcome.completed:
-            assert outcome.checklist.id is not None
-            owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
-        _owe(services, s, outcome.checklist, owed, now)
+    try:
+        with services.db.session() as s:
+            now = services.now()
+            outcome = steps.transition(
+                s,
+                action=action,
+                step_id=ref.step_id,
+                state=ref.state,
+                attempt=ref.attempt,
+                actor=actor,
+                admins=services.settings.admins,
+                now=now,
+                reason=reason,
+                guards=services.step_guards,
+                members_of=services.people.members_of,
+            )
+            owed = messages.after_transition(outcome)
+            if outcome.completed:
+                assert outcome.checklist.id is not None
+                owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
+            _owe(services, s, outcome.checklist, owed, now)
+    except DomainError as err:
+        raise _told_plainly(services, ref, err) from None
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
 
 
 def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistStep:
     """The step, if `actor` may do `action` on it now (checked before a reason is asked)."""
+    try:
+        with services.db.read() as s:
+            return steps.check(
+                s,
+                action=action,
+                step_id=ref.step_id,
+                state=ref.state,
+                attempt=ref.attempt,
+                actor=actor,
+                admins=services.settings.admins,
+                members_of=services.people.members_of,
+            )
+    except DomainError as err:
+        raise _told_plainly(services, ref, err) from None
+
+
+def _told_plainly(services: Services, ref: StepRef, err: DomainError) -> DomainError:
+    """A refusal about a rehearsal's step names people instead of mentioning them."""
     with services.db.read() as s:
-        return steps.check(
-            s,
-            action=action,
-            step_id=ref.step_id,
-            state=ref.state,
-            attempt=ref.attempt,
-            actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
-        )
+        step = s.get(ChecklistStep, ref.step_id)
+        checklist = s.get(Checklist, step.checklist_id) if step is not None else None
+    if checklist is not None and checklist.rehearsal:
+        err.message = without_mentions(err.message, services.people.name_of)
+        err.args = (err.message,)
+    return err
+
+
+# --- rehearsals ------------------------------------------------------------------------------
+
+
+def rehearse(services: Services, channel_id: str, actor: str, template: Template) -> Checklist:
+    """Start a rehearsal of `template` in the channel (anyone), owing its marked message."""
+    zone = services.people.zone_of(actor)  # the rehearsal's zone when the channel has no release
+    with services.db.session() as s:
+        now = services.now()
+        outcome = rehearsal.start(s, channel_id, template, actor=actor, zone=zone, now=now)
+        owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
+        services.outbox.queue(s, *messages.marked(outcome.checklist, owed), now=now)
+        return outcome.checklist
+
+
+def stop_rehearsal(services: Services, channel_id: str, actor: str, number: int | None) -> int:
+    """End one of the channel's rehearsals (its lead), owing its summary so far; its number."""
+    try:
+        with services.db.session() as s:
+            now = services.now()
+            checklist = rehearsal.stop(
+                s,
+                channel_id,
+                number,
+                actor=actor,
+                admins=services.settings.admins,
+                now=now,
+                members_of=services.people.members_of,
+            )
+            assert checklist.id is not None
+            summary = messages.summary(checklists.board(s, checklist.id), stopped_by=actor)
+            _owe(services, s, checklist, [summary], now)
+            return checklist.id
+    except DomainError as err:  # about a rehearsal: it names people, mentioning nobody
+        err.message = without_mentions(err.message, services.people.name_of)
+        err.args = (err.message,)
+        raise
+
+
+def simulate(services: Services, actor: str, ref: StepRef) -> None:
+    """*Simulate GO* on a rehearsal's step: noted in its thread, and Done is allowed."""
+    try:
+        with services.db.session() as s:
+            now = services.now()
+            outcome = steps.simulate(
+                s,
+                step_id=ref.step_id,
+                state=ref.state,
+                attempt=ref.attempt,
+                actor=actor,
+                admins=services.settings.admins,
+                members_of=services.people.members_of,
+            )
+            if outcome is None:
+                return
+            step = outcome.step
+            note = messages.reply(
+                outcome.checklist,
+                messages.step_key(step, step.activations, "simulated"),
+                notes.simulated(step, actor),
+            )
+            _owe(services, s, outcome.checklist, [note], now)
+    except DomainError as err:
+        raise _told_plainly(services, ref, err) from None
 
 
 def ping_blockers(
@@ -139,7 +223,7 @@ def _owe(
 ) -> None:
     """Queue what a change owes and refresh the checklist message, in the change's transaction."""
     assert checklist.id is not None
-    services.outbox.queue(s, *owed, now=now)
+    services.outbox.queue(s, *messages.marked(checklist, owed), now=now)
     services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 

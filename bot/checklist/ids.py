@@ -16,6 +16,7 @@ DONE_ACTION = "checklist:done"
 FAILED_ACTION = "checklist:failed"
 SKIP_ACTION = "checklist:skip"
 RETRY_ACTION = "checklist:retry"
+SIMULATE_ACTION = "checklist:simulate"  # a rehearsal's stand-in for a GO
 # A reason modal answers under the id of the button that opened it.
 FAILED_FORM = FAILED_ACTION
 SKIP_FORM = SKIP_ACTION

@@ -9,8 +9,10 @@ and nudges are rendered when they are sent and dropped if their step has moved o
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,21 +26,34 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.blocks import mrkdwn
 from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
 from bot.release.escalation import Rung, Told
+from bot.release.groups import without_mentions
 from bot.release.models import Release
-from bot.release.service import role_holders
+from bot.release.service import REHEARSAL, role_holders
 
 KIND = "checklist"  # the live message, and the renderer of its first post
 UP = "checklist.up"
 NUDGE = "checklist.nudge"
+REHEARSED = "checklist.rehearsal"  # a rehearsal's message: its mentions become names when sent
+MARK = ":performing_arts: *REHEARSAL* · "
+# A person's or group's id -> their name as plain text (Directory.name_of).
+Namer = Callable[[str], str]
 
 
-def register(outbox: Outbox) -> None:
-    """Teach the outbox the checklist message and the messages rendered when sent."""
+def _nobody(holder: str) -> str:
+    return "a teammate"
+
+
+def register(outbox: Outbox, name_of: Namer = _nobody) -> None:
+    """Teach the outbox the checklist message and the messages rendered when sent.
+
+    `name_of` names people in a rehearsal's messages, which mention nobody.
+    """
     outbox.on_sent[KIND] = remember_ts
-    outbox.refreshers[KIND] = refreshed
-    outbox.renderers[KIND] = render_board
-    outbox.renderers[UP] = render_up
+    outbox.refreshers[KIND] = partial(refreshed, name_of=name_of)
+    outbox.renderers[KIND] = partial(render_board, name_of=name_of)
+    outbox.renderers[UP] = partial(render_up, name_of=name_of)
     outbox.renderers[NUDGE] = render_nudge
+    outbox.renderers[REHEARSED] = partial(render_rehearsed, name_of=name_of)
 
 
 def board_key(checklist_id: int) -> str:
@@ -100,6 +115,25 @@ def opened(outcome: Outcome) -> list[Message]:
     return [reply(outcome.checklist, step_key(step, step.activations, "waiting"), text)]
 
 
+def marked(checklist: Checklist, owed: list[Message]) -> list[Message]:
+    """A rehearsal's messages marked REHEARSAL, their mentions made names when they are sent.
+
+    Messages rendered when sent (the checklist, "you're up") do the same in their renderers;
+    messages with blocks (the summary) carry their own mark.
+    """
+    if not checklist.rehearsal:
+        return owed
+    return [_rehearsed(message) for message in owed]
+
+
+def _rehearsed(message: Message) -> Message:
+    if message.render is not None:
+        return message
+    text = message.text if message.blocks else MARK + message.text
+    args = {"text": text, "blocks": message.blocks}
+    return replace(message, text="", blocks=None, render=(REHEARSED, args))
+
+
 def nudge(checklist: Checklist, step: ChecklistStep, level: int, told: Told) -> Message:
     """The nudge of an overdue step to the rungs told, rendered when sent.
 
@@ -126,16 +160,23 @@ def _rung_of(args: dict[str, Any]) -> Rung:
     return Rung(**{**args, "wait": timedelta(seconds=int(args["wait"]))})
 
 
-def summary(board_now: Board) -> Message:
-    """The closing summary, posted in the channel when the last step finishes."""
+def summary(board_now: Board, stopped_by: str | None = None) -> Message:
+    """The closing summary, posted in the channel when the last step finishes.
+
+    A rehearsal's summary (also when it is stopped) is what the lead keeps to plan the day.
+    """
     checklist = board_now.checklist
-    text, blocks = notes.summary(board_now)
-    return Message(
+    if checklist.rehearsal:
+        text, blocks = notes.rehearsal_summary(board_now, stopped_by)
+    else:
+        text, blocks = notes.summary(board_now)
+    message = Message(
         key=f"checklist:{checklist.id}:summary",
         channel=checklist.channel_id,
         text=text,
         blocks=blocks,
     )
+    return marked(checklist, [message])[0]
 
 
 def cancelled(actor: str, board_now: Board) -> Message:
@@ -175,7 +216,7 @@ def remember_ts(session: Session, ref: str, ts: str) -> None:
     )
 
 
-def refreshed(session: Session, ref: str) -> Update | Wait | None:
+def refreshed(session: Session, ref: str, name_of: Namer = _nobody) -> Update | Wait | None:
     """The checklist message as it should read now; WAIT while it is still to be posted."""
     checklist = session.get(Checklist, int(ref))
     if checklist is None or checklist.id is None:
@@ -183,20 +224,48 @@ def refreshed(session: Session, ref: str) -> Update | Wait | None:
     if not checklist.message_ts:
         owed = select(OutboxRow.state).where(OutboxRow.key == board_key(checklist.id))
         return WAIT if session.exec(owed).first() == PENDING else None
-    text, blocks = render.board_message(checklists.board(session, checklist.id))
+    text, blocks = _board(session, checklist, name_of)
     args = {"channel": checklist.channel_id, "ts": checklist.message_ts, "text": text}
     return Update("chat.update", {**args, "blocks": blocks})
 
 
 def render_board(
-    session: Session, args: dict[str, Any], now: datetime
+    session: Session, args: dict[str, Any], now: datetime, name_of: Namer = _nobody
 ) -> tuple[str, list[Any] | None] | None:
     """The checklist message when it is first posted."""
     checklist = session.get(Checklist, int(args["checklist"]))
     if checklist is None or checklist.id is None:
         return None
+    return _board(session, checklist, name_of)
+
+
+def _board(session: Session, checklist: Checklist, name_of: Namer) -> tuple[str, list[Any]]:
+    assert checklist.id is not None
     text, blocks = render.board_message(checklists.board(session, checklist.id))
+    if checklist.rehearsal:
+        return without_mentions(text, name_of), _plain(blocks, name_of)
     return text, blocks
+
+
+def render_rehearsed(
+    session: Session, args: dict[str, Any], now: datetime, name_of: Namer = _nobody
+) -> tuple[str, list[Any] | None] | None:
+    """A rehearsal's message with its mentions turned into names as they are now."""
+    blocks = args.get("blocks")
+    shown = _plain(blocks, name_of) if blocks is not None else None
+    return without_mentions(str(args.get("text", "")), name_of), shown
+
+
+def _plain(node: Any, name_of: Namer) -> Any:
+    """Blocks with every mrkdwn text's mentions turned into names."""
+    if isinstance(node, list):
+        return [_plain(item, name_of) for item in node]
+    if not isinstance(node, dict):
+        return node
+    found = {key: _plain(value, name_of) for key, value in node.items()}
+    if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+        found["text"] = without_mentions(node["text"], name_of)
+    return found
 
 
 def _still_active(
@@ -216,14 +285,19 @@ def _still_active(
 
 
 def render_up(
-    session: Session, args: dict[str, Any], now: datetime
+    session: Session, args: dict[str, Any], now: datetime, name_of: Namer = _nobody
 ) -> tuple[str, list[Any] | None] | None:
-    """ "You're up", to whoever owns the step when it is sent; None once it moved on."""
+    """ "You're up", to whoever owns the step when it is sent; None once it moved on.
+
+    In a rehearsal it names them instead.
+    """
     found = _still_active(session, args)
     if found is None:
         return None
     step, release, holders = found
     text = notes.opened_reply(step, owners_of(holders, step.owner), ZoneInfo(release.zone))
+    if release.state == REHEARSAL:
+        return without_mentions(MARK + text, name_of), None
     return text, None
 
 

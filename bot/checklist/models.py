@@ -34,6 +34,8 @@ class Checklist(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_ts: str | None = Field(default=None, max_length=32)
+    # A rehearsal: it runs for a stand-in release, pings nobody and waits for nothing.
+    rehearsal: bool = Field(default=False)
 
 
 class ChecklistStep(SQLModel, table=True):
@@ -61,6 +63,8 @@ class ChecklistStep(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     acted_by: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # In a rehearsal, the go/no-go result simulated with a button ("GO"), for `requires: gonogo`.
+    simulated: str | None = Field(default=None, max_length=16)
 
     @property
     def gate_names(self) -> list[str]:

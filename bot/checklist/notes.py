@@ -9,6 +9,7 @@ from bot.checklist.board import (
     DONE,
     FAILED,
     MAX_REASON,
+    PENDING,
     SKIPPED,
     WAITING,
     Board,
@@ -17,7 +18,7 @@ from bot.checklist.board import (
     expected,
 )
 from bot.checklist.models import ChecklistStep
-from bot.checklist.render import ICONS, MESSAGE_BLOCKS, name_of, packed, said
+from bot.checklist.render import ICONS, MESSAGE_BLOCKS, name_of, owners_text, packed, progress, said
 from bot.core.blocks import SECTION_LIMIT, Blocks, header, mrkdwn
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
@@ -184,3 +185,91 @@ def _summary_line(step: ChecklistStep) -> str:
     )
     retries = f", {step.activations} attempts" if step.activations > 1 else ""
     return f"{ICONS[DONE]} {name_of(step)}: {took} (<@{step.acted_by}>{retries})"
+
+
+# --- rehearsals --------------------------------------------------------------------------------
+
+LONGEST_SHOWN = 3
+
+
+def simulated(step: ChecklistStep, actor: str) -> str:
+    """The thread reply when a GO is simulated on a rehearsal's step."""
+    return (
+        f":white_check_mark: <@{actor}> simulated a GO for {name_of(step)}; it can be marked done."
+    )
+
+
+def rehearsal_summary(board: Board, stopped_by: str | None = None) -> tuple[str, Blocks]:
+    """What a rehearsal leaves to plan release day: each step's time, the total, who it waited on.
+
+    Posted when its last step finishes, or when it is stopped (`stopped_by`) with what was done.
+    """
+    zone = ZoneInfo(board.release.zone)
+    checklist = board.checklist
+    ended = checklist.finished_at or checklist.started_at
+    total = ended - checklist.started_at
+    how = f"stopped by <@{stopped_by}> at {progress(board)}" if stopped_by else "complete"
+    text = (
+        f"REHEARSAL of the {escape(board.release.name)} checklist {how}: "
+        f"{board.finished}/{len(board.steps)} steps in {duration(total)}."
+    )
+    intro = (
+        f":performing_arts: *REHEARSAL* #{checklist.id} of `{escape(checklist.template)}` {how}. "
+        f"Total time: *{duration(total)}* (from {when(checklist.started_at, zone)} to "
+        f"{when(ended, zone)}). Nobody was pinged and nothing of the release changed: keep this "
+        "message to plan release day."
+    )
+    blocks: Blocks = [
+        header(f"Rehearsal {'stopped' if stopped_by else 'complete'} · {board.release.name}"),
+        mrkdwn(intro),
+    ]
+    longest = _longest(board)
+    if longest:
+        blocks.append(mrkdwn(longest))
+    lines = [_rehearsed(step, board.owners_of(step), zone) for step in board.steps]
+    blocks.extend(mrkdwn(part) for part in packed(lines, MESSAGE_BLOCKS - len(blocks), "steps"))
+    return text, blocks
+
+
+def _took(step: ChecklistStep) -> timedelta | None:
+    if step.started_at is None:
+        return None
+    return (step.finished_at or step.activated_at or step.started_at) - step.started_at
+
+
+def _longest(board: Board) -> str | None:
+    """The steps that took longest, with whom they waited on."""
+    timed = [(took, step) for step in board.steps if (took := _took(step))]
+    timed.sort(key=lambda pair: pair[0], reverse=True)
+    parts = [
+        f"{name_of(step)} ({duration(took)}, on {owners_text(board.owners_of(step))})"
+        for took, step in timed[:LONGEST_SHOWN]
+    ]
+    return f"*Waited on longest:* {'; '.join(parts)}" if parts else None
+
+
+def _rehearsed(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> str:
+    """One step of the rehearsal's summary: how long, on whom, what the day adds."""
+    on = f"waited on {owners_text(owners)}"
+    took = _took(step)
+    if step.state == DONE:
+        span = expected(step)
+        over = f" (expected {duration(span)})" if span else ""
+        attempts = f", {step.activations} attempts" if step.activations > 1 else ""
+        head = f"{ICONS[DONE]} {name_of(step)}: {duration(took or timedelta(0))}{over}{attempts}"
+        line = f"{head} · {on} · done by <@{step.acted_by}>"
+    elif step.state == SKIPPED:
+        why = said(step.reason)
+        line = f"{ICONS[SKIPPED]} {name_of(step)}: skipped by <@{step.acted_by}>, {why} · {on}"
+    elif took is not None:
+        icon = ICONS.get(step.state, "")
+        line = f"{icon} {name_of(step)}: {step.state} when stopped, after {duration(took)} · {on}"
+    else:
+        return f"{ICONS[PENDING]} {name_of(step)}: not reached"
+    if step.not_before:
+        line += f" · on the day not before {when(step.not_before, zone)}"
+    if step.gate_names:
+        line += " · gates on the day: " + ", ".join(f"`{escape(g)}`" for g in step.gate_names)
+    if step.simulated:
+        line += f" · {escape(step.simulated)} simulated"
+    return line

@@ -22,7 +22,7 @@ from bot.checklist.board import (
     Owners,
     expected,
 )
-from bot.checklist.models import ChecklistStep
+from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Catalog, Template, mistake
 from bot.core.blocks import (
     SECTION_LIMIT,
@@ -55,6 +55,11 @@ SHOWN_WHOLE = 20  # a checklist up to this long shows every step in its message
 BEFORE, AFTER = 2, 3  # a longer one shows the current step with these neighbours
 MESSAGE_BLOCKS = 50
 EVERY_STEP = "`/checklist status` lists every step"
+REHEARSAL_NOTE = (
+    ":performing_arts: *REHEARSAL*: the same steps, buttons and rules, but nobody is pinged "
+    "(names are shown, not mentioned), times and gates are shown and not waited for, a "
+    "go/no-go is simulated with a button, and nothing of this channel's release changes."
+)
 
 
 def name_of(step: ChecklistStep) -> str:
@@ -104,45 +109,64 @@ def _timing(step: ChecklistStep, zone: ZoneInfo) -> str:
     return "pending"
 
 
-def _extras(step: ChecklistStep) -> str:
-    """What else stands between the step and done: duration, go/no-go, gates."""
+def _extras(step: ChecklistStep, zone: ZoneInfo, rehearsal: bool = False) -> str:
+    """What else stands between the step and done: duration, go/no-go, gates.
+
+    A rehearsal shows them as they will be on the day, without waiting for any of them.
+    """
     parts = []
     span = expected(step)
     if span and step.state in (PENDING, WAITING, ACTIVE):
         parts.append(f"expected {duration(span)}")
-    if step.requires == "gonogo" and step.state not in (DONE, SKIPPED):
+    open_step = step.state not in (DONE, SKIPPED)
+    if rehearsal and step.not_before and step.state != PENDING:
+        parts.append(f"on the day not before {when(step.not_before, zone)}")
+    if step.requires == "gonogo" and rehearsal:
+        parts.append("GO simulated" if step.simulated else "needs a GO: *Simulate GO* stands in")
+    elif step.requires == "gonogo" and open_step:
         parts.append("needs a GO from `/gonogo`")
-    if step.gate_names and step.state not in (DONE, SKIPPED):
-        parts.append("gates: " + ", ".join(f"`{escape(g)}`" for g in step.gate_names))
+    if step.gate_names and (open_step or rehearsal):
+        names = ", ".join(f"`{escape(g)}`" for g in step.gate_names)
+        parts.append(
+            f"gates on the day (not checked now): {names}" if rehearsal else f"gates: {names}"
+        )
     return (" · " + " · ".join(parts)) if parts else ""
 
 
-def step_line(step: ChecklistStep, owners: Owners, zone: ZoneInfo, sep: str = "\n") -> str:
+def step_line(
+    step: ChecklistStep, owners: Owners, zone: ZoneInfo, sep: str = "\n", rehearsal: bool = False
+) -> str:
     """One step: state and title, then owners, timing and what stands before done.
 
     The details are cut (between tokens, with an ellipsis) so the whole fits one section.
     """
     title = f"{ICONS.get(step.state, '')} {name_of(step)}"
-    details = f"{owners_text(owners)} · {_timing(step, zone)}{_extras(step)}"
+    details = f"{owners_text(owners)} · {_timing(step, zone)}{_extras(step, zone, rehearsal)}"
     return title + sep + cut(details, SECTION_LIMIT - len(title) - len(sep))
 
 
-def step_block(step: ChecklistStep, owners: Owners, zone: ZoneInfo) -> Block:
+def step_block(
+    step: ChecklistStep, owners: Owners, zone: ZoneInfo, rehearsal: bool = False
+) -> Block:
     """One step as a section: state, title, owners, timing."""
-    return mrkdwn(step_line(step, owners, zone))
+    return mrkdwn(step_line(step, owners, zone, rehearsal=rehearsal))
 
 
-def step_buttons(step: ChecklistStep) -> Block | None:
-    """The buttons of the step that can be acted on: Done/Failed/Skip, or Retry/Skip."""
+def step_buttons(step: ChecklistStep, rehearsal: bool = False) -> Block | None:
+    """The buttons of the step that can be acted on: Done/Failed/Skip, or Retry/Skip.
+
+    In a rehearsal, a step that needs a go/no-go also offers *Simulate GO*.
+    """
     value = ids.encode_step(step.id, step.state, step.activations)
     if step.state == ACTIVE:
-        return actions(
-            [
-                button("Done", ids.DONE_ACTION, value, style="primary"),
-                button("Failed", ids.FAILED_ACTION, value, style="danger"),
-                button("Skip", ids.SKIP_ACTION, value),
-            ]
-        )
+        buttons = [
+            button("Done", ids.DONE_ACTION, value, style="primary"),
+            button("Failed", ids.FAILED_ACTION, value, style="danger"),
+            button("Skip", ids.SKIP_ACTION, value),
+        ]
+        if rehearsal and step.requires == "gonogo" and not step.simulated:
+            buttons.append(button("Simulate GO", ids.SIMULATE_ACTION, value))
+        return actions(buttons)
     if step.state == FAILED:
         return actions(
             [
@@ -163,23 +187,32 @@ def board_message(board: Board, *, interactive: bool = True) -> tuple[str, Block
 
     A long checklist shows the current step with its neighbours and sums up the steps
     before and after them, so any length fits Slack's 50 blocks; without buttons (as
-    `/checklist status` answers) it lists every step, a line each.
+    `/checklist status` answers) it lists every step, a line each. A rehearsal says so
+    in its header and first lines.
     """
     zone = ZoneInfo(board.release.zone)
     checklist = board.checklist
+    rehearsal = checklist.rehearsal
+    kind = f"REHEARSAL #{checklist.id} · " if rehearsal else ""
     blocks: Blocks = [
-        header(f"Release-day checklist · {board.release.name}"),
+        header(f"{kind}Release-day checklist · {board.release.name}"),
         context(
-            f"Template `{escape(checklist.template)}` · started by <@{checklist.started_by}> "
-            f"{when(checklist.started_at, zone)} · {progress(board)}"
+            f"{'Rehearsal of t' if rehearsal else 'T'}emplate `{escape(checklist.template)}` · "
+            f"started by <@{checklist.started_by}> {when(checklist.started_at, zone)} · "
+            f"{progress(board)}"
         ),
     ]
+    if rehearsal:
+        blocks.append(context(REHEARSAL_NOTE))
     if len(board.steps) <= SHOWN_WHOLE:
         blocks.extend(_steps(board, board.steps, zone, interactive))
     elif interactive:
         blocks.extend(_window(board, zone))
     else:
-        lines = [step_line(s, board.owners_of(s), zone, sep=" · ") for s in board.steps]
+        lines = [
+            step_line(s, board.owners_of(s), zone, sep=" · ", rehearsal=rehearsal)
+            for s in board.steps
+        ]
         room = MESSAGE_BLOCKS - len(blocks) - 1
         blocks.extend(mrkdwn(part) for part in packed(lines, room, "steps"))
     blocks.append(context(_footer(board, zone)))
@@ -190,9 +223,10 @@ def _steps(board: Board, shown: list[ChecklistStep], zone: ZoneInfo, interactive
     """A section per step, with the buttons of the step that can be acted on."""
     blocks: Blocks = []
     running = interactive and board.checklist.state == RUNNING
+    rehearsal = board.checklist.rehearsal
     for step in shown:
-        blocks.append(step_block(step, board.owners_of(step), zone))
-        buttons = step_buttons(step) if running else None
+        blocks.append(step_block(step, board.owners_of(step), zone, rehearsal))
+        buttons = step_buttons(step, rehearsal) if running else None
         if buttons:
             blocks.append(buttons)
     return blocks
@@ -257,12 +291,19 @@ def _footer(board: Board, zone: ZoneInfo) -> str:
         took = duration(checklist.finished_at - checklist.started_at)
         return f":checkered_flag: Complete {when(checklist.finished_at, zone)}, after {took}."
     if checklist.state != RUNNING:
+        if checklist.rehearsal:
+            return "This rehearsal was stopped."
         return f"This checklist was {escape(checklist.state)}."
-    return "Only the current step can be acted on: by its owners or a lead. Skipping is for leads."
+    rule = "Only the current step can be acted on: by its owners or a lead. Skipping is for leads."
+    if checklist.rehearsal:
+        rule += f" `/checklist rehearse stop {checklist.id}` ends this rehearsal."
+    return rule
 
 
 def _fallback(board: Board) -> str:
     text = f"Release-day checklist for {escape(board.release.name)}: {progress(board)}"
+    if board.checklist.rehearsal:
+        text = f"REHEARSAL · {text}"
     current = board.current
     if current is not None and board.checklist.state == RUNNING:
         text += f", {current.state}: {escape(current.title)}"
@@ -322,6 +363,20 @@ def started(template: Template) -> str:
         f"Started the `{escape(template.name)}` checklist ({len(template.steps)} steps); "
         "it is posted in this channel."
     )
+
+
+def rehearsal_started(template: Template, checklist: Checklist) -> str:
+    """The answer to `/checklist rehearse`."""
+    return (
+        f"Rehearsal #{checklist.id} of `{escape(template.name)}` ({len(template.steps)} steps) "
+        "is posted in this channel, marked REHEARSAL. Nobody is pinged and this channel's "
+        f"release is left as it is. End it early with `/checklist rehearse stop {checklist.id}`."
+    )
+
+
+def rehearsal_stopped(number: int) -> str:
+    """The answer to `/checklist rehearse stop`."""
+    return f"Rehearsal #{number} is stopped; its summary so far is posted in this channel."
 
 
 def templates_text(found: Catalog) -> str:

@@ -92,8 +92,12 @@ def start(
     admins: frozenset[str],
     now: datetime,
     members_of: MembersOf | None = None,
+    rehearsal: bool = False,
 ) -> Outcome:
-    """Start the release's checklist from a template (lead only); its first step opens."""
+    """Start the release's checklist from a template (lead only); its first step opens.
+
+    A `rehearsal` runs for a stand-in release (`rehearsal_release`), never the real one.
+    """
     assert release.id is not None
     require_lead(session, release, actor, admins, "start the release-day checklist", members_of)
     if running(session, release.id) is not None:
@@ -108,6 +112,7 @@ def start(
         description=template.description[:300],
         started_by=actor,
         started_at=now,
+        rehearsal=rehearsal,
     )
     session.add(checklist)
     try:

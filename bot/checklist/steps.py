@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from bot.checklist import rehearsal
 from bot.checklist.advance import activation_values, open_step, record, returned
 from bot.checklist.board import (
     ACTIVE,
@@ -185,6 +186,8 @@ def transition(
     found = _checked(session, kind, step_id, state, attempt, actor, admins, members_of)
     release, checklist, step = found.release, found.checklist, found.step
     reason = _reason(kind, reason)
+    if checklist.rehearsal:  # nothing real is asked: a simulated GO stands in for the poll
+        guards = (rehearsal.simulated_go,)
     if kind.target == DONE:
         for guard in guards:
             guard(session, release, step)
@@ -219,6 +222,28 @@ def transition(
             session, release, checklist, found.following, found.holders, actor, now
         )
     return Outcome(release, checklist, step, state, actor, opened, owners, completed)
+
+
+SIMULATE = Action((ACTIVE,), ACTIVE, "simulate its go/no-go")
+
+
+def simulate(
+    session: Session,
+    *,
+    step_id: int,
+    state: str,
+    attempt: int,
+    actor: str,
+    admins: frozenset[str],
+    members_of: MembersOf | None = None,
+) -> Outcome | None:
+    """*Simulate GO* on a rehearsal's step (its owners or a lead); None if it was already."""
+    found = _checked(session, SIMULATE, step_id, state, attempt, actor, admins, members_of)
+    if not found.checklist.rehearsal:
+        raise DomainError("Only a rehearsal simulates a go/no-go; ask the team with `/gonogo`.")
+    if not rehearsal.simulate(session, found.step, attempt):
+        return None
+    return Outcome(found.release, found.checklist, found.step, ACTIVE, actor)
 
 
 def _reason(kind: Action, reason: str) -> str:

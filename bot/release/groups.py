@@ -12,12 +12,15 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.core.text.commandline import user_id
-from bot.core.text.escape import quoted
+from bot.core.text.escape import escape, quoted
 from bot.core.text.timeparse import ParseError
 
 # A group id -> its members now (DomainError when Slack cannot say).
 MembersOf = Callable[[str], frozenset[str]]
 GROUP_MENTION = re.compile(r"^<!subteam\^(S[A-Z0-9_]{1,20})(?:\|[^>]*)?>$")
+ANY_MENTION = re.compile(
+    r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>|<!subteam\^(S[A-Z0-9_]{1,20})(?:\|[^>]*)?>"
+)
 
 
 def is_group(holder: str) -> bool:
@@ -60,21 +63,6 @@ def groups_in(holders: Iterable[str]) -> list[str]:
     return [h for h in holders if is_group(h)]
 
 
-def people_of(holders: Iterable[str], members_of: MembersOf | None) -> list[str]:
-    """The people the holders stand for now: each person, and each group's members, once.
-
-    Without `members_of` a group stands for nobody (its members cannot be read here).
-    """
-    found: dict[str, None] = {}
-    for holder in holders:
-        if not is_group(holder):
-            found.setdefault(holder)
-        elif members_of is not None:
-            for member in sorted(members_of(holder)):
-                found.setdefault(member)
-    return list(found)
-
-
 def via_groups(
     holders: Iterable[str], members_of: MembersOf | None
 ) -> list[tuple[str, str | None]]:
@@ -100,3 +88,11 @@ def holds(user: str, holders: Iterable[str], members_of: MembersOf | None) -> bo
     if members_of is None:
         return False
     return any(user in members_of(group) for group in groups_in(listed))
+
+
+def without_mentions(text: str, name_of: Callable[[str], str]) -> str:
+    """The text with each mention of a person or group replaced by their name: it pings nobody.
+
+    Names are plain text, escaped for mrkdwn.
+    """
+    return ANY_MENTION.sub(lambda m: escape(name_of(m.group(1) or m.group(2))), text)

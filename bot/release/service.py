@@ -23,6 +23,9 @@ from bot.release.models import Release, RoleAssignment
 
 LEAD = "lead"
 MAX_NAME = 80
+# The state of a stand-in release that carries a checklist rehearsal: never active, never
+# the channel's release, so nothing of the real one (status, trail, Home, timers) sees it.
+REHEARSAL = "rehearsal"
 
 
 class Creators(Protocol):
@@ -93,7 +96,11 @@ def active_release_or_latest(session: Session, channel_id: str) -> Release:
     release = find_active(session, channel_id)
     if release is not None:
         return release
-    query = select(Release).where(Release.channel_id == channel_id).order_by(col(Release.id).desc())
+    query = (
+        select(Release)
+        .where(Release.channel_id == channel_id, Release.state != REHEARSAL)
+        .order_by(col(Release.id).desc())
+    )
     latest = session.exec(query).first()
     if latest is None:
         return active_release(session, channel_id)
@@ -161,6 +168,38 @@ def create_release(
         after=release_at.isoformat() if release_at else None,
         detail=f"zone {zone.key}",
         at=now,
+    )
+    return release
+
+
+def rehearsal_release(
+    session: Session, channel_id: str, *, actor: str, zone: ZoneInfo, now: datetime
+) -> Release:
+    """A stand-in release for a checklist rehearsal in the channel, led by `actor`.
+
+    It copies the channel's active release (name, day, zone, role holders) when there is one,
+    so the rehearsal walks with the real owners; the real release is only read.
+    """
+    real = find_active(session, channel_id)
+    release = Release(
+        channel_id=channel_id,
+        name=real.name if real else "rehearsal",
+        zone=real.zone if real else zone.key,
+        release_at=real.release_at if real else None,
+        state=REHEARSAL,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(release)
+    session.flush()
+    assert release.id is not None
+    holders = role_holders(session, real.id) if real is not None and real.id else {}
+    if actor not in holders.get(LEAD, []):
+        holders[LEAD] = [*holders.get(LEAD, []), actor]
+    session.add_all(
+        RoleAssignment(release_id=release.id, role=role, user_id=user, assigned_at=now)
+        for role, users in holders.items()
+        for user in users
     )
     return release
 

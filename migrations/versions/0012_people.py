@@ -1,5 +1,5 @@
 """people: voters from user groups (poll_voter.via), escalation ladders (release.escalation,
-checklist_step.nudge_due_at)
+checklist_step.nudge_due_at), rehearsals (checklist.rehearsal, checklist_step.simulated)
 
 Revision ID: 0012
 Revises: 0011
@@ -33,10 +33,20 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("nudge_due_at", bot.core.models.UTCDateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("simulated", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
+        )
+    with op.batch_alter_table("checklist", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("rehearsal", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("checklist", schema=None) as batch_op:
+        batch_op.drop_column("rehearsal")
     with op.batch_alter_table("checklist_step", schema=None) as batch_op:
+        batch_op.drop_column("simulated")
         batch_op.drop_column("nudge_due_at")
     with op.batch_alter_table("release", schema=None) as batch_op:
         batch_op.drop_column("escalation")
