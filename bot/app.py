@@ -28,13 +28,14 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     quick = make_quick_client(settings)
     leadership = Leadership(db)
     outbox = Outbox()
+    groups = Groups(quick, ttl_seconds=settings.group_cache_seconds)
     services = Services(
         settings=settings,
         db=db,
         notifier=Notifier(client),
-        people=Directory(quick),
+        people=Directory(quick, groups),
         scheduler=Scheduler(db, leadership, replan_seconds=settings.replan_seconds),
-        creators=Creators(settings.release_creators, settings.admins, Groups(quick)),
+        creators=Creators(settings.release_creators, settings.admins, groups),
         outbox=outbox,
         sender=Sender(
             db, make_sender_client(settings), outbox, leadership, on_backlog=_report_backlog

@@ -24,11 +24,14 @@ MAX_NOTES = 1000
 
 
 def holders(session: Session, release: Release) -> list[str]:
-    """Everyone holding a role in the release, each once, lead first."""
+    """Every person holding a role in the release, each once, lead first.
+
+    A role held by a Slack user group is left out: its members are not asked one by one.
+    """
     assert release.id is not None
     found: dict[str, None] = {}
     for users in role_holders(session, release.id).values():
-        found.update(dict.fromkeys(users))
+        found.update(dict.fromkeys(u for u in users if not u.startswith("S")))
     return list(found)
 
 

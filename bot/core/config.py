@@ -98,6 +98,8 @@ class Settings:
     testgrid_url: str = DEFAULT_TESTGRID_URL
     # RELEASEBOT_PUBLIC_URL: where people reach the calendar feed and the release page.
     public_url: str = "http://localhost:3000"
+    # RELEASEBOT_GROUP_CACHE_SECONDS: how long a user group's members are kept.
+    group_cache_seconds: float = 60.0
 
     def __repr__(self) -> str:
         shown = {
@@ -333,6 +335,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gate_proxy=parse_gate_proxy(env.get("RELEASEBOT_GATE_PROXY", "")),
         github_api=_base_url(env, "RELEASEBOT_GITHUB_API", DEFAULT_GITHUB_API),
         testgrid_url=_base_url(env, "RELEASEBOT_TESTGRID_URL", DEFAULT_TESTGRID_URL),
+        group_cache_seconds=max(1.0, _float(env, "RELEASEBOT_GROUP_CACHE_SECONDS", 60.0)),
         public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
             "/"
         ),

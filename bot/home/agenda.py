@@ -81,9 +81,9 @@ def releases_of(session: Session, user_id: str) -> list[Release]:
 
 
 def role_holders_in(session: Session, release_ids: set[int]) -> set[str]:
-    """Everyone who holds a role in one of these releases."""
+    """Every person who holds a role in one of these releases (groups have no Home)."""
     query = select(RoleAssignment.user_id).where(col(RoleAssignment.release_id).in_(release_ids))
-    return set(session.exec(query))
+    return {holder for holder in session.exec(query) if not holder.startswith("S")}
 
 
 # --- checklist -----------------------------------------------------------------------------
