@@ -7,10 +7,10 @@ milliseconds; it happens on commands, never on clicks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.checklist.template_yaml import StepSpec, Template, parse
+from bot.core import yamlfile
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
@@ -42,13 +42,7 @@ DEFAULT_TEMPLATE = "kubernetes-minor"
 MAX_FILE_BYTES = 200_000
 
 
-@dataclass
-class Catalog:
-    """Every usable template by name, and the mistakes found in custom files."""
-
-    templates: dict[str, Template] = field(default_factory=dict)
-    errors: list[TemplateError] = field(default_factory=list)
-    broken: dict[str, list[TemplateError]] = field(default_factory=dict)  # by template name
+Catalog = yamlfile.Catalog[Template]
 
 
 def load_file(path: Path) -> Template:
@@ -95,27 +89,7 @@ def _is_schedule(path: Path) -> bool:
 
 def catalog(templates_dir: Path | None) -> Catalog:
     """Built-in templates, overridden by valid custom ones; broken files are reported."""
-    found = Catalog(templates=dict(builtins()))
-    if templates_dir is None:
-        return found
-    if not templates_dir.is_dir():
-        found.errors.append(TemplateError(str(templates_dir), 1, "is not a directory."))
-        return found
-    seen: dict[str, str] = {}
-    for path in custom_files(templates_dir):
-        try:
-            template = load_file(path)
-        except TemplateInvalid as err:
-            found.errors.extend(err.errors)
-            found.broken.setdefault(err.name or path.stem.lower(), []).extend(err.errors)
-            continue
-        if template.name in seen:
-            message = f"template `{template.name}` is already defined in {seen[template.name]}."
-            found.errors.append(TemplateError(str(path), 1, message))
-            continue
-        seen[template.name] = str(path)
-        found.templates[template.name] = template
-    return found
+    return yamlfile.gather(builtins(), templates_dir, custom_files, load_file)
 
 
 def named(templates_dir: Path | None, name: str) -> Template:

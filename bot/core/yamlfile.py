@@ -7,7 +7,10 @@ of stopping at the first, and `TemplateInvalid` carries them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -112,3 +115,54 @@ def declared_name(root: Node, stem: str) -> str:
             if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
                 return str(value.value).strip().lower() or stem
     return stem
+
+
+class Named(Protocol):
+    """A template: whatever it holds, it has a name."""
+
+    @property
+    def name(self) -> str:
+        """The name people choose it by."""
+        ...
+
+
+T = TypeVar("T", bound=Named)
+
+
+@dataclass
+class Catalog(Generic[T]):
+    """Every usable template by name, and the mistakes found in custom files."""
+
+    templates: dict[str, T] = field(default_factory=dict)
+    errors: list[TemplateError] = field(default_factory=list)
+    broken: dict[str, list[TemplateError]] = field(default_factory=dict)  # by template name
+
+
+def gather(
+    builtins: dict[str, T],
+    templates_dir: Path | None,
+    files: Callable[[Path], list[Path]],
+    load: Callable[[Path], T],
+) -> Catalog[T]:
+    """Built-in templates, overridden by valid custom ones; broken files are reported."""
+    found: Catalog[T] = Catalog(templates=dict(builtins))
+    if templates_dir is None:
+        return found
+    if not templates_dir.is_dir():
+        found.errors.append(TemplateError(str(templates_dir), 1, "is not a directory."))
+        return found
+    seen: dict[str, str] = {}
+    for path in files(templates_dir):
+        try:
+            template = load(path)
+        except TemplateInvalid as err:
+            found.errors.extend(err.errors)
+            found.broken.setdefault(err.name or path.stem.lower(), []).extend(err.errors)
+            continue
+        if template.name in seen:
+            message = f"template `{template.name}` is already defined in {seen[template.name]}."
+            found.errors.append(TemplateError(str(path), 1, message))
+            continue
+        seen[template.name] = str(path)
+        found.templates[template.name] = template
+    return found

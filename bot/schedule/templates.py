@@ -8,9 +8,9 @@ lists the mistakes. Every use reads the files afresh (it happens on commands onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core import yamlfile
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
@@ -24,13 +24,7 @@ BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 MAX_FILE_BYTES = 200_000
 
 
-@dataclass
-class Catalog:
-    """Every usable schedule template by name, and the mistakes found in custom files."""
-
-    templates: dict[str, ScheduleTemplate] = field(default_factory=dict)
-    errors: list[TemplateError] = field(default_factory=list)
-    broken: dict[str, list[TemplateError]] = field(default_factory=dict)  # by template name
+Catalog = yamlfile.Catalog[ScheduleTemplate]
 
 
 def _read(path: Path) -> str:
@@ -82,27 +76,7 @@ def custom_files(templates_dir: Path) -> list[Path]:
 
 def catalog(templates_dir: Path | None) -> Catalog:
     """Built-in templates, overridden by valid custom ones; broken files are reported."""
-    found = Catalog(templates=dict(builtins()))
-    if templates_dir is None:
-        return found
-    if not templates_dir.is_dir():
-        found.errors.append(TemplateError(str(templates_dir), 1, "is not a directory."))
-        return found
-    seen: dict[str, str] = {}
-    for path in custom_files(templates_dir):
-        try:
-            template = load_file(path)
-        except TemplateInvalid as err:
-            found.errors.extend(err.errors)
-            found.broken.setdefault(err.name or path.stem.lower(), []).extend(err.errors)
-            continue
-        if template.name in seen:
-            message = f"template `{template.name}` is already defined in {seen[template.name]}."
-            found.errors.append(TemplateError(str(path), 1, message))
-            continue
-        seen[template.name] = str(path)
-        found.templates[template.name] = template
-    return found
+    return yamlfile.gather(builtins(), templates_dir, custom_files, load_file)
 
 
 def named(templates_dir: Path | None, name: str) -> ScheduleTemplate:
