@@ -96,18 +96,20 @@ def test_a_rehearsal_of_kubernetes_minor_completes_mentioning_nobody_and_changin
     for role, who in (("branch-manager", f"<@{BM}>"), ("docs", group_mention(DOCS_GROUP))):
         answer(bot.slack.command(lead, f"role {role} {who}", user_id=LEAD, channel_id=CHANNEL))
     answer(bot.slack.command("/gonogo", "Ship it?", user_id=LEAD, channel_id=CHANNEL))
-    bot.fake.wait_for(lambda: len(bot.fake.posts(CHANNEL)) >= 4)  # the release's own messages
+    bot.fake.wait_for(
+        lambda: len(bot.fake.posts(CHANNEL)) >= 4, timeout=20
+    )  # the release's own messages
     before = real_state(bot)
     start = len(bot.fake.calls)
 
     number = number_in(rehearse(bot, "kubernetes-minor"))
-    bot.fake.wait_for(lambda: rehearsal(bot, number).message_ts)
+    bot.fake.wait_for(lambda: rehearsal(bot, number).message_ts, timeout=20)
     steps = rehearsal_steps(bot, number)
     assert len(steps) == 12 and steps[0].requires == "gonogo"
 
     # a go/no-go step needs its simulated GO; the real poll is never asked
     press(bot, LEAD, ids.DONE_ACTION, steps[0], CHANNEL)
-    refusal = bot.fake.wait_for(lambda: bot.fake.ephemerals(LEAD))[-1]
+    refusal = bot.fake.wait_for(lambda: bot.fake.ephemerals(LEAD), timeout=20)[-1]
     assert "press *Simulate GO*" in str(refusal.args.get("text"))
     press(bot, LEAD, ids.SIMULATE_ACTION, steps[0], CHANNEL)
     assert rehearsal_steps(bot, number)[0].simulated == "GO"
@@ -122,7 +124,7 @@ def test_a_rehearsal_of_kubernetes_minor_completes_mentioning_nobody_and_changin
     def summary() -> list[Any]:
         return [c for c in bot.fake.posts(CHANNEL) if "Rehearsal complete" in bot.fake.texts_of(c)]
 
-    text = bot.fake.texts_of(bot.fake.wait_for(summary)[0])
+    text = bot.fake.texts_of(bot.fake.wait_for(summary, timeout=20)[0])
     assert "Total time" in text and "Waited on longest" in text and "GO simulated" in text
     assert "waited on branch-manager: Sam &lt;the builder&gt;" in text
     assert "on the day not before <!date^" in text and text.count(":white_check_mark:") == 12
@@ -132,7 +134,8 @@ def test_a_rehearsal_of_kubernetes_minor_completes_mentioning_nobody_and_changin
             in bot.fake.texts_of(
                 bot.fake.message(CHANNEL, rehearsal(bot, number).message_ts or "") or {}
             )
-        )
+        ),
+        timeout=20,
     )
 
     sent = sent_since(bot, start, CHANNEL)
@@ -160,7 +163,7 @@ def test_several_rehearsals_run_and_stop_ends_the_one_named(bot: RunningBot) -> 
     first = number_in(rehearse(bot, "kubernetes-patch", channel=channel))
     second = number_in(rehearse(bot, "kubernetes-patch", user="U_OTHER", channel=channel))
     assert first != second
-    bot.fake.wait_for(lambda: rehearsal(bot, second).message_ts)
+    bot.fake.wait_for(lambda: rehearsal(bot, second).message_ts, timeout=20)
     # only a lead of that rehearsal (its starter) may stop it
     refused = rehearse(bot, f"stop {second}", channel=channel)
     assert f"Only a lead of rehearsal #{second} can stop it: u_other." in refused
@@ -168,7 +171,8 @@ def test_several_rehearsals_run_and_stop_ends_the_one_named(bot: RunningBot) -> 
         f"Rehearsal #{second} is stopped"
     )
     stopped = bot.fake.wait_for(
-        lambda: [c for c in bot.fake.posts(channel) if "Rehearsal stopped" in bot.fake.texts_of(c)]
+        lambda: [c for c in bot.fake.posts(channel) if "Rehearsal stopped" in bot.fake.texts_of(c)],
+        timeout=20,
     )
     assert "not reached" in bot.fake.texts_of(stopped[0])
     assert rehearsal(bot, first).state == "running" and rehearsal(bot, second).state == "cancelled"

@@ -120,7 +120,7 @@ def test_fuzz_every_command(
             body = resp.json()
             assert body.get("text"), text
             assert_safe(str(body))
-    bot.services.refresher.flush()
+    bot.services.sender.flush()
     bot.services.notifier.later(lambda: None).result(timeout=10)
     for call in bot.fake.calls:
         if call.method.startswith("chat."):

@@ -48,7 +48,6 @@ def no_direct_posts(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> list[An
     notifier = bot.services.notifier
     for name in ("post", "update", "dm"):
         monkeypatch.setattr(notifier, name, lambda *a, _n=name, **k: seen.append((_n, a)))
-    monkeypatch.setattr(bot.services.refresher, "request", lambda *a, **k: seen.append(a))
     return seen
 
 
