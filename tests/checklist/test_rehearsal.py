@@ -51,6 +51,12 @@ def number_in(reply: str) -> int:
     return int(reply.split("#")[1].split(" ")[0])
 
 
+def poll_posted(bot: RunningBot) -> bool:
+    """True once the channel's real poll message is posted (its ts recorded)."""
+    with bot.services.db.read() as s:
+        return all(p.message_ts for p in s.exec(select(Poll)))
+
+
 def real_state(bot: RunningBot) -> dict[str, Any]:
     """Everything of the channel's real release that a rehearsal must leave as it is."""
     with bot.services.db.read() as s:
@@ -96,9 +102,9 @@ def test_a_rehearsal_of_kubernetes_minor_completes_mentioning_nobody_and_changin
     for role, who in (("branch-manager", f"<@{BM}>"), ("docs", group_mention(DOCS_GROUP))):
         answer(bot.slack.command(lead, f"role {role} {who}", user_id=LEAD, channel_id=CHANNEL))
     answer(bot.slack.command("/gonogo", "Ship it?", user_id=LEAD, channel_id=CHANNEL))
-    bot.fake.wait_for(
-        lambda: len(bot.fake.posts(CHANNEL)) >= 4, timeout=20
-    )  # the release's own messages
+    # the release's own messages, and the real poll's (its ts is part of the real state)
+    bot.fake.wait_for(lambda: len(bot.fake.posts(CHANNEL)) >= 4, timeout=20)
+    bot.fake.wait_for(lambda: poll_posted(bot), timeout=20)
     before = real_state(bot)
     start = len(bot.fake.calls)
 
