@@ -168,6 +168,7 @@ class Sender:
         return False
 
     def _loop(self) -> None:
+        leading = False
         while not self._stop.is_set():
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
@@ -175,8 +176,12 @@ class Sender:
                 return
             try:
                 if self.leadership.is_leader or self.db.is_sqlite:
+                    if not leading and not self.db.is_sqlite:
+                        self._orphaned_claims()
+                    leading = True
                     self.tick()
                 else:
+                    leading = False
                     self.on_backlog(0, 0.0)  # a standby reports nothing of its own
             except Exception:
                 log.exception("the outbox sender stumbled; trying again shortly")
@@ -225,6 +230,20 @@ class Sender:
                 self._busy.add(key)
             self._pool.submit(self._refresh, item)
         self._report_backlog(mono)
+
+    def _orphaned_claims(self) -> None:
+        """On taking the lead: rows the dead leader had claimed are looked up and sent now.
+
+        Only the leader sends, so a claim standing when this replica takes the lead is the
+        dead leader's; waiting it out would hold its channel's later messages back.
+        """
+        now = self.clock()
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.state) == PENDING, col(OutboxRow.claimed_until) > now)
+                .values(claimed_until=now)
+            )
 
     def _report_backlog(self, mono: float) -> None:
         if mono - self._backlog_at < 5.0:
