@@ -149,7 +149,10 @@ def _stop_server(server: Any) -> None:
     """Close every connection from inside waitress's loop, so the loop ends at once."""
     from waitress import wasyncore
 
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    try:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    except OSError:  # the loop already ended and closed its trigger: nothing left to stop
+        pass
     server.task_dispatcher.shutdown(timeout=5)
 
 
