@@ -37,6 +37,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot handlers
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/schema_check.py
 
 format: install
 	$(BIN)/ruff format .

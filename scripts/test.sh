@@ -12,6 +12,8 @@ echo "== lint"
 "$BIN/ruff" check --quiet .
 "$BIN/mypy" bot handlers
 "$BIN/lint-imports" --no-cache
+echo "== alembic check: the models and the migrations agree (SQLite)"
+"$BIN/python" scripts/schema_check.py
 
 # The release page is tested in a real headless browser: Debian's chromium.
 if ! command -v chromium >/dev/null 2>&1; then
@@ -42,6 +44,8 @@ except Exception as err:
     sys.exit(1)
 PY
 then
+  echo "== alembic check: the models and the migrations agree (PostgreSQL)"
+  "$BIN/python" scripts/schema_check.py "$PG_URL"
   echo "== tests on PostgreSQL ($PG_URL)"
   TEST_DATABASE_URL="$PG_URL" "$BIN/pytest" "$@"
 elif [ "${REQUIRE_POSTGRES:-0}" = "1" ]; then
