@@ -8,18 +8,24 @@ Where the bot and RFC 5545 read a wall time differently, the feed says what the 
 a meeting time that falls in a spring-forward gap is held, by the bot, at the first instant
 after the gap (RFC 5545 would read it with the offset from before the gap, an hour later),
 so each such day gets an override VEVENT (same UID, `RECURRENCE-ID`) at the bot's instant.
-A time repeated at fall-back is read as its first occurrence by both.
+A time repeated at fall-back is its first occurrence for the bot and for RFC 5545, but
+ical.js reads the second, so such a day gets an override too, its DTSTART in UTC.
+
+Each zone the feed names gets a VTIMEZONE made from the zone's tzdata transitions over the
+span the feed covers (see `vtimezone`), one onset per block, so that every client reads the
+same offsets: Mozilla's ical.js reads only the first value of a comma-separated RDATE list.
 
 SEQUENCE grows with every change of the event (see `service.series_sequence`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 from bot.burndown.recurrence import describe_days, mask_days
 from bot.calendar.service import FeedData, SeriesEntry
@@ -34,6 +40,8 @@ BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # How far ahead an open-ended series is planned for gap overrides and zone definitions.
 OPEN_ENDED = timedelta(days=3 * 366)
 ZONE_MARGIN = timedelta(days=31)
+# Zones change their offset at most once within this step (tzdata has no closer changes).
+ZONE_PROBE = timedelta(days=1)
 LAST_SECOND = time(23, 59, 59)
 
 
@@ -67,7 +75,7 @@ def feed(data: FeedData) -> bytes:
             cal.add_component(event)
         if events:
             first = events[0].decoded("dtstart").date()
-            span += [first, _last_day(entry, first)]
+            span += [first, _last_day(entry, first, stamp.date())]
     for event in milestone_events(release, data.milestones, stamp):
         cal.add_component(event)
         span.append(event.decoded("dtstart").date())
@@ -76,9 +84,9 @@ def feed(data: FeedData) -> bytes:
         cal.add_component(day)
         span.append(day.decoded("dtstart").date())
     if span:
-        cal.add_missing_timezones(
-            first_date=min(span) - ZONE_MARGIN, last_date=max(span) + ZONE_MARGIN
-        )
+        first, last = min(span) - ZONE_MARGIN, max(span) + ZONE_MARGIN
+        for at, key in enumerate(sorted(cal.get_missing_tzids())):
+            cal.subcomponents.insert(at, vtimezone(key, first, last))
     return cal.to_ical()
 
 
@@ -127,7 +135,7 @@ def series_events(entry: SeriesEntry, release: Release, stamp: datetime) -> list
         main.add("url", series.link)
     main.add("status", "CONFIRMED")
     events = [main]
-    for day in _moved_days(entry, start_day):
+    for day in _moved_days(entry, start_day, stamp.date()):
         events.append(_override(entry, release, stamp, day, main))
     return events
 
@@ -140,6 +148,8 @@ def _override(
     assert series.id is not None
     zone = entry.rule.zone
     instant = localize(day, entry.rule.at, zone).astimezone(zone)
+    if _repeated(day, entry.rule.at, zone):
+        instant = instant.astimezone(UTC)  # a wall time read alike only in UTC
     event = Event()
     event.add("uid", uid_of_series(series.id))
     event.add("dtstamp", stamp)
@@ -197,23 +207,33 @@ def _wall(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, zone)
 
 
-def _last_day(entry: SeriesEntry, first: date) -> date:
-    return entry.series.end_date or first + OPEN_ENDED
+def _last_day(entry: SeriesEntry, first: date, today: date) -> date:
+    """The series' end, or for an open-ended one the end of the span planned from today."""
+    return entry.series.end_date or max(first, today) + OPEN_ENDED
 
 
-def _moved_days(entry: SeriesEntry, first: date) -> list[date]:
-    """Meeting days (skips aside) whose wall time falls in a DST gap."""
+def _moved_days(entry: SeriesEntry, first: date, today: date) -> list[date]:
+    """Meeting days (skips aside) whose wall time falls in a DST gap or is repeated."""
     rule = entry.rule
-    last = _last_day(entry, first)
+    last = _last_day(entry, first, today)
     found = []
     for year in range(first.year, last.year + 1):
         for day in _transition_days(rule.zone.key, year):
             if first <= day <= last and rule.meets_on(day):
                 wall = datetime.combine(day, rule.at)
                 instant = localize(day, rule.at, rule.zone)
-                if instant.astimezone(rule.zone).replace(tzinfo=None) != wall:
+                moved = instant.astimezone(rule.zone).replace(tzinfo=None) != wall
+                if moved or _repeated(day, rule.at, rule.zone):
                     found.append(day)
     return found
+
+
+def _repeated(day: date, at: time, zone: ZoneInfo) -> bool:
+    """True when the wall time `day at` happens twice in `zone` (the hour of a fall-back)."""
+    wall = datetime.combine(day, at)
+    first, second = (wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+    again = second.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    return first.utcoffset() != second.utcoffset() and again == wall
 
 
 @lru_cache(maxsize=512)
@@ -230,3 +250,84 @@ def _transition_days(zone_key: str, year: int) -> tuple[date, ...]:
         before = after
         day += timedelta(days=1)
     return tuple(found)
+
+
+# The zones.
+
+
+@dataclass(frozen=True)
+class Onset:
+    """One change of a zone's reading: its instant, the offsets around it, the new name."""
+
+    at: datetime
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+    daylight: bool
+
+
+def vtimezone(key: str, first: date, last: date) -> Timezone:
+    """The zone's VTIMEZONE from `first` to `last`: a block per onset, each with its DTSTART.
+
+    Not icalendar's `Timezone.from_tzinfo`: it lists a block's later onsets as one
+    comma-separated RDATE (ical.js reads only the first value, and ignores DTSTART beside
+    RDATEs), writes an onset into a gap at the wall time after the jump where RFC 5545 reads
+    DTSTART in TZOFFSETFROM's time, and probes every 64 days, missing shorter-lived offsets
+    (Casablanca's month without summer time). icalendar's components carry what is found here.
+    """
+    zone = Timezone()
+    zone.add("tzid", key)
+    for onset in onsets(key, first, last):
+        block = TimezoneDaylight() if onset.daylight else TimezoneStandard()
+        block.add("tzname", onset.name)
+        block.add("tzoffsetfrom", onset.offset_from)
+        block.add("tzoffsetto", onset.offset_to)
+        # RFC 5545 3.8.2.4: the onset as a wall time in the offset before it.
+        block.add("dtstart", (onset.at + onset.offset_from).replace(tzinfo=None))
+        zone.add_component(block)
+    return zone
+
+
+@lru_cache(maxsize=512)
+def onsets(key: str, first: date, last: date) -> tuple[Onset, ...]:
+    """The zone's reading at `first`, then each change until `last`, from its tzdata (memoised)."""
+    zone = ZoneInfo(key)
+    at = datetime.combine(first, time(0), UTC)
+    end = datetime.combine(last, time(0), UTC)
+    before = _reading(at, zone)
+    found = [Onset(at, before[0], *before)]
+    while at < end:
+        probe = at + ZONE_PROBE
+        after = _reading(probe, zone)
+        if after != before:
+            change = _change(zone, at, probe, before)
+            found.append(Onset(change, before[0], *_reading(change, zone)))
+        at, before = probe, after
+    return tuple(found)
+
+
+def _reading(at: datetime, zone: ZoneInfo) -> tuple[timedelta, str, bool]:
+    """The zone's offset, name and whether it is summer time at the instant `at`."""
+    local = at.astimezone(zone)
+    offset = local.utcoffset() or timedelta(0)
+    return offset, local.tzname() or _signed(offset), bool(local.dst())
+
+
+def _change(
+    zone: ZoneInfo, low: datetime, high: datetime, before: tuple[timedelta, str, bool]
+) -> datetime:
+    """The first whole second after `low` (and by `high`) whose reading differs from `before`."""
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) // 2
+        middle -= timedelta(microseconds=middle.microsecond)
+        if _reading(middle, zone) == before:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _signed(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"

@@ -17,6 +17,7 @@ from bot.core.db import Database
 from bot.gates.models import GITHUB, Gate, GateCheck
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release.models import Release, RoleAssignment
+from bot.schedule.models import Milestone
 
 LEAD = "U0LEAD0001"
 DOCS = "U0DOCS0002"
@@ -240,6 +241,28 @@ def counting_gate(
                 )
             )
         return gate.id
+
+
+def milestones(db: Database, rel: Release, count: int, zone: str = LA) -> list[datetime]:
+    """`count` milestones, one every five days from a week before NOW; their instants."""
+    found = []
+    with db.session() as s:
+        for n in range(count):
+            at = NOW - timedelta(days=7) + timedelta(days=5 * n, hours=n % 5)
+            s.add(
+                Milestone(
+                    release_id=rel.id or 0,
+                    name=f"Milestone {n + 1:02d}",
+                    key=f"milestone {n + 1:02d}",
+                    at=at,
+                    zone=zone,
+                    owner_role="docs" if n % 2 else None,
+                    planned_at=at,
+                    created_by=LEAD,
+                )
+            )
+            found.append(at)
+    return found
 
 
 BURNDOWN = [9, 9, 8, 11, 7, 7, 6, 4, 4, 5, 3, 2, 2, 1, 0, 0, 2, 1, 0, 0]
