@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lint, then the whole suite on SQLite, then again on PostgreSQL when it answers.
 # REQUIRE_POSTGRES=1 (set by .ci/run) turns an unreachable Postgres into a failure, and
-# REQUIRE_BROWSER=1 a missing chromium (installed here with apt-get when run as root).
+# REQUIRE_BROWSER=1 a missing chromium (installed here with apt-get when run as root) or
+# node packages that `npm ci` cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -29,6 +30,30 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
     echo "== no chromium: the release page's browser test will be skipped (apt-get install chromium)"
   fi
+fi
+
+# Calendar clients' own parsers and the page's accessibility engine run under node: ical.js,
+# axe-core and playwright-core (which drives Debian's chromium, never a downloaded browser),
+# pinned by package-lock.json. Without node those tests are skipped, saying so.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing Debian's nodejs and npm for the calendar client and accessibility checks"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+    || echo "could not install nodejs and npm" >&2
+fi
+if command -v npm >/dev/null 2>&1; then
+  if ! (npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
+    if [ "${REQUIRE_BROWSER:-0}" = "1" ]; then
+      echo "npm ci failed: node's packages are required here (REQUIRE_BROWSER=1)." >&2
+      exit 1
+    fi
+    echo "== npm ci failed: the ical.js and axe checks will be skipped"
+  fi
+elif [ "${REQUIRE_BROWSER:-0}" = "1" ]; then
+  echo "node and npm are required here (REQUIRE_BROWSER=1) but are not installed." >&2
+  exit 1
+else
+  echo "== no node/npm: the ical.js and axe checks will be skipped (install nodejs and npm)"
 fi
 
 echo "== tests on SQLite"
