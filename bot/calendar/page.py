@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.calendar.service import GateChart, GateRow, PageData, StepRow
+from bot.checklist.board import FINISHED
 from bot.core.text.timefmt import duration
 from bot.gates.chart import burndown_png
 
@@ -50,6 +51,7 @@ RESULTS = {"pass": "✓", "fail": "✗", "yellow": "!", "unknown": "?"}
 # once per CHART_STEP (its last value is drawn as holding until then): the page stays fast.
 CHART_STEP = timedelta(minutes=15)
 CHART_CACHE = 128
+CHART_ROWS = 48  # a chart's table of values shows at most its latest changes
 _MARKUP = re.compile(r"<([@#!])([^>|]*)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 
 Names = Callable[[str], str]
@@ -101,9 +103,10 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
     """The release page as HTML; `nonce` lets the response's CSP allow its style and script."""
     release = data.release
     zone = ZoneInfo(release.zone)
-    done = sum(1 for step in data.steps if step.state in ("done", "skipped"))
+    # Counted and numbered as the checklist's Slack message does (`checklist.render.progress`).
+    done = sum(1 for step in data.steps if step.state in FINISHED)
     steps = [_step(step, data.now, zone) for step in data.steps]
-    current = next((s for s in steps if s["state"] in ("active", "failed", "waiting")), None)
+    current = next((s for s in steps if s["state"] not in FINISHED), None)
     context = {
         "nonce": nonce,
         "refresh": REFRESH_SECONDS if data.release_day else None,
@@ -119,6 +122,8 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
         "checklist": data.checklist,
         "checklist_state": data.checklist_state,
         "done": done,
+        "progress": f"{done}/{len(steps)} done",
+        "counts": _counts(data.steps),
         "steps": steps,
         "current": current,
         "gates": [_gate(gate, zone, data.now) for gate in data.gates],
@@ -157,7 +162,7 @@ def _step(step: StepRow, now: datetime, zone: ZoneInfo) -> dict[str, object]:
     if step.expected and step.state in ("pending", "waiting", "active"):
         timing.append(("expected", duration(step.expected)))
     return {
-        "position": step.position + 1,
+        "position": step.position,
         "title": step.title,
         "owner": step.owner,
         "state": step.state,
@@ -180,6 +185,7 @@ def _gate(gate: GateRow, zone: ZoneInfo, now: datetime) -> dict[str, object]:
         "recent": " ".join(RESULTS.get(result, "?") for result in gate.recent),
         "recent_words": ", ".join(gate.recent),
         "chart": chart_uri(gate.chart, _step_of(now)) if gate.chart else None,
+        **_chart_text(gate.chart, zone),
         "name": gate.name,
         "kind": "manual" if gate.kind == "manual" else "checked",
         "state": gate.state,
@@ -187,6 +193,33 @@ def _gate(gate: GateRow, zone: ZoneInfo, now: datetime) -> dict[str, object]:
         "label": label,
         "since": when(gate.since, zone) if gate.since else None,
         "checked": when(gate.checked_at, zone) if gate.checked_at else None,
+    }
+
+
+def _counts(steps: list[StepRow]) -> str:
+    """`2 of them skipped`: the finished steps that were skipped rather than done."""
+    skipped = sum(1 for step in steps if step.state == "skipped")
+    return f"{skipped} of them skipped" if skipped else ""
+
+
+def _chart_text(chart: GateChart | None, zone: ZoneInfo) -> dict[str, object]:
+    """The chart in words and as a table of its changes: its text equivalent."""
+    if chart is None:
+        return {"trend": "", "points": [], "earlier": 0}
+    values = [value for _, value in chart.points]
+    changes = [
+        (when(at, zone), f"{value:g}")
+        for n, (at, value) in enumerate(chart.points)
+        if n == 0 or value != chart.points[n - 1][1]
+    ]
+    trend = (
+        f"{values[0]:g} at the first check, {values[-1]:g} at the latest, "
+        f"{max(values):g} at the most, over {len(values)} checks."
+    )
+    return {
+        "trend": trend,
+        "points": changes[-CHART_ROWS:],
+        "earlier": max(len(changes) - CHART_ROWS, 0),
     }
 
 

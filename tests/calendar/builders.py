@@ -127,8 +127,14 @@ def series(
         return row.id
 
 
-def checklist(db: Database, rel: Release, titles: list[str], done: int) -> int:
-    """A running checklist: `done` steps finished, the next one active, the rest pending."""
+def checklist(
+    db: Database, rel: Release, titles: list[str], done: int, states: list[str] | None = None
+) -> int:
+    """A running checklist numbered from 1 as `/checklist start` makes it: `done` steps
+    finished, the next one active, the rest pending (or each step in the given `states`)."""
+    states = states or [
+        "done" if n < done else "active" if n == done else "pending" for n in range(len(titles))
+    ]
     with db.session() as s:
         cl = Checklist(
             release_id=rel.id or 0,
@@ -140,22 +146,25 @@ def checklist(db: Database, rel: Release, titles: list[str], done: int) -> int:
         s.add(cl)
         s.flush()
         assert cl.id is not None
-        for position, title in enumerate(titles):
-            began = NOW - timedelta(hours=2) + timedelta(minutes=10 * position)
-            state = "done" if position < done else "active" if position == done else "pending"
+        for index, (title, state) in enumerate(zip(titles, states, strict=True)):
+            began = NOW - timedelta(hours=2) + timedelta(minutes=10 * index)
+            opened = state not in ("pending", "waiting")
+            finished = state in ("done", "skipped", "failed")
             s.add(
                 ChecklistStep(
                     checklist_id=cl.id,
-                    position=position,
+                    position=index + 1,
                     title=title,
-                    owner="docs" if position % 3 == 1 else "lead",
+                    owner="docs" if index % 3 == 1 else "lead",
                     state=state,
                     expected_seconds=900,
-                    activations=1 if state != "pending" else 0,
-                    started_at=began if state != "pending" else None,
-                    activated_at=began if state != "pending" else None,
-                    finished_at=began + timedelta(minutes=7) if state == "done" else None,
-                    acted_by=LEAD if state == "done" else None,
+                    activations=1 if opened else 0,
+                    started_at=began if opened else None,
+                    activated_at=began if opened else None,
+                    finished_at=began + timedelta(minutes=7) if finished else None,
+                    not_before=NOW + timedelta(hours=1) if state == "waiting" else None,
+                    acted_by=LEAD if finished else None,
+                    reason="not needed this time" if state == "skipped" else None,
                 )
             )
         return cl.id

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.calendar import page
 from bot.calendar import service as calendars
+from bot.checklist import render as checklist_render
+from bot.checklist import service as checklists
 from bot.core.db import Database
 from bot.release.models import Release
 from handlers.calendar import serve
@@ -64,7 +69,7 @@ def test_the_page_shows_progress_gates_tally_and_meetings(db: Database) -> None:
     html = render(db, built.release.id or 0)
 
     assert "Release v1.40" in html and "release day" in html
-    assert "12 of 30 steps finished" in html
+    assert "12/30 done." in html
     assert html.count('class="step done"') == 12
     assert html.count('class="step active"') == 1
     assert "running for" in html and "took 7m" in html
@@ -164,3 +169,57 @@ def test_the_csp_lets_the_inline_chart_through_and_nothing_else(db: Database) ->
     assert "img-src data:;" in policy and "default-src 'none'" in policy
     assert b'src="data:image/png;base64,' in body
     assert b' style="' not in body  # inline style attributes would be blocked
+
+
+def _slack_board(db: Database, checklist_id: int) -> tuple[str, dict[int, str]]:
+    """The Slack checklist message's progress and its steps, number to state, as it shows them."""
+    with db.read() as s:
+        board = checklists.board(s, checklist_id)
+        _, blocks = checklist_render.board_message(board)
+    text = json.dumps(blocks)
+    progress = re.findall(r"\d+/\d+ done", text)
+    icons = {icon: state for state, icon in checklist_render.ICONS.items()}
+    shown = re.findall(r"(:[a-z_]+:) \*(\d+)\. ", text)
+    return progress[0], {int(number): icons[icon] for icon, number in shown}
+
+
+def _page_board(html: str) -> tuple[str, dict[int, str]]:
+    progress = re.search(r'id="checklist-progress">(\d+/\d+ done)', html)
+    assert progress is not None
+    shown = re.findall(
+        r'<li class="step (\w+)">\s*<span[^>]*>[^<]*</span>\s*'
+        r'<span class="title">(\d+)\. ',
+        html,
+    )
+    return progress.group(1), {int(number): state for state, number in shown}
+
+
+@pytest.mark.parametrize(
+    "states",
+    [
+        ["skipped", "done", "skipped", "done", "active", "pending", "pending"],
+        ["done", "skipped", "waiting", "pending"],
+        ["skipped", "skipped", "active"],
+        ["done"] * 8 + ["skipped"] * 3 + ["done"] * 6 + ["waiting"] + ["pending"] * 12,
+    ],
+    ids=["active after skips", "waiting", "all but the last skipped", "thirty steps"],
+)
+def test_the_page_counts_and_numbers_steps_as_the_slack_message(
+    db: Database, states: list[str]
+) -> None:
+    rel, _ = b.release(db)
+    titles = [f"Step {n}" for n in range(1, len(states) + 1)]
+    cid = b.checklist(db, rel, titles, done=0, states=states)
+    html = render(db, rel.id or 0)
+
+    slack_progress, slack_steps = _slack_board(db, cid)
+    page_progress, page_steps = _page_board(html)
+    finished = sum(1 for state in states if state in ("done", "skipped"))
+    assert page_progress == slack_progress == f"{finished}/{len(states)} done"
+    # Every step the Slack message shows has the same number and state on the page.
+    assert slack_steps and all(page_steps[n] == state for n, state in slack_steps.items())
+    assert page_steps == {n: state for n, state in enumerate(states, start=1)}
+    current = states.index(next(s for s in states if s not in ("done", "skipped"))) + 1
+    assert f"<b>Now:</b> {current}. Step {current} " in html
+    if "skipped" in states:
+        assert f"({states.count('skipped')} of them skipped)" in html
