@@ -11,12 +11,19 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import recurring_ical_events
 from icalendar import Calendar
+
+from handlers.calendar import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "node"
@@ -74,3 +81,54 @@ def python(body: bytes, start: datetime, end: datetime) -> dict[str, list[dateti
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def serving(services: Any, rewrite: Callable[[bytes], bytes] = lambda body: body) -> Iterator[str]:
+    """`handlers.calendar.serve` answering on 127.0.0.1; its base URL (`rewrite` edits bodies)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = serve(services, "GET", self.path)
+            status, headers, body = answer or ("404 Not Found", [], b"Not Found\n")
+            body = rewrite(body)
+            self.send_response(int(status.split()[0]))
+            for key, value in headers:
+                if key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def chromium() -> str:
+    """Debian's chromium, or skip (fail in CI) when there is none."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    message = "no Chromium binary on PATH (CI installs it with `apt-get install -y chromium`)"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def axe(url: str, *schemes: str) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.x A/AA findings on the page at `url`, one result per colour scheme."""
+    binary = chromium()
+    out = run_node("axe_page.mjs", binary, url, *schemes, packages=("axe-core", "playwright-core"))
+    results: list[dict[str, Any]] = json.loads(out)
+    return results

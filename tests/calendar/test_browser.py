@@ -11,16 +11,14 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.core.db import Database
-from handlers.calendar import serve
 from tests.calendar import builders as b
+from tests.calendar import clients
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "benchmarks" / "artifacts" / "release-page.png"
 HOSTILE = "<script>alert(1)</script>"
@@ -41,30 +39,8 @@ def site(db: Database) -> Iterator[tuple[str, b.Built]]:
     """A release mid-checklist, its page served by serve() on 127.0.0.1."""
     built = b.full_release(db, series_count=3, gate_count=5)
     b.gates(db, built.release, [HOSTILE])
-    services = b.services_for(db)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            answer = serve(services, "GET", self.path)
-            status, headers, body = answer or ("404 Not Found", [], b"Not Found\n")
-            self.send_response(int(status.split()[0]))
-            for key, value in headers:
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/r/{built.token}", built
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with clients.serving(b.services_for(db)) as base:
+        yield f"{base}/r/{built.token}", built
 
 
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
