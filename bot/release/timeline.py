@@ -157,7 +157,7 @@ def figures_section(figures: Figures, zone: ZoneInfo) -> list[str]:
                 else ""
             )
             lines.append(
-                f"| {step.position + 1} | {_cell(step.title)} | {_cell(step.owner)} "
+                f"| {step.position} | {_cell(step.title)} | {_cell(step.owner)} "
                 f"| {step.state} | {_took(step.expected)} | {_took(step.actual)} | {over} "
                 f"| {step.activations} |"
             )
