@@ -79,7 +79,12 @@ def reset(ctx: Ctx, line: CommandLine) -> Reply:
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
         token = calendars.reset(
-            s, release, actor=ctx.user_id, admins=ctx.services.settings.admins, now=now
+            s,
+            release,
+            actor=ctx.user_id,
+            admins=ctx.services.settings.admins,
+            members_of=ctx.services.people.members_of,
+            now=now,
         )
     return Reply(text=_shown(escape(release.name), public_url(ctx), token, made_by_reset=True))
 

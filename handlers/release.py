@@ -57,7 +57,14 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
         assert release.id is not None
         holders = releases.role_holders(s, release.id)
         parts = ctx.services.status_sections(s, release, now)
-        notice = flows.waiting_note(s, release, ctx.user_id, ctx.services.settings.admins, now)
+        notice = flows.waiting_note(
+            s,
+            release,
+            ctx.user_id,
+            ctx.services.settings.admins,
+            ctx.services.people.members_of,
+            now,
+        )
     text, blocks = render.status_blocks(
         release,
         phase=schedule.phase(s, release, now),

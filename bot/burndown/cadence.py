@@ -22,6 +22,7 @@ from bot.burndown.series import areas_of, refresh_due, remind_of
 from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
 from bot.core import audit
 from bot.core.errors import DomainError
+from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import require_lead
 from bot.schedule import service as schedule
@@ -111,13 +112,14 @@ def lay_out(
     weekly_day: int,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> tuple[list[MeetingSeries], int]:
     """Create the rhythm as series (replacing an old cadence; leads only).
 
     Returns the new series and how many of the old cadence ended.
     """
-    require_lead(session, release, actor, admins, "lay out the burndown cadence")
+    require_lead(session, release, actor, admins, "lay out the burndown cadence", members_of)
     day = _release_day(release, now)
     old = cadence_series(session, release)
     for series in old:

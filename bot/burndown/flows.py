@@ -118,7 +118,13 @@ def schedule(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         series = meetings.schedule(
-            s, release, spec, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            spec,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         first = meetings.next_of(series, now)
         message = render.scheduled(series, first, actor)
@@ -146,6 +152,7 @@ def skip(
             series_id=series_id,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
             now=now,
         )
         which = ",".join(str(item.series.id) for item in found)
@@ -162,7 +169,13 @@ def cancel(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         series = meetings.cancel(
-            s, release, series_id, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            series_id,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         message = render.cancelled(series, actor)
         _announce(services, s, release, f"series:{series_id}:cancelled", message, now)
@@ -189,6 +202,7 @@ def lay_out_cadence(
             weekly_day=weekly_day,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
             now=now,
         )
         event = "cadence:" + ",".join(str(series.id) for series in created)

@@ -20,6 +20,7 @@ from bot.burndown.recurrence import describe_days, next_occurrence, occurrences
 from bot.burndown.series import refresh_due, rule_of, skips_of
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, NotFound
+from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import require_lead
 
@@ -61,10 +62,11 @@ def schedule(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> MeetingSeries:
     """Add the series a lead (or an admin) asked for."""
-    require_lead(session, release, actor, admins, "schedule burndown meetings")
+    require_lead(session, release, actor, admins, "schedule burndown meetings", members_of)
     return create_series(session, release, spec, actor=actor, now=now)
 
 
@@ -218,10 +220,11 @@ def cancel(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> MeetingSeries:
     """End a series now (leads only): one guarded update, so two cancels make one change."""
-    require_lead(session, release, actor, admins, "cancel burndown series")
+    require_lead(session, release, actor, admins, "cancel burndown series", members_of)
     series = get_series(session, release, series_id)
     result = session.execute(
         update(MeetingSeries)
@@ -253,10 +256,11 @@ def skip(
     series_id: int | None,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> list[Upcoming]:
     """Skip the meetings on a local date (of one series, or all; leads only); returns them."""
-    require_lead(session, release, actor, admins, "skip burndown meetings")
+    require_lead(session, release, actor, admins, "skip burndown meetings", members_of)
     assert release.id is not None
     chosen = (
         [get_series(session, release, series_id)]

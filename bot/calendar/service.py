@@ -38,6 +38,7 @@ from bot.gates import history
 from bot.gates import service as gate_rules
 from bot.gates.models import Gate, GateCheck
 from bot.gonogo.models import Poll, PollVote, PollVoter
+from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import phase, require_lead, role_holders
 from bot.schedule import service as schedule
@@ -90,10 +91,16 @@ def link_for(session: Session, release: Release, actor: str, now: datetime) -> s
 
 
 def reset(
-    session: Session, release: Release, *, actor: str, admins: Iterable[str], now: datetime
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    admins: Iterable[str],
+    members_of: MembersOf,
+    now: datetime,
 ) -> str:
     """Replace the release's token with a new one (leads only); the old link stops working."""
-    require_lead(session, release, actor, admins, "make a new calendar link")
+    require_lead(session, release, actor, admins, "make a new calendar link", members_of)
     assert release.id is not None
     had = session.execute(delete(CalendarToken).where(col(CalendarToken.release_id) == release.id))
     token = _insert(session, release, actor, now)

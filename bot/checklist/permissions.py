@@ -16,7 +16,7 @@ from bot.core.errors import Forbidden
 from bot.core.text.escape import escape
 from bot.release.groups import MembersOf, holds, mentions
 from bot.release.models import Release
-from bot.release.service import LEAD, require_lead
+from bot.release.permissions import LEAD, is_lead, require_lead
 
 
 def require_step_actor(
@@ -29,7 +29,7 @@ def require_step_actor(
     admins: frozenset[str],
     verb: str,
     lead_only: bool,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> None:
     """Raise Forbidden naming who can `verb`, unless `actor` owns the step or leads.
 
@@ -40,7 +40,9 @@ def require_step_actor(
         return
     leads = holders.get(LEAD, [])
     owners = owners_of(holders, step.owner)
-    if actor in admins or holds(actor, [*owners.users, *leads], members_of):
+    if holds(actor, owners.users, members_of):
+        return
+    if is_lead(session, release, actor, admins, members_of):
         return
     title = f"*{escape(step.title)}*"
     if owners.fallback:

@@ -43,8 +43,16 @@ def start(
 ) -> Outcome:
     """Start a rehearsal of `template` in the channel; its first step opens at once."""
     release = rehearsal_release(session, channel_id, actor=actor, zone=zone, now=now)
+    # The actor leads the stand-in release in person, so no group needs reading.
     return checklists.start(
-        session, release, template, actor=actor, admins=frozenset(), now=now, rehearsal=True
+        session,
+        release,
+        template,
+        actor=actor,
+        admins=frozenset(),
+        members_of=lambda group: frozenset(),
+        now=now,
+        rehearsal=True,
     )
 
 
@@ -70,7 +78,7 @@ def stop(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Checklist:
     """End one running rehearsal of the channel (its leads or an admin).
 

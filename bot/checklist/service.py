@@ -91,7 +91,7 @@ def start(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
     rehearsal: bool = False,
 ) -> Outcome:
     """Start the release's checklist from a template (lead only); its first step opens.
@@ -165,7 +165,7 @@ def cancel(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Checklist:
     """Stop the release's running checklist (lead only)."""
     assert release.id is not None

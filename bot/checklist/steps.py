@@ -123,7 +123,7 @@ def _checked(
     attempt: int,
     actor: str,
     admins: frozenset[str],
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Loaded:
     """The clicked step, loaded; refused unless it is as rendered and `actor` may act."""
     found = _load(session, step_id)
@@ -156,7 +156,7 @@ def check(
     attempt: int,
     actor: str,
     admins: frozenset[str],
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> ChecklistStep:
     """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
     kind = ACTIONS[action]
@@ -175,7 +175,7 @@ def transition(
     now: datetime,
     reason: str = "",
     guards: Sequence[StepGuard] = (),
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Outcome:
     """Carry out a click on a step: one guarded UPDATE, then open the next step if finished.
 
@@ -235,7 +235,7 @@ def simulate(
     attempt: int,
     actor: str,
     admins: frozenset[str],
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Outcome | None:
     """*Simulate GO* on a rehearsal's step (its owners or a lead); None if it was already."""
     found = _checked(session, SIMULATE, step_id, state, attempt, actor, admins, members_of)

@@ -173,6 +173,7 @@ class GateRunner:
                 actor=actor,
                 settings=self.settings,
                 creators=self.services.creators,
+                members_of=self.services.people.members_of,
                 now=now,
             )
             self.services.outbox.queue(session, messages.card(gate, release), now=now)
@@ -186,7 +187,13 @@ class GateRunner:
         with self.services.db.session() as session:
             release = releases.lock_active(session, channel_id)
             gate, removal = gates.remove(
-                session, release, name, actor=actor, admins=self.settings.admins, now=now
+                session,
+                release,
+                name,
+                actor=actor,
+                admins=self.settings.admins,
+                members_of=self.services.people.members_of,
+                now=now,
             )
             session.flush()
             messages.retire(self.services.outbox, session, gate, removal, now)

@@ -158,11 +158,12 @@ def add(
     actor: str,
     settings: Settings,
     creators: releases.Creators,
+    members_of: MembersOf,
     now: datetime,
 ) -> Gate:
     """Store a new gate of the release (a lead who may add gates); the name must be free."""
     assert release.id is not None
-    releases.require_lead(session, release, actor, settings.admins, "add gates")
+    releases.require_lead(session, release, actor, settings.admins, "add gates", members_of)
     releases.require_creator(creators, actor, "add gates")
     existing = {g.name for g in gates_of(session, release.id)}
     if proposal.name in existing:
@@ -219,10 +220,11 @@ def remove(
     *,
     actor: str,
     admins: frozenset[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> tuple[Gate, AuditEvent]:
     """Delete a gate (lead only); the gate as it was, and the audit event saying who did it."""
-    releases.require_lead(session, release, actor, admins, "remove gates")
+    releases.require_lead(session, release, actor, admins, "remove gates", members_of)
     gate = by_name(session, release, name)
     assert gate.id is not None
     history.forget(session, gate.id)
@@ -251,7 +253,7 @@ def set_manual(
     user_id: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> tuple[Gate, Change]:
     """An owner (or lead) marks a manual gate passing or failing, as the button showed it.
 
@@ -267,8 +269,11 @@ def set_manual(
     if not holds(user_id, owners, members_of) and not releases.is_lead(
         session, release, user_id, admins, members_of
     ):
-        names = mentions(owners) if owners else "a lead"
-        raise Forbidden(f"Only the owners of `{gate.name}` or a lead can set it: {names}.")
+        leads = releases.leads(session, release.id or 0)
+        raise Forbidden(
+            f"Only the owners of `{gate.name}` ({mentions(owners)}) or a lead "
+            f"({mentions(leads)}) can set it."
+        )
     wanted = PASSING if to_pass else FAILING
     if gate.version != version:
         raise Conflict(

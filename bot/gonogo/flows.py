@@ -133,7 +133,14 @@ def remind(services: Services, poll_id: int, now: datetime) -> None:
 def expire(services: Services, poll_id: int, now: datetime) -> None:
     """Close the poll at its deadline, once, owing the result in the same transaction."""
     with services.db.session() as s:
-        closed = gonogo.close(s, poll_id, actor=audit.SYSTEM_ACTOR, now=now, why="deadline")
+        closed = gonogo.close(
+            s,
+            poll_id,
+            actor=audit.SYSTEM_ACTOR,
+            now=now,
+            why="deadline",
+            members_of=services.people.members_of,
+        )
         if closed is not None:
             messages.owe_result(services.outbox, s, poll_id, now)
 

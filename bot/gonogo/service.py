@@ -188,7 +188,7 @@ def start_in_channel(
     actor: str,
     admins: Iterable[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Started:
     """`/gonogo`: open the channel's poll for named people, groups and role holders (a lead)."""
     release = releases.lock_active(session, channel_id)
@@ -219,7 +219,7 @@ def start(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Poll:
     """Open the release's poll with its required voters; only a lead or an admin may.
 
@@ -312,7 +312,7 @@ def close_in_channel(
     actor: str,
     admins: Iterable[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Poll:
     """`/gonogo close`: close the channel's open poll now (a lead or an admin)."""
     release = releases.active_release(session, channel_id)
@@ -333,7 +333,7 @@ def close_now(
     actor: str,
     admins: Iterable[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Poll:
     """A lead or an admin closes the poll before its deadline; refused if it is closed."""
     closed = close(
@@ -358,7 +358,7 @@ def close(
     now: datetime,
     why: str,
     admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Poll | None:
     """Close an open poll once and settle its outcome; None if already closed.
 

@@ -95,7 +95,7 @@ def set_waits(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> bool:
     """Set the release's waits between rungs (None: back to the default); leads only.
 

@@ -24,7 +24,7 @@ from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
 from bot.release import escalation, options, render, roles
 from bot.release import service as releases
-from bot.release.groups import is_group
+from bot.release.groups import MembersOf, is_group
 from bot.release.models import Release
 
 WAITING_AFTER = timedelta(minutes=1)
@@ -169,10 +169,15 @@ def close(
 
 
 def waiting_note(
-    session: Session, release: Release, user_id: str, admins: Iterable[str], now: datetime
+    session: Session,
+    release: Release,
+    user_id: str,
+    admins: Iterable[str],
+    members_of: MembersOf,
+    now: datetime,
 ) -> str | None:
     """For a lead: how many messages to the channel wait for Slack past a minute, since when."""
-    if not releases.is_lead(session, release, user_id, admins):
+    if not releases.is_lead(session, release, user_id, admins, members_of):
         return None
     waiting = backlog(session, release.channel_id)
     if not waiting.pending or waiting.oldest is None or waiting.age(now) < 60:

@@ -39,7 +39,7 @@ def assign(
     actor: str,
     now: datetime,
     admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> tuple[list[str], list[str]]:
     """Make `users` (people and user groups) the holders of `role`, replacing the old ones.
 

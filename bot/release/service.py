@@ -18,10 +18,13 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.text.escape import escape
-from bot.release.groups import MembersOf, holds, mentions
+from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
+from bot.release.permissions import LEAD
+from bot.release.permissions import is_lead as is_lead
+from bot.release.permissions import leads as leads
+from bot.release.permissions import require_lead as require_lead
 
-LEAD = "lead"
 MAX_NAME = 80
 # The state of a stand-in release that carries a checklist rehearsal: never active, never
 # the channel's release, so nothing of the real one (status, trail, Home, timers) sees it.
@@ -218,45 +221,6 @@ def role_holders(session: Session, release_id: int) -> dict[str, list[str]]:
     return {role: holders[role] for role in ordered}
 
 
-def leads(session: Session, release_id: int) -> list[str]:
-    """The holders of the lead role (people, or user groups whose members lead)."""
-    return role_holders(session, release_id).get(LEAD, [])
-
-
-def is_lead(
-    session: Session,
-    release: Release,
-    user_id: str,
-    admins: Iterable[str],
-    members_of: MembersOf | None = None,
-) -> bool:
-    """True for a lead of the release (in person or through a lead group) or an admin.
-
-    Without `members_of`, a member of a lead group is not recognised as a lead.
-    """
-    assert release.id is not None
-    if user_id in set(admins):
-        return True
-    return holds(user_id, leads(session, release.id), members_of)
-
-
-def require_lead(
-    session: Session,
-    release: Release,
-    user_id: str,
-    admins: Iterable[str],
-    doing: str,
-    members_of: MembersOf | None = None,
-) -> None:
-    """Raise Forbidden naming the leads unless the user is a lead or an admin."""
-    if is_lead(session, release, user_id, admins, members_of):
-        return
-    assert release.id is not None
-    holders = leads(session, release.id)
-    names = mentions(holders) if holders else "the release lead"
-    raise Forbidden(f"Only a lead of this release can {doing}: {names}.")
-
-
 def postpone(
     session: Session,
     release: Release,
@@ -265,8 +229,8 @@ def postpone(
     reason: str,
     actor: str,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    admins: Iterable[str],
+    members_of: MembersOf,
 ) -> datetime | None:
     """Move release day (leads and admins only); returns the old instant."""
     require_lead(session, release, actor, admins, "move release day", members_of)
@@ -298,8 +262,8 @@ def close(
     cancelled: bool,
     actor: str,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf | None = None,
+    admins: Iterable[str],
+    members_of: MembersOf,
 ) -> Release:
     """Mark the release released or cancelled (leads and admins only); it stops being active."""
     require_lead(session, release, actor, admins, "close it", members_of)

@@ -144,7 +144,13 @@ def add(
         release = releases.lock_active(s, channel_id)
         spec = options.parse_add(args, description, release, now=now)
         milestone = schedule.add(
-            s, release, spec, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            spec,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         message = render.added(release, milestone, owner_of(s, release, milestone), actor, now)
         _announce(services.outbox, s, release, "milestone.added", message, now)
@@ -173,6 +179,7 @@ def move(
             reason=reason,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
             now=now,
         )
         milestone = done.milestone
@@ -190,7 +197,13 @@ def remove(services: Services, channel_id: str, name: str, *, actor: str, now: d
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         milestone = schedule.remove(
-            s, release, name, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            name,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         assert milestone.id is not None
         forget_pending(s, notice_prefix(milestone.id), "the milestone was removed")
@@ -214,7 +227,13 @@ def apply(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         done = schedule.apply(
-            s, release, template, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            template,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         for milestone in [*done.updated, *done.removed]:
             assert milestone.id is not None
@@ -242,7 +261,13 @@ def set_notify(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         before, after = schedule.set_notify(
-            s, release, offsets, actor=actor, admins=services.settings.admins, now=now
+            s,
+            release,
+            offsets,
+            actor=actor,
+            admins=services.settings.admins,
+            members_of=services.people.members_of,
+            now=now,
         )
         if before != after:
             message = render.notify_changed(release, after, actor)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape, quoted
+from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.roles import normalize_role
 from bot.release.service import require_lead
@@ -146,10 +147,11 @@ def add(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> Milestone:
     """Add a milestone (leads only); it must lie ahead and its name be new."""
-    require_lead(session, release, actor, admins, CHANGING)
+    require_lead(session, release, actor, admins, CHANGING, members_of)
     assert release.id is not None
     name = check_name(spec.name)
     if spec.when.at <= now:
@@ -201,10 +203,11 @@ def move(
     reason: str,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> Moved:
     """Move a milestone (leads only); its countdown starts again for the new instant."""
-    require_lead(session, release, actor, admins, CHANGING)
+    require_lead(session, release, actor, admins, CHANGING, members_of)
     milestone = find(session, release, name)
     if when.at <= now:
         raise DomainError("A milestone can only move to an instant that lies ahead.")
@@ -252,10 +255,11 @@ def remove(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> Milestone:
     """Remove a milestone (leads only) with its countdown."""
-    require_lead(session, release, actor, admins, CHANGING)
+    require_lead(session, release, actor, admins, CHANGING, members_of)
     milestone = find(session, release, name)
     _delete(session, milestone)
     audit.record(
@@ -284,6 +288,7 @@ def apply(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> Applied:
     """Lay out a template's milestones from release day (leads only).
@@ -291,7 +296,7 @@ def apply(
     Milestones of an earlier template are updated or removed; the lead's own milestones are
     kept, also when the template has one of the same name.
     """
-    require_lead(session, release, actor, admins, CHANGING)
+    require_lead(session, release, actor, admins, CHANGING, members_of)
     assert release.id is not None
     if release.release_at is None and any(s.offset for s in template.milestones):
         raise DomainError(
@@ -368,13 +373,16 @@ def set_notify(
     *,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Change when the release's milestones are announced (leads only); before and after.
 
     Notices that fell due before the change are not sent; the new offsets count from now.
     """
-    require_lead(session, release, actor, admins, "change when milestones are announced")
+    require_lead(
+        session, release, actor, admins, "change when milestones are announced", members_of
+    )
     assert release.id is not None
     before = notify_of(session, release.id)
     setting = session.get(ScheduleSetting, release.id) or ScheduleSetting(

@@ -16,6 +16,7 @@ from bot.core.db import Database
 from bot.core.errors import DomainError
 from bot.core.models import AuditEvent
 from bot.release import service as releases
+from tests.support.release import no_groups
 
 LA = ZoneInfo("America/Los_Angeles")
 MON, MWF, WEEKDAYS = days_mask([0]), days_mask([0, 2, 4]), days_mask(range(5))
@@ -62,7 +63,14 @@ def test_lay_out_then_postpone_moves_the_pieces(db: Database) -> None:
     release = _release(db, now, datetime(2027, 3, 16, 17, 0, tzinfo=UTC))
     with db.session() as s:
         created, replaced = cadence.lay_out(
-            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
+            s,
+            release,
+            _template(),
+            weekly_day=0,
+            actor="U_LEAD",
+            admins=(),
+            now=now,
+            members_of=no_groups,
         )
     assert replaced == 0
     assert [(c.piece, c.cadence) for c in created] == [
@@ -83,6 +91,7 @@ def test_lay_out_then_postpone_moves_the_pieces(db: Database) -> None:
             reason="",
             actor="U_LEAD",
             now=later,
+            members_of=no_groups,
         )
         moved = cadence.move_with_release(s, locked, actor="U_LEAD", now=later)
     assert {m.piece for m in moved} == {"weekly", "mwf", "daily"}
@@ -103,11 +112,25 @@ def test_laying_out_again_replaces_the_earlier_cadence(db: Database) -> None:
     release = _release(db, now, datetime(2027, 3, 16, 17, 0, tzinfo=UTC))
     with db.session() as s:
         first, _ = cadence.lay_out(
-            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
+            s,
+            release,
+            _template(),
+            weekly_day=0,
+            actor="U_LEAD",
+            admins=(),
+            now=now,
+            members_of=no_groups,
         )
     with db.session() as s:
         second, replaced = cadence.lay_out(
-            s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now
+            s,
+            release,
+            _template(),
+            weekly_day=0,
+            actor="U_LEAD",
+            admins=(),
+            now=now,
+            members_of=no_groups,
         )
     assert replaced == len(first) == 2  # mwf and daily only: slush already began
     with db.read() as s:
@@ -122,11 +145,29 @@ def test_a_release_without_a_day_cannot_have_a_cadence(db: Database) -> None:
             s, channel_id="C2", name="v2", release_at=None, zone=LA, actor="U", now=now
         )
     with db.session() as s, pytest.raises(DomainError, match="release day"):
-        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U", admins=(), now=now)
+        cadence.lay_out(
+            s,
+            release,
+            _template(),
+            weekly_day=0,
+            actor="U",
+            admins=(),
+            now=now,
+            members_of=no_groups,
+        )
 
 
 def test_a_release_day_far_ahead_is_refused_not_crashed(db: Database) -> None:
     now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
     release = _release(db, now, datetime(9999, 12, 31, 17, 0, tzinfo=UTC))
     with db.session() as s, pytest.raises(DomainError, match="three years"):
-        cadence.lay_out(s, release, _template(), weekly_day=0, actor="U_LEAD", admins=(), now=now)
+        cadence.lay_out(
+            s,
+            release,
+            _template(),
+            weekly_day=0,
+            actor="U_LEAD",
+            admins=(),
+            now=now,
+            members_of=no_groups,
+        )

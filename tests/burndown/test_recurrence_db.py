@@ -15,6 +15,7 @@ from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
+from tests.support.release import no_groups
 
 UTC_ZONE = ZoneInfo("UTC")
 NOW = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)  # a Monday
@@ -31,7 +32,9 @@ def setup_release(db: Database, channel: str = "C1") -> Release:
             actor="U_LEAD",
             now=NOW,
         )
-        roles.assign(s, release, role="docs", users=["U_DOCS"], actor="U_LEAD", now=NOW)
+        roles.assign(
+            s, release, role="docs", users=["U_DOCS"], actor="U_LEAD", now=NOW, members_of=no_groups
+        )
     return release
 
 
@@ -81,16 +84,36 @@ def test_a_claim_for_a_meeting_that_started_or_was_skipped_is_refused(db: Databa
         assert reminders.claim(s, work[0], NOW + timedelta(hours=2)) is None  # it started
     with db.session() as s:
         locked = releases.lock_active(s, "C1")
-        meetings.skip(s, locked, NOW.date(), series_id=sid, actor="U_LEAD", admins=(), now=at)
+        meetings.skip(
+            s,
+            locked,
+            NOW.date(),
+            series_id=sid,
+            actor="U_LEAD",
+            admins=(),
+            now=at,
+            members_of=no_groups,
+        )
     with db.session() as s:
         assert reminders.claim(s, work[0], at) is None  # it was skipped
     with db.session() as s, pytest.raises(Conflict):
         locked = releases.lock_active(s, "C1")
-        meetings.skip(s, locked, NOW.date(), series_id=None, actor="U_LEAD", admins=(), now=at)
+        meetings.skip(
+            s,
+            locked,
+            NOW.date(),
+            series_id=None,
+            actor="U_LEAD",
+            admins=(),
+            now=at,
+            members_of=no_groups,
+        )
     with db.session() as s, pytest.raises(NotFound):
         locked = releases.lock_active(s, "C1")
         day = date(2030, 5, 11)
-        meetings.skip(s, locked, day, series_id=None, actor="U_LEAD", admins=(), now=at)
+        meetings.skip(
+            s, locked, day, series_id=None, actor="U_LEAD", admins=(), now=at, members_of=no_groups
+        )
 
 
 def test_next_meetings_and_status_due_for_home(db: Database) -> None:

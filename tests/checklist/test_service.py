@@ -21,6 +21,7 @@ from bot.gonogo.service import require_go
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
+from tests.support.release import no_groups
 
 NOW = datetime(2027, 3, 15, 15, 0, tzinfo=UTC)  # 08:00 in Los Angeles on release day
 LEAD = "U_LEAD"
@@ -42,7 +43,9 @@ def make_release(
 def start(
     s: Session, release: Release, *specs: StepSpec, now: datetime = NOW
 ) -> list[ChecklistStep]:
-    outcome = checklists.start(s, release, template(*specs), actor=LEAD, admins=NONE, now=now)
+    outcome = checklists.start(
+        s, release, template(*specs), actor=LEAD, admins=NONE, now=now, members_of=no_groups
+    )
     assert outcome.checklist.id is not None
     return checklists.board(s, outcome.checklist.id).steps
 
@@ -59,7 +62,10 @@ def act(s: Session, action: str, step: ChecklistStep, actor: str, reason: str = 
         admins=frozenset({"U_ADMIN"}),
         now=NOW,
         reason=reason,
-        guards=(require_go, require_gates),  # as the app registers them
+        guards=(
+            require_go,
+            require_gates,
+        ),  # as the app registers them, members_of=no_groups, members_of=no_groups
     )
 
 
@@ -111,8 +117,12 @@ def test_an_empty_role_falls_to_the_lead_and_a_hand_over_moves_the_step(db: Data
         shown = str(render.board_message(board)[1])
         assert "docs (nobody assigned, falls to <@U_LEAD>)" in shown
         assert [a.step_id for a in timers.active_steps_for(s, LEAD)] == [docs.id]
-        roles.assign(s, release, role="docs", users=["U_OLD"], actor=LEAD, now=NOW)
-        roles.assign(s, release, role="docs", users=["U_NEW"], actor=LEAD, now=NOW)
+        roles.assign(
+            s, release, role="docs", users=["U_OLD"], actor=LEAD, now=NOW, members_of=no_groups
+        )
+        roles.assign(
+            s, release, role="docs", users=["U_NEW"], actor=LEAD, now=NOW, members_of=no_groups
+        )
         assert timers.active_steps_for(s, LEAD) == []
         assert [a.title for a in timers.active_steps_for(s, "U_NEW")] == ["Docs"]
         with pytest.raises(Forbidden, match="<@U_NEW>"):
@@ -123,7 +133,9 @@ def test_an_empty_role_falls_to_the_lead_and_a_hand_over_moves_the_step(db: Data
 def test_failed_and_skipped_need_a_reason_and_skip_needs_a_lead(db: Database) -> None:
     with db.session() as s:
         release = make_release(s)
-        roles.assign(s, release, role="docs", users=["U_DOCS"], actor=LEAD, now=NOW)
+        roles.assign(
+            s, release, role="docs", users=["U_DOCS"], actor=LEAD, now=NOW, members_of=no_groups
+        )
         step = start(s, release, StepSpec("Docs", "docs"), StepSpec("Blog", "lead"))[0]
         with pytest.raises(DomainError, match="Say why"):
             act(s, "fail", step, "U_DOCS", "  ")
@@ -165,6 +177,7 @@ def test_a_stale_attempt_changes_nothing(db: Database) -> None:
                 actor=LEAD,
                 admins=NONE,
                 now=NOW,
+                members_of=no_groups,
             )
         with pytest.raises(DomainError, match="not one of mine"):
             steps.transition(
@@ -176,6 +189,7 @@ def test_a_stale_attempt_changes_nothing(db: Database) -> None:
                 actor=LEAD,
                 admins=NONE,
                 now=NOW,
+                members_of=no_groups,
             )
 
 
@@ -187,7 +201,9 @@ def test_nudges_are_planned_per_attempt_and_claimed_once(db: Database) -> None:
 
     with db.session() as s:
         release = make_release(s)
-        roles.assign(s, release, role="docs", users=["U_D"], actor=LEAD, now=NOW)
+        roles.assign(
+            s, release, role="docs", users=["U_D"], actor=LEAD, now=NOW, members_of=no_groups
+        )
         step = start(s, release, StepSpec("Build", "docs", expected=timedelta(minutes=30)))[0]
         due = timers.nudges_due(s, NOW + timedelta(hours=2))
         assert [(d.level, d.due) for d in due] == [(1, NOW + timedelta(minutes=30))]
@@ -212,7 +228,15 @@ def test_nudges_are_planned_per_attempt_and_claimed_once(db: Database) -> None:
 def test_status_line_says_progress_and_who_is_up(db: Database) -> None:
     with db.session() as s:
         release = make_release(s)
-        roles.assign(s, release, role="branch-manager", users=["U_BM"], actor=LEAD, now=NOW)
+        roles.assign(
+            s,
+            release,
+            role="branch-manager",
+            users=["U_BM"],
+            actor=LEAD,
+            now=NOW,
+            members_of=no_groups,
+        )
         first = start(
             s, release, StepSpec("Notes", "lead"), StepSpec("Mock build", "branch-manager")
         )
@@ -227,9 +251,9 @@ def test_timers_planned_before_a_cancel_do_nothing_after_it(db: Database) -> Non
     with db.session() as s:
         release = make_release(s)
         waiting = start(s, release, StepSpec("Late", "lead", time(16, 0), None))[0]
-        checklists.cancel(s, release, actor=LEAD, admins=NONE, now=NOW)
+        checklists.cancel(s, release, actor=LEAD, admins=NONE, now=NOW, members_of=no_groups)
         assert waiting.id is not None
         assert timers.waiting_due(s, NOW + timedelta(days=1)) == []
         assert timers.open_waiting(s, waiting.id, NOW + timedelta(hours=9)) is None
         with pytest.raises(Forbidden):
-            checklists.cancel(s, release, actor="U_X", admins=NONE, now=NOW)
+            checklists.cancel(s, release, actor="U_X", admins=NONE, now=NOW, members_of=no_groups)

@@ -20,6 +20,7 @@ from bot.gates.models import Gate
 from bot.gates.options import Options
 from bot.release import service as releases
 from bot.release.models import Release
+from tests.support.release import no_groups
 
 T0 = datetime(2027, 3, 15, 17, 0, tzinfo=UTC)
 LEAD, OWNER, OTHER = "U_LEAD", "U_OWNER", "U_OTHER"
@@ -34,7 +35,14 @@ def proposal(name: str, kind: str, url: str | None = None, **given: Any) -> gate
 def add(session: Session, release: Release, asked: gates.Proposal, actor: str = LEAD) -> Gate:
     """Store the gate as `actor`, in a workspace where anyone may add gates."""
     return gates.add(
-        session, release, asked, actor=actor, settings=SETTINGS, creators=releases.ANYONE, now=T0
+        session,
+        release,
+        asked,
+        actor=actor,
+        settings=SETTINGS,
+        creators=releases.ANYONE,
+        now=T0,
+        members_of=no_groups,
     )
 
 
@@ -129,7 +137,7 @@ def test_a_reping_is_claimed_once_and_the_escalation_is_audited(db: Database) ->
 def test_manual_set_checks_who_and_what_the_button_showed(db: Database) -> None:
     _, ids = setup(db, ("docs", "manual"))
     gid = ids["docs"]
-    kw = {"admins": frozenset({"U_ADMIN"}), "now": T0}
+    kw = {"admins": frozenset({"U_ADMIN"}), "now": T0, "members_of": no_groups}
     with db.session() as s, pytest.raises(Forbidden, match=f"<@{OWNER}>"):
         gates.set_manual(s, gid, to_pass=True, version=0, user_id=OTHER, **kw)  # type: ignore[arg-type]
     with db.session() as s:
@@ -163,11 +171,19 @@ def test_only_a_lead_adds_or_removes_a_gate_whatever_the_path(db: Database) -> N
         add(s, release, proposal("docs", "manual"), OTHER)
     with db.session() as s, pytest.raises(Forbidden, match="Only a lead"):
         release = s.exec(select(Release)).one()
-        gates.remove(s, release, "ci", actor=OTHER, admins=frozenset(), now=T0)
+        gates.remove(
+            s, release, "ci", actor=OTHER, admins=frozenset(), now=T0, members_of=no_groups
+        )
     with db.session() as s:
         release = s.exec(select(Release)).one()
         gone, removal = gates.remove(
-            s, release, "ci", actor="U_ADMIN", admins=frozenset({"U_ADMIN"}), now=T0
+            s,
+            release,
+            "ci",
+            actor="U_ADMIN",
+            admins=frozenset({"U_ADMIN"}),
+            now=T0,
+            members_of=no_groups,
         )
     assert gone.name == "ci"
     assert (removal.action, removal.subject, removal.actor) == ("gate.removed", "ci", "U_ADMIN")
@@ -232,10 +248,17 @@ def test_gates_of_a_closed_release_are_final_and_not_planned(db: Database) -> No
     _, ids = setup(db, ("docs", "manual"), ("ci", "http"))
     with db.session() as s:
         release = s.exec(select(Release)).one()
-        releases.close(s, release, cancelled=False, actor=LEAD, now=T0)
+        releases.close(s, release, cancelled=False, actor=LEAD, now=T0, members_of=no_groups)
     with db.session() as s, pytest.raises(Conflict, match="released"):
         gates.set_manual(
-            s, ids["docs"], to_pass=True, version=0, user_id=OWNER, admins=frozenset(), now=T0
+            s,
+            ids["docs"],
+            to_pass=True,
+            version=0,
+            user_id=OWNER,
+            admins=frozenset(),
+            now=T0,
+            members_of=no_groups,
         )
     with db.read() as s:
         assert gates.planned(s, T0 + timedelta(days=1)) == ([], [])

@@ -19,6 +19,7 @@ from bot.gonogo.votes import Voted, ballot, vote, vote_batch
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
+from tests.support.release import no_groups
 
 NOW = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
 LEAD = "U_LEAD"
@@ -35,7 +36,15 @@ def setup_release(db: Database) -> Release:
             actor=LEAD,
             now=NOW,
         )
-        roles.assign(s, release, role="docs", users=["U_D1", "U_D2"], actor=LEAD, now=NOW)
+        roles.assign(
+            s,
+            release,
+            role="docs",
+            users=["U_D1", "U_D2"],
+            actor=LEAD,
+            now=NOW,
+            members_of=no_groups,
+        )
     return release
 
 
@@ -49,6 +58,7 @@ def start(db: Database, release: Release, voters: list[str] | None = None, **kw:
             deadline=kw.get("deadline"),  # type: ignore[arg-type]
             actor=LEAD,
             now=NOW,
+            members_of=no_groups,
         )
         assert poll.id is not None
         return poll.id
@@ -116,10 +126,12 @@ def test_closing_settles_the_outcome(
     for user, choice in votes:
         cast(db, poll_id, user, choice, "why" if choice == "nogo" else None)
     with db.session() as s:
-        closed = gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead")
+        closed = gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead", members_of=no_groups)
         assert closed is not None and closed.outcome == expected
     with db.session() as s:
-        assert gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead") is None
+        assert (
+            gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead", members_of=no_groups) is None
+        )
     with pytest.raises(Conflict, match=expected):
         cast(db, poll_id, "U_B", "go")
     with db.read() as s:
@@ -145,7 +157,9 @@ def test_missing_votes_for_lists_open_polls_awaiting_the_user(db: Database) -> N
         assert gonogo.missing_votes_for(s, "U_A") == []
         assert gonogo.missing_votes_for(s, "U_X") == []
     with db.session() as s:
-        releases.close(s, s.get(Release, release.id), cancelled=True, actor=LEAD, now=NOW)  # type: ignore[arg-type]
+        releases.close(
+            s, s.get(Release, release.id), cancelled=True, actor=LEAD, now=NOW, members_of=no_groups
+        )  # type: ignore[arg-type]
     with db.read() as s:
         assert gonogo.missing_votes_for(s, "U_B") == []
 

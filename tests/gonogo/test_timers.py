@@ -23,7 +23,7 @@ from tests.support.gonogo import (
     poll_value,
     release_with_docs,
 )
-from tests.support.release import answer, mrkdwn_of
+from tests.support.release import answer, mrkdwn_of, no_groups
 
 
 def thread_posts(bot: RunningBot, ts: str) -> list:  # type: ignore[type-arg]
@@ -88,6 +88,7 @@ def test_a_deadline_passed_while_the_bot_was_down_closes_at_start(
             deadline=now - timedelta(minutes=5),
             actor=LEAD,
             now=now - timedelta(hours=1),
+            members_of=no_groups,
         )
     bot: RunningBot = make_bot()
     posts = bot.fake.wait_for(lambda: bot.fake.posts(CHANNEL), timeout=6)

@@ -13,6 +13,7 @@ from bot.release import service as releases
 from tests.conftest import RunningBot
 from tests.support.gonogo import click, poll_post, poll_value, release_with_docs, ts_of
 from tests.support.gonogo import gonogo as start_poll
+from tests.support.release import no_groups
 
 VIEWER = "U_VIEW"
 
@@ -71,6 +72,7 @@ def twenty_releases(bot: RunningBot) -> None:
                 deadline=None,
                 actor=VIEWER,
                 now=now,
+                members_of=no_groups,
             )
 
 

@@ -14,6 +14,7 @@ from tests.support.release import (
     mrkdwn_of,
     mrkdwn_texts,
     new_release,
+    no_groups,
     plain_texts,
     whole_tokens,
 )
@@ -32,9 +33,25 @@ def test_status_with_13_roles_of_20_people_shows_whole_lines_and_counts_the_rest
     now = bot.services.now()
     with bot.services.db.session() as s:
         release = releases.active_release(s, CHANNEL)
-        roles.assign(s, release, role="lead", users=[LEAD, *holders(99)[:19]], actor=LEAD, now=now)
+        roles.assign(
+            s,
+            release,
+            role="lead",
+            users=[LEAD, *holders(99)[:19]],
+            actor=LEAD,
+            now=now,
+            members_of=no_groups,
+        )
         for index, role in enumerate(ROLES):
-            roles.assign(s, release, role=role, users=holders(index), actor=LEAD, now=now)
+            roles.assign(
+                s,
+                release,
+                role=role,
+                users=holders(index),
+                actor=LEAD,
+                now=now,
+                members_of=no_groups,
+            )
 
     resp = bot.slack.command("/release", "status", user_id="U_ANYONE", channel_id=CHANNEL)
     blocks = resp.json()["blocks"]

@@ -16,6 +16,7 @@ from bot.schedule.ical import milestone_events
 from bot.schedule.models import Milestone
 from tests.kit.block_rules import check_message
 from tests.schedule.builders import LA, LEAD, make_release
+from tests.support.release import no_groups
 
 NOW = datetime(2025, 1, 6, 17, 0, tzinfo=UTC)
 V133 = datetime(2025, 4, 23, 17, 0, tzinfo=UTC)
@@ -28,7 +29,13 @@ def laid_out(db: Database, zone: ZoneInfo = LA) -> tuple[Release, list[Milestone
         row = s.get(Release, release.id)
         assert row is not None
         schedule.apply(
-            s, row, templates.builtins()["kubernetes"], actor=LEAD, admins=ADMINS, now=NOW
+            s,
+            row,
+            templates.builtins()["kubernetes"],
+            actor=LEAD,
+            admins=ADMINS,
+            now=NOW,
+            members_of=no_groups,
         )
     with db.read() as s:
         return release, schedule.milestones(s, release.id or 0)
