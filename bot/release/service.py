@@ -229,7 +229,7 @@ def postpone(
     reason: str,
     actor: str,
     now: datetime,
-    admins: Iterable[str],
+    admins: Iterable[str] = (),
     members_of: MembersOf,
 ) -> datetime | None:
     """Move release day (leads and admins only); returns the old instant."""
@@ -262,7 +262,7 @@ def close(
     cancelled: bool,
     actor: str,
     now: datetime,
-    admins: Iterable[str],
+    admins: Iterable[str] = (),
     members_of: MembersOf,
 ) -> Release:
     """Mark the release released or cancelled (leads and admins only); it stops being active."""

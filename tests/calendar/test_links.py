@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,13 +20,14 @@ from bot.release.models import Release, RoleAssignment
 from handlers import calendar as handler
 from handlers.router import Ctx
 from tests.calendar import builders as b
+from tests.support.release import no_groups
 
 ADMIN = "U0ADMIN001"
 OUTSIDER = "U0OUTSIDE1"
 
 
 def ctx(db: Database, user: str = b.LEAD, **settings: Any) -> Ctx:
-    services = b.services_for(db)
+    services = b.services_for(db, people=SimpleNamespace(members_of=no_groups))
     services.settings = Settings(admins=frozenset({ADMIN}), **settings)
     return Ctx(
         services=services,

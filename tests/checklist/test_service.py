@@ -62,6 +62,7 @@ def act(s: Session, action: str, step: ChecklistStep, actor: str, reason: str = 
         admins=frozenset({"U_ADMIN"}),
         now=NOW,
         reason=reason,
+        members_of=no_groups,
         guards=(
             require_go,
             require_gates,
