@@ -58,8 +58,9 @@ def register_features(services: Services) -> None:
     from bot.gonogo import flows as gonogo
     from bot.release import flows as release
     from bot.schedule import flows as schedule
+    from bot.schedule import syncing as schedule_sync
 
-    for feature in (release, burndown, gonogo, checklist, gates, schedule):
+    for feature in (release, burndown, gonogo, checklist, gates, schedule, schedule_sync):
         feature.register(services)
 
 

@@ -115,6 +115,17 @@ def answer_suggestion(ctx: Ctx, length: timedelta, now: datetime) -> None:
     _tell(ctx, text, blocks)
 
 
+def channel_people(ctx: Ctx) -> list[tuple[str, ZoneInfo]]:
+    """The channel's people and their Slack timezones (empty when Slack cannot say)."""
+    try:
+        members, _ = _channel_members(ctx)
+    except SlackApiError as err:
+        log.warning("conversations.members for %s failed: %s", ctx.channel_id, err)
+        return []
+    people, _ = slots.team_of(members, _profiles_of(ctx, set(members)))
+    return people
+
+
 def _tell(ctx: Ctx, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
     ctx.services.notifier.ephemeral(ctx.channel_id, ctx.user_id, text, blocks)
 

@@ -7,16 +7,27 @@ moved or removed milestone, a laid-out schedule) the flows owe to the channel.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.core.errors import DomainError
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape, quoted
 from bot.core.text.timeparse import ParseError
 from bot.release import service as releases
-from bot.schedule import countdown, flows, options, render, templates
+from bot.schedule import countdown, flows, options, render, render_upstream, syncing, templates
 from bot.schedule import service as schedule
+from bot.schedule.lint import Team
 from bot.schedule.timing import describe_notify, parse_notify
+from handlers.burndown import channel_people
 from handlers.router import Ctx, Reply, Sub
 
-SCHEDULE_USAGE = "/release schedule [apply TEMPLATE | templates | notify 4w,1w,1d,1h]"
+log = logging.getLogger(__name__)
+SCHEDULE_USAGE = (
+    "/release schedule [apply TEMPLATE | templates | notify 4w,1w,1d,1h | import URL [MINOR] "
+    "| sync | check]"
+)
 MILESTONE_USAGE = (
     "/release milestone add NAME DATE [TIME] [TZ] [owner ROLE] [-- description] | "
     "move NAME DATE [TIME] [TZ] [-- reason] | remove NAME"
@@ -43,6 +54,8 @@ def schedule_command(ctx: Ctx, line: CommandLine) -> Reply:
         return templates_list(ctx)
     if what == "notify":
         return notify(ctx, rest)
+    if what in UPSTREAM:
+        return UPSTREAM[what](ctx, rest)
     raise ParseError(f"{quoted(line.args[0])} is not something `/release schedule` does.")
 
 
@@ -73,7 +86,8 @@ def apply(ctx: Ctx, name: str) -> Reply:
     if done.kept:
         names = ", ".join(f"*{escape(m.name)}*" for m in done.kept)
         answer += f" Your own {names} stayed as they were."
-    return Reply(text=answer)
+    laid_names = [m.name for m in laid_out]
+    return Reply(text=answer, after=lambda: lint_followup(ctx, laid_names))
 
 
 def templates_list(ctx: Ctx) -> Reply:
@@ -135,8 +149,100 @@ def milestone_command(ctx: Ctx, line: CommandLine) -> Reply:
     elif change.was_relative:
         answer += " It is on a fixed date now and no longer follows release day."
     answer += render.after_release_note(release, milestone)
-    return Reply(text=answer)
+    return Reply(text=answer, after=lambda: lint_followup(ctx, [milestone.name]))
 
+
+# --- schedules from upstream, and lint --------------------------------------------------------
+
+
+def team_of(ctx: Ctx) -> Team:
+    """The channel's people with their Slack timezones (read from Slack now)."""
+    return Team(tuple(channel_people(ctx)))
+
+
+def _later(ctx: Ctx, work: Callable[[], tuple[str, list[dict[str, Any]] | None]]) -> None:
+    """Run slow work after the answer; the caller hears the outcome, or why it failed."""
+    try:
+        text, blocks = work()
+    except DomainError as err:
+        text, blocks = f":warning: {err}", None
+    except Exception:
+        log.exception("schedule work for %s failed", ctx.channel_id)
+        text, blocks = (
+            ":warning: That did not work because of an error on my side; try again.",
+            None,
+        )
+    ctx.services.notifier.ephemeral(ctx.channel_id, ctx.user_id, text, blocks)
+
+
+def import_schedule(ctx: Ctx, words: list[str]) -> Reply:
+    """`/release schedule import URL [MINOR]`: read the file, lay it out, lint it."""
+    url, stream = options.parse_import(words)
+    syncing.require_can_import(ctx.services, ctx.channel_id, ctx.user_id)
+    now = ctx.services.now()
+
+    def work() -> tuple[str, list[dict[str, Any]] | None]:
+        return syncing.import_from(
+            ctx.services, ctx.channel_id, url, stream, actor=ctx.user_id, team=team_of(ctx), now=now
+        )
+
+    return Reply(
+        text=f"Reading the schedule at `{escape(url[:200])}`; its milestones follow shortly.",
+        after=lambda: _later(ctx, work),
+    )
+
+
+def sync_schedule(ctx: Ctx, words: list[str]) -> Reply:
+    """`/release schedule sync`: read the imported file again now."""
+    if words:
+        raise ParseError("`/release schedule sync` takes nothing more: it reads the same file.")
+    now = ctx.services.now()
+
+    def work() -> tuple[str, list[dict[str, Any]] | None]:
+        answer = syncing.sync_now(ctx.services, ctx.channel_id, actor=ctx.user_id, now=now)
+        return answer, None
+
+    return Reply(text="Reading the imported schedule again…", after=lambda: _later(ctx, work))
+
+
+def check_schedule(ctx: Ctx, words: list[str]) -> Reply:
+    """`/release schedule check`: lint the schedule as it stands."""
+    if words:
+        raise ParseError("`/release schedule check` takes nothing more.")
+    now = ctx.services.now()
+    with ctx.services.db.read() as s:
+        releases.active_release(s, ctx.channel_id)  # a clear answer when there is none
+
+    def work() -> tuple[str, list[dict[str, Any]] | None]:
+        done = syncing.check(ctx.services, ctx.channel_id, team=team_of(ctx), now=now)
+        blocks = render_upstream.findings_blocks(done.findings)
+        return render_upstream.findings_text(done.findings), blocks
+
+    return Reply(
+        text="Checking the schedule against weekends and the team's holidays…",
+        after=lambda: _later(ctx, work),
+    )
+
+
+def lint_followup(ctx: Ctx, names: list[str]) -> None:
+    """After an add, a move or an apply: the caller hears lint findings about it, if any."""
+    try:
+        found = syncing.findings_about(
+            ctx.services, ctx.channel_id, names, team=team_of(ctx), now=ctx.services.now()
+        )
+    except DomainError:
+        return
+    if found:
+        blocks = render_upstream.findings_blocks(found)
+        text = render_upstream.findings_text(found)
+        ctx.services.notifier.ephemeral(ctx.channel_id, ctx.user_id, text, blocks)
+
+
+UPSTREAM: dict[str, Callable[[Ctx, list[str]], Reply]] = {
+    "import": import_schedule,
+    "sync": sync_schedule,
+    "check": check_schedule,
+}
 
 SUBS = {
     "schedule": Sub(schedule_command, SCHEDULE_USAGE),

@@ -31,7 +31,15 @@ def team_zones(
     `profiles` holds Slack user records (`tz`, `is_bot`, `deleted`) by user id; bots and
     deactivated accounts are left out, a member without a record or a valid zone is unknown.
     """
-    zones: list[ZoneInfo] = []
+    people, unknown = team_of(members, profiles)
+    return [zone for _, zone in people], unknown
+
+
+def team_of(
+    members: Sequence[str], profiles: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[tuple[str, ZoneInfo]], int]:
+    """Like `team_zones`, with each zone's member: (user id, zone) pairs, and the unknown."""
+    people: list[tuple[str, ZoneInfo]] = []
     unknown = 0
     for member in members:
         profile = profiles.get(member) or {}
@@ -41,8 +49,8 @@ def team_zones(
         if zone is None:
             unknown += 1
         else:
-            zones.append(zone)
-    return zones, unknown
+            people.append((member, zone))
+    return people, unknown
 
 
 def _zone(name: object) -> ZoneInfo | None:

@@ -287,6 +287,18 @@ def follow_release_day(
     return render.postponed_line(release, [(m.milestone, m.before) for m in moved])
 
 
+def announce(
+    outbox: Outbox,
+    session: Session,
+    release: Release,
+    action: str,
+    message: Rendered,
+    now: datetime,
+) -> None:
+    """Owe the channel a note about the change this transaction just recorded (as `action`)."""
+    _announce(outbox, session, release, action, message, now)
+
+
 def _announce(
     outbox: Outbox,
     session: Session,

@@ -21,8 +21,13 @@ from zoneinfo import ZoneInfo
 from bot.schedule.countries import Holiday, country_of, holiday
 
 WEEKEND, HOLIDAY, YEAR, ORDER, AFTER_RELEASE, PAST = (
-    "weekend", "holiday", "year", "order", "after release day", "already past",
-)  # fmt: skip
+    "weekend",
+    "holiday",
+    "year",
+    "order",
+    "after release day",
+    "already past",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Item:
     after_release: bool = False  # comes after release day by nature (thaw, end of life)
     history: bool = False  # its source says it has happened
     is_release: bool = False
+    fresh: bool = False  # just imported: a date already past is suspicious
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,6 @@ def lint(
     release_at: datetime | None,
     team: Team,
     now: datetime,
-    imported: bool = False,
 ) -> list[Finding]:
     """Every finding about the items, by milestone in date order."""
     countries = team.countries()
@@ -84,8 +89,10 @@ def lint(
     found += _order(items, zone, typo_names)
     release_day = _release_day(items, zone, release_at)
     for item in sorted(items, key=lambda i: i.at):
-        if imported and not item.history and item.at <= now and item.name not in typo_names:
-            found.append(Finding(item.name, PAST, f"it was on {_day(item.at, zone)}, already past."))
+        if item.fresh and not item.history and item.at <= now and item.name not in typo_names:
+            found.append(
+                Finding(item.name, PAST, f"it was on {_day(item.at, zone)}, already past.")
+            )
         if item.at <= now:
             continue  # what has passed is not worth moving
         found += _day_rules(item, zone, countries)
@@ -93,9 +100,14 @@ def lint(
             day = item.at.astimezone(zone).date()
             if day > release_day:
                 better = _working_before(release_day - timedelta(days=1), zone, countries)
-                found.append(Finding(item.name, AFTER_RELEASE,
-                                     f"it falls on {_fmt(day)}, after release day "
-                                     f"({_fmt(release_day)}).", better))  # fmt: skip
+                found.append(
+                    Finding(
+                        item.name,
+                        AFTER_RELEASE,
+                        f"it falls on {_fmt(day)}, after release day ({_fmt(release_day)}).",
+                        better,
+                    )
+                )
     order = {item.name: item.at for item in items}
     return sorted(found, key=lambda f: (order.get(f.milestone, now), f.rule))
 
@@ -107,15 +119,19 @@ def _day_rules(
     local = item.at.astimezone(zone)
     if local.weekday() >= 5:
         better = _working_before(local.date(), zone, countries)
-        found.append(Finding(item.name, WEEKEND,
-                             f"it falls on {_day(item.at, zone)} in {zone.key}.", better))  # fmt: skip
+        found.append(
+            Finding(item.name, WEEKEND, f"it falls on {_day(item.at, zone)} in {zone.key}.", better)
+        )
     for code, members in sorted(countries.items()):
         hit = _holiday_for(item.at, members)
         if hit is None:
             continue
-        day, people = hit
-        better = _working_before(day, zone, countries)
-        evidence = f"{_fmt(day.day)} is {day.name} in {day.country_name} ({code})."
+        found_holiday, people = hit
+        better = _working_before(found_holiday.day, zone, countries)
+        evidence = (
+            f"{_fmt(found_holiday.day)} is {found_holiday.name} in "
+            f"{found_holiday.country_name} ({code})."
+        )
         found.append(Finding(item.name, HOLIDAY, evidence, better, people=people))
     return found
 
@@ -146,8 +162,9 @@ def _years(items: Sequence[Item], zone: ZoneInfo) -> list[Finding]:
             fixed = _fixed_year(days[n], before, after)
             if fixed is None:
                 continue
-            around = [f"{chain[m].name} {_fmt(days[m])}" for m in (n - 1, n + 1)
-                      if 0 <= m < len(chain)]  # fmt: skip
+            around = [
+                f"{chain[m].name} {_fmt(days[m])}" for m in (n - 1, n + 1) if 0 <= m < len(chain)
+            ]
             evidence = (
                 f"its year {days[n].year} differs from its neighbours' "
                 f"({'; '.join(around)}): a typo for {fixed.year}?"
@@ -189,8 +206,9 @@ def _order(items: Sequence[Item], zone: ZoneInfo, skip: set[str]) -> list[Findin
                 f"it is meant to come {side} {other.name} ({_fmt(days[kept.index(other)])}), "
                 f"but falls on {_fmt(days[kept.index(culprit)])}."
             )
-            found.append(Finding(culprit.name, ORDER, evidence, days[kept.index(other)],
-                                 other=other.name))  # fmt: skip
+            found.append(
+                Finding(culprit.name, ORDER, evidence, days[kept.index(other)], other=other.name)
+            )
     return found
 
 
@@ -228,4 +246,3 @@ def _fmt(day: date) -> str:
 
 def _day(at: datetime, zone: ZoneInfo) -> str:
     return _fmt(at.astimezone(zone).date())
-

@@ -69,3 +69,42 @@ class ScheduleSetting(SQLModel, table=True):
     notify: str = Field(default="", max_length=200, description="seconds before, comma-separated")
     updated_by: str = Field(max_length=32)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScheduleSource(SQLModel, table=True):
+    """The published file a release's schedule was imported from, and how its reading went."""
+
+    __tablename__ = "schedule_source"
+
+    release_id: int = Field(foreign_key="release.id", primary_key=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    format: str = Field(max_length=32, description="kubernetes-patches, sig-release, openstack")
+    stream: str | None = Field(default=None, max_length=40, description="the minor read: 1.31")
+    title: str = Field(max_length=120)
+    digest: str = Field(max_length=64, description="sha256 of the text last read")
+    imported_by: str = Field(max_length=32)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    auto_day: str = Field(default="", max_length=10, description="UTC day of the last daily sync")
+    failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failure: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reported_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="when leads heard it cannot be read"
+    )
+
+
+class ScheduleSourceEntry(SQLModel, table=True):
+    """One dated entry of a source and the milestone it became (None: a lead removed it)."""
+
+    __tablename__ = "schedule_source_entry"
+    __table_args__ = (UniqueConstraint("release_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id", index=True)
+    key: str = Field(max_length=120, description="names the entry within its source")
+    at: datetime = Field(sa_type=UTCDateTime, description="the instant the source gave last")
+    seq: int = 0
+    chain: str = Field(default="", max_length=40)
+    history: bool = False
+    after_release: bool = False

@@ -8,11 +8,12 @@ zone, times are in the release's zone.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import DomainError
-from bot.core.text.escape import quoted
+from bot.core.text.escape import decode, quoted
 from bot.core.text.timeparse import ParseError, parse_moment
 from bot.release.models import Release
 from bot.schedule.service import NewMilestone, When
@@ -20,6 +21,7 @@ from bot.schedule.template_yaml import MAX_DESCRIPTION
 from bot.schedule.timing import END_OF_DAY, is_date_word, is_offset_word, is_time_word, parse_offset
 
 MAX_REASON = 1000
+_MINOR = re.compile(r"\d{1,3}\.\d{1,3}")
 
 
 def split_name(args: list[str], example: str) -> tuple[str, list[str]]:
@@ -99,3 +101,26 @@ def parse_remove(args: list[str]) -> str:
     if not args:
         raise ParseError("Name the milestone to remove, like `milestone remove Docs freeze`.")
     return " ".join(args)
+
+
+IMPORT_EXAMPLE = (
+    "/release schedule import "
+    "https://raw.githubusercontent.com/kubernetes/website/main/data/releases/schedule.yaml 1.31"
+)
+
+
+def parse_import(args: list[str]) -> tuple[str, str | None]:
+    """`URL [MINOR]`: the file's address (as Slack sent it, link or not) and the minor release."""
+    if not args or len(args) > 2:
+        raise ParseError(f"Give the schedule file's URL, like `{IMPORT_EXAMPLE}`.")
+    word = args[0]
+    url = word[1:-1].split("|", 1)[0] if word.startswith("<") and word.endswith(">") else word
+    url = decode(url).strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise ParseError(f"{quoted(url[:80])} is not a URL; give one like `{IMPORT_EXAMPLE}`.")
+    stream = args[1] if len(args) == 2 else None
+    if stream is not None and not _MINOR.fullmatch(stream.removeprefix("v")):
+        raise ParseError(
+            f"{quoted(stream)} is not a minor release; name one like `1.31` after the URL."
+        )
+    return url, stream.removeprefix("v") if stream else None

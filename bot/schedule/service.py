@@ -24,7 +24,7 @@ from bot.release.roles import normalize_role
 from bot.release.service import require_lead
 from bot.schedule import countdown
 from bot.schedule.countdown import notify_of
-from bot.schedule.models import Milestone, ScheduleSetting
+from bot.schedule.models import Milestone, ScheduleSetting, ScheduleSourceEntry
 from bot.schedule.template_yaml import MAX_DESCRIPTION, MAX_NAME, ScheduleTemplate
 from bot.schedule.timing import Offset, describe_notify, offset_of, short_day
 
@@ -232,10 +232,16 @@ def move(
     return Moved(milestone, before, was_relative)
 
 
-def _place(
+def place(
     session: Session, release: Release, milestone: Milestone, when: When, now: datetime
 ) -> None:
     """Put a milestone at a new instant; notices for it are planned from now on."""
+    _place(session, release, milestone, when, now)
+
+
+def _place(
+    session: Session, release: Release, milestone: Milestone, when: When, now: datetime
+) -> None:
     countdown.clear_future(session, milestone, now)
     milestone.at = when.at
     milestone.zone = when.zone.key
@@ -276,6 +282,10 @@ def remove(
 
 def _delete(session: Session, milestone: Milestone) -> None:
     countdown.forget(session, milestone)
+    entries = select(ScheduleSourceEntry).where(ScheduleSourceEntry.milestone_id == milestone.id)
+    for entry in session.exec(entries):
+        entry.milestone_id = None  # a removed milestone is not brought back by a sync
+        session.add(entry)
     session.flush()
     session.delete(milestone)
     session.flush()
@@ -450,6 +460,11 @@ def _unique(session: Session, release: Release, name: str) -> None:
             f"This release already has a milestone {quoted(name)}; "
             "`/release milestone move` changes its date."
         )
+
+
+def marks_of(name: str) -> str | None:
+    """What a milestone's name says it marks (code freeze, docs freeze), if anything."""
+    return _marks_of(name)
 
 
 def _marks_of(name: str) -> str | None:

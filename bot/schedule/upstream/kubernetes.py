@@ -34,10 +34,11 @@ from bot.schedule.upstream.formats import (
 RELEASE = "release"
 _EMPTY = {"", "n/a", "na", "none", "-", "tbd"}
 _MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        "january february march april may june july august september october november december"
-        .split()
+    name: number
+    for number, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"),
+        start=1,
     )
 }  # fmt: skip
 _DAY = re.compile(
@@ -72,7 +73,9 @@ def parse_patches(text: str, want: str | None) -> Parsed:
     for item in schedules.value:
         minor = scalar(keys_of(item).get("release"))
         if not minor:
-            raise NotUnderstood("a schedule has no `release` (like `release: \"1.31\"`).", line_of(item))
+            raise NotUnderstood(
+                'a schedule has no `release` (like `release: "1.31"`).', line_of(item)
+            )
         by_minor[minor] = item
     if want is None and len(by_minor) == 1:
         want = next(iter(by_minor))
@@ -99,12 +102,33 @@ def _minor_entries(minor: str, node: Node) -> list[Entry]:
         found.append(("release", f"{minor} release", fields.get("releaseDate"), True, False))
     for name, patch, history in patches:
         parts = keys_of(patch)
-        found.append((f"{name}/cherry-pick", f"{name} cherry-pick deadline",
-                      parts.get("cherryPickDeadline"), history, True))  # fmt: skip
-        found.append((f"{name}/target", f"{name} release", _required(parts, "targetDate", patch, name),
-                      history, True))  # fmt: skip
-    found.append(("maintenance", f"{minor} maintenance mode", fields.get("maintenanceModeStartDate"),
-                  False, True))  # fmt: skip
+        found.append(
+            (
+                f"{name}/cherry-pick",
+                f"{name} cherry-pick deadline",
+                parts.get("cherryPickDeadline"),
+                history,
+                True,
+            )
+        )
+        found.append(
+            (
+                f"{name}/target",
+                f"{name} release",
+                _required(parts, "targetDate", patch, name),
+                history,
+                True,
+            )
+        )
+    found.append(
+        (
+            "maintenance",
+            f"{minor} maintenance mode",
+            fields.get("maintenanceModeStartDate"),
+            False,
+            True,
+        )
+    )
     found.append(("end-of-life", f"{minor} end of life", fields.get("endOfLifeDate"), False, True))
     return _dated(found)
 
@@ -117,8 +141,18 @@ def _dated(found: list[tuple[str, str, Node | None, bool, bool]]) -> list[Entry]
             continue  # no date given (a patch without a cherry-pick window)
         day = parse_day(raw, line_of(value), f"the date of {name}")
         chain = "support" if key in ("maintenance", "end-of-life") else "patches"
-        entries.append(Entry(key, name, day, line_of(value), len(entries), history=history,
-                             after_release=after, chain=chain))  # fmt: skip
+        entries.append(
+            Entry(
+                key,
+                name,
+                day,
+                line_of(value),
+                len(entries),
+                history=history,
+                after_release=after,
+                chain=chain,
+            )
+        )
     if len(entries) > MAX_ENTRIES:
         raise NotUnderstood(f"it has {len(entries)} dates; at most {MAX_ENTRIES} can be laid out.")
     return entries
@@ -165,9 +199,19 @@ def parse_timeline(text: str) -> Parsed:
         seen.add(key)
         day, at_time = parse_when(_clean(cells[when_col]), number + 1)
         marks = RELEASE if re.fullmatch(r"v?\d+\.\d+\.0 released", name, re.I) else None
-        entries.append(Entry(key, name, day, number + 1, len(entries), at_time=at_time,
-                             zone="UTC" if at_time else None, after_release=released,
-                             marks=marks))  # fmt: skip
+        entries.append(
+            Entry(
+                key,
+                name,
+                day,
+                number + 1,
+                len(entries),
+                at_time=at_time,
+                zone="UTC" if at_time else None,
+                after_release=released,
+                marks=marks,
+            )
+        )
         released = released or marks == RELEASE
     if not entries:
         raise NotUnderstood("the timeline table has no rows.", start)
@@ -193,7 +237,7 @@ def _clean(cell: str) -> str:
 
 
 def _title(lines: list[str]) -> str:
-    heading = next((l[2:].strip() for l in lines if l.startswith("# ")), "")
+    heading = next((line[2:].strip() for line in lines if line.startswith("# ")), "")
     return _clean(heading)[:80] or "Kubernetes release timeline"
 
 

@@ -77,9 +77,17 @@ def parse_openstack(text: str, series: str | None = None) -> Parsed:
             day = monday + timedelta(days=2) if event == "final" else thursday_of(monday)
             unique = key if key not in seen else f"{key}@{monday.isoformat()}"
             seen.add(unique)
-            entries.append(Entry(unique, _name(event), day, line, len(entries),
-                                 after_release=released,
-                                 marks="release" if event == "final" else None))  # fmt: skip
+            entries.append(
+                Entry(
+                    unique,
+                    _name(event),
+                    day,
+                    line,
+                    len(entries),
+                    after_release=released,
+                    marks="release" if event == "final" else None,
+                )
+            )
         released = released or any(key == f"{initial}-final" for key, _ in mine)
     if not entries:
         raise NotUnderstood(f"no week lists an event of the series (keys like `{initial}-ff`).")
@@ -92,7 +100,9 @@ def parse_openstack(text: str, series: str | None = None) -> Parsed:
 def _events(week: Node) -> list[tuple[str, int]]:
     fields = keys_of(week)
     if not fields:
-        raise NotUnderstood("a week must be a mapping with `start`, `name` and events.", line_of(week))
+        raise NotUnderstood(
+            "a week must be a mapping with `start`, `name` and events.", line_of(week)
+        )
     found: list[tuple[str, int]] = []
     for name in LISTS:
         listed = fields.get(name)
