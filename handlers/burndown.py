@@ -106,12 +106,16 @@ def answer_suggestion(ctx: Ctx, length: timedelta, now: datetime) -> None:
         log.warning("conversations.members for %s failed: %s", ctx.channel_id, reason)
         _tell(ctx, slots_render.unreadable_text(reason))
         return
-    zones, unknown = slots.team_zones(members, _profiles_of(ctx, set(members)))
-    if not zones and not unknown:  # nobody, or only apps and deactivated accounts
+    people, unknown = slots.team_of(members, _profiles_of(ctx, set(members)))
+    if not people and not unknown:  # nobody, or only apps and deactivated accounts
         _tell(ctx, slots_render.no_members_text())
         return
-    result = slots.suggest(zones, now, length)
-    text, blocks = slots_render.suggestion_blocks(result, length, skipped=left_out, unknown=unknown)
+    result = slots.suggest([zone for _, zone in people], now, length)
+    proposed = [*result.top, *(result.pair or ())]
+    off = {slot: slots.holidays_for(slot, people) for slot in proposed}
+    text, blocks = slots_render.suggestion_blocks(
+        result, length, skipped=left_out, unknown=unknown, off=off
+    )
     _tell(ctx, text, blocks)
 
 

@@ -16,6 +16,8 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.schedule.countries import Holiday, country_of, holiday
+
 STEP = timedelta(minutes=30)
 WEEK = timedelta(days=7)
 WORK_START = time(8, 0)
@@ -174,3 +176,25 @@ def suggest(
         if pair and (pair[0].mask | pair[1].mask).bit_count() <= top_count:
             pair = None  # alternating would reach nobody new
     return Suggestion(everyone, ranked[:limit], pair, dict(sorted(regions.items())))
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """A member for whom a proposed day is a public holiday, and which one."""
+
+    instant: datetime
+    user: str
+    holiday: Holiday
+
+
+def holidays_for(slot: Slot, people: Sequence[tuple[str, ZoneInfo]]) -> list[DayOff]:
+    """For each day the slot proposes this week, the members who have a public holiday then."""
+    found: list[DayOff] = []
+    for weekday in sorted(set(slot.weekdays)):
+        instant = slot.first + timedelta(days=(weekday - slot.first.weekday()) % 7)
+        for user, zone in people:
+            code = country_of(zone.key)
+            hit = holiday(code, instant.astimezone(zone).date()) if code else None
+            if hit is not None:
+                found.append(DayOff(instant, user, hit))
+    return found

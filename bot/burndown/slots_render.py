@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.burndown.recurrence import DAY_NAMES
-from bot.burndown.slots import Slot, Suggestion
-from bot.core.blocks import Blocks, context, mrkdwn
+from bot.burndown.slots import DayOff, Slot, Suggestion
+from bot.core.blocks import SECTION_LIMIT, Blocks, context, mrkdwn
+from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, when
 
 UTC_ZONE = ZoneInfo("UTC")
 
 
-def slot_text(suggestion: Suggestion, slot: Slot) -> str:
-    """A slot: reader's local time, the UTC time, its days, and who it reaches per region."""
+def slot_text(suggestion: Suggestion, slot: Slot, off: Sequence[DayOff] = ()) -> str:
+    """A slot: reader's local time, the UTC time, its days, who it reaches, whose holiday."""
     days = ", ".join(DAY_NAMES[d] for d in sorted(set(slot.weekdays)))
     regions = " · ".join(
         f"{region} {suggestion.reached(slot, region)}/{len(members)}"
         for region, members in suggestion.regions.items()
     )
-    return (
+    text = (
         f"{when(slot.first, UTC_ZONE)} · {slot.first:%H:%M} UTC on {days} (UTC)\n"
         f"      reaches *{slot.count}/{suggestion.members}*: {regions}"
     )
+    return text + holidays_text(off)
+
+
+def holidays_text(off: Sequence[DayOff]) -> str:
+    """'      :palm_tree: public holiday on Thu 3 Oct for <@U1> (Day of German Unity, Germany)'."""
+    by_day: dict[str, list[str]] = {}
+    for day_off in off:
+        label = f"{day_off.instant:%a} {day_off.instant.day} {day_off.instant:%b}"
+        who = f"<@{day_off.user}> ({day_off.holiday.name}, {day_off.holiday.country_name})"
+        by_day.setdefault(label, []).append(who)
+    lines = []
+    for label, people in by_day.items():
+        shown = ", ".join(people[:8]) + (f" and {len(people) - 8} more" if len(people) > 8 else "")
+        lines.append(f"\n      :palm_tree: public holiday on {label} for {shown}")
+    return "".join(lines)
 
 
 def reading_text() -> str:
@@ -50,7 +67,12 @@ def unknown_text(unknown: int) -> str:
 
 
 def suggestion_blocks(
-    suggestion: Suggestion, length: timedelta, *, skipped: int = 0, unknown: int = 0
+    suggestion: Suggestion,
+    length: timedelta,
+    *,
+    skipped: int = 0,
+    unknown: int = 0,
+    off: Mapping[Slot, Sequence[DayOff]] | None = None,
 ) -> tuple[str, Blocks]:
     """The ephemeral answer with the top slots, and the pair when no slot fits everyone.
 
@@ -72,7 +94,7 @@ def suggestion_blocks(
         blocks = [mrkdwn(f":thinking_face: {text}")]
     else:
         text = f"Best {span} burndown times for this channel's {suggestion.members} members."
-        blocks = _ranked(suggestion, span)
+        blocks = _ranked(suggestion, span, off or {})
     if skipped:
         blocks.append(context(f"Only the first members were scored; {skipped} were left out."))
     if unknown:
@@ -80,20 +102,24 @@ def suggestion_blocks(
     return text, blocks
 
 
-def _ranked(suggestion: Suggestion, span: str) -> Blocks:
+def _ranked(suggestion: Suggestion, span: str, off: Mapping[Slot, Sequence[DayOff]]) -> Blocks:
     head = (
         f"*Best {span} burndown times for the {suggestion.members} members of this channel*, "
         "scored by who is inside working hours (08:00-18:00 local, their weekdays):"
     )
-    lines = [f"*{n}.* {slot_text(suggestion, slot)}" for n, slot in enumerate(suggestion.top, 1)]
-    blocks: Blocks = [mrkdwn(head), mrkdwn("\n".join(lines))]
+    lines = [
+        f"*{n}.* {slot_text(suggestion, slot, off.get(slot, ()))}"
+        for n, slot in enumerate(suggestion.top, 1)
+    ]
+    blocks: Blocks = [mrkdwn(head), mrkdwn(fit_lines(lines, SECTION_LIMIT))]
     if suggestion.pair:
         first, second = suggestion.pair
         blocks.append(
             mrkdwn(
                 ":arrows_counterclockwise: *No single time reaches everyone.* Alternate between "
                 f"these two; together they reach *{suggestion.pair_count}/{suggestion.members}*:\n"
-                f"• {slot_text(suggestion, first)}\n• {slot_text(suggestion, second)}"
+                f"• {slot_text(suggestion, first, off.get(first, ()))}\n"
+                f"• {slot_text(suggestion, second, off.get(second, ()))}"
             )
         )
     elif suggestion.top[0].count == suggestion.members:
