@@ -29,7 +29,7 @@ from bot.schedule.service import CHANGING, MAX_MILESTONES, Moved, When
 from bot.schedule.upstream import formats, kubernetes, openstack
 from bot.schedule.upstream.formats import Entry, Parsed
 
-_MINOR = re.compile(r"\b1\.(\d{1,3})\b")
+_MINOR = re.compile(r"(?<![\d.])1\.(\d{1,3})(?!\d)")
 _SERIES = re.compile(r"/doc/source/([a-z]+)/schedule\.yaml", re.IGNORECASE)
 
 
