@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.schedule.countries import Holiday, country_of, holiday
+from bot.core.holidays import Holiday, country_of, holiday
 
 STEP = timedelta(minutes=30)
 WEEK = timedelta(days=7)

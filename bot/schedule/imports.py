@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.errors import DomainError
+from bot.release.groups import MembersOf
 from bot.release.models import Release
-from bot.release.service import require_lead
+from bot.release.permissions import require_lead
 from bot.schedule import countdown
 from bot.schedule import service as schedule
 from bot.schedule.countdown import notify_of
@@ -96,10 +97,11 @@ def import_schedule(
     text: str,
     actor: str,
     admins: Iterable[str],
+    members_of: MembersOf,
     now: datetime,
 ) -> Laid:
     """Lay out the file's entries as milestones and keep the file as the release's source."""
-    require_lead(session, release, actor, admins, CHANGING)
+    require_lead(session, release, actor, admins, CHANGING, members_of)
     assert release.id is not None
     source = source_of(session, release) or ScheduleSource(
         release_id=release.id,
@@ -279,10 +281,14 @@ def _changed(entry: Entry, row: ScheduleSourceEntry | None, zone: ZoneInfo) -> b
 
 
 def require_sync_allowed(
-    session: Session, release: Release, actor: str, admins: Iterable[str]
+    session: Session,
+    release: Release,
+    actor: str,
+    admins: Iterable[str],
+    members_of: MembersOf,
 ) -> ScheduleSource:
     """The release's source, for a lead; DomainError when there is none."""
-    require_lead(session, release, actor, admins, "sync the schedule")
+    require_lead(session, release, actor, admins, "sync the schedule", members_of)
     source = source_of(session, release)
     if source is None:
         raise DomainError(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.schedule.countries import Holiday, country_of, holiday
+from bot.core.holidays import Holiday, country_of, holiday
 
 WEEKEND, HOLIDAY, YEAR, ORDER, AFTER_RELEASE, PAST = (
     "weekend",

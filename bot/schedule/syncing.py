@@ -24,7 +24,7 @@ from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.release.service import require_lead
+from bot.release.permissions import require_lead
 from bot.schedule import checking, imports, render_upstream
 from bot.schedule.countdown import notice_prefix
 from bot.schedule.flows import announce
@@ -53,7 +53,9 @@ def require_can_import(services: Services, channel_id: str, actor: str) -> None:
     """Forbidden unless the actor leads the channel's release (asked before reading a file)."""
     with services.db.read() as s:
         release = releases.active_release(s, channel_id)
-        require_lead(s, release, actor, services.settings.admins, CHANGING)
+        require_lead(
+            s, release, actor, services.settings.admins, CHANGING, services.people.members_of
+        )
 
 
 def import_from(
@@ -83,6 +85,7 @@ def import_from(
             text=text,
             actor=actor,
             admins=services.settings.admins,
+            members_of=services.people.members_of,
             now=now,
         )
         _owe(services, s, release, laid, now, announce_created=False)
@@ -101,7 +104,9 @@ def sync_now(services: Services, channel_id: str, *, actor: str, now: datetime) 
     """A lead's sync: read the file again and move what changed; the lead's answer."""
     with services.db.read() as s:
         release = releases.active_release(s, channel_id)
-        source = imports.require_sync_allowed(s, release, actor, services.settings.admins)
+        source = imports.require_sync_allowed(
+            s, release, actor, services.settings.admins, services.people.members_of
+        )
     text, parsed = _read_source(services, source, release)
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)

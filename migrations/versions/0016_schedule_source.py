@@ -1,4 +1,4 @@
-"""schedule_source
+"""schedule_source: the published file a release schedule was imported from, and its entries
 
 Revision ID: 0016
 Revises: 0012
