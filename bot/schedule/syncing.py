@@ -257,7 +257,11 @@ def daily(services: Services, release_id: int, day: str, now: datetime) -> None:
         locked = s.get(Release, release_id, with_for_update=True)
         if locked is None or locked.state != "active":
             return
-        laid = imports.sync(s, locked, text, parsed, actor=audit.SYSTEM_ACTOR, now=now)
+        try:
+            laid = imports.sync(s, locked, text, parsed, actor=audit.SYSTEM_ACTOR, now=now)
+        except DomainError as err:  # e.g. the file grew past the milestone limit
+            log.warning("daily schedule sync of release %s not applied: %s", release_id, err)
+            return
         _owe(services, s, locked, laid, now)
     log.info("daily schedule sync of release %s: %d moved", release_id, len(laid.moved))
 

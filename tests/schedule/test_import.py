@@ -104,6 +104,7 @@ def test_the_real_patch_file_s_own_year_typo_is_flagged(bots: Bots, files: GateS
     assert "*1.28.6 cherry-pick deadline* · _year_" in answer
     assert "a typo for 2024?" in answer and "Suggested: *Fri 12 Jan 2024*" in answer
     assert answer.count("_year_") == 1
+    assert "*1.28 maintenance mode* · _already past_" in answer  # not history in the file
 
 
 def test_the_openstack_series_imports_each_event_on_the_thursday_of_its_week(

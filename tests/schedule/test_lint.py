@@ -101,3 +101,14 @@ def test_a_year_typo_in_a_copy_of_the_real_patch_file_is_flagged(
     assert "*1.31.2 release* · _year_" in answer
     assert "its year 2023 differs" in answer and "Suggested: *Tue 15 Oct 2024*" in answer
     assert answer.count("_year_") == 1 and "Lint: 1 finding" in answer
+
+
+def test_applying_a_template_warns_of_its_days_that_are_holidays(bots: Bots) -> None:
+    bot = start_bot(bots, JANUARY)
+    team(bot, U_LEAD="America/Los_Angeles")
+    say(bot, "new v1.40 on 2030-12-25 10:00 America/Los_Angeles")
+    assert "Laid out" in say(bot, "schedule apply kubernetes")
+    warned = told(bot, "_holiday_")
+    assert "*Release day* · _holiday_" in warned
+    assert "Christmas Day in United States (US)" in warned and "<@U_LEAD>" in warned
+    assert "Suggested: *Tue 24 Dec 2030*" in warned
