@@ -123,7 +123,7 @@ def channel_people(ctx: Ctx) -> list[tuple[str, ZoneInfo]]:
     """The channel's people and their Slack timezones (empty when Slack cannot say)."""
     try:
         members, _ = _channel_members(ctx)
-    except SlackApiError as err:
+    except (SlackClientError, OSError) as err:
         log.warning("conversations.members for %s failed: %s", ctx.channel_id, err)
         return []
     people, _ = slots.team_of(members, _profiles_of(ctx, set(members)))
