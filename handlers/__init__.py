@@ -7,7 +7,7 @@ from functools import partial
 from slack_bolt import App
 
 from bot.core.services import Services
-from handlers import burndown, calendar, checklist, events, gonogo, home, release
+from handlers import api, burndown, calendar, checklist, events, gonogo, home, release
 from handlers import gates as gate
 from handlers.router import Command
 
@@ -24,5 +24,5 @@ def register_all(app: App, services: Services) -> None:
     """Attach every feature's listeners to the app, and the calendar's web routes."""
     events.register(app, services)
     services.add_route(partial(calendar.serve, services))
-    for module in (release, burndown, gonogo, checklist, gate, home):
+    for module in (release, burndown, gonogo, checklist, gate, home, api):
         module.register(app, services)

@@ -28,6 +28,7 @@ ADD_USAGE = (
     "[after 2] [repeat 30m]"
 )
 GITHUB_USAGE = "/gate github NAME QUERY... [owner @u|ROLE] [every 10m] [after 2] [repeat 30m]"
+PUSH_USAGE = "/gate push NAME [every 1h] [owner @u|ROLE] [after 1] [repeat 30m]"
 TESTGRID_USAGE = (
     "/gate testgrid NAME DASHBOARD... [informing DASHBOARD...] [owner @u|ROLE] [every 10m] "
     "[alert-on-yellow]"
@@ -77,6 +78,16 @@ def testgrid(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
         words[start:], min_interval=_min_interval(ctx), allowed=options.NATIVE, flags=flags
     )
     added = runner.add_testgrid(ctx.channel_id, ctx.user_id, words[0], words[1:start], given)
+    return Reply(text=_added(added))
+
+
+def push(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
+    """`/gate push NAME [every 1h] [owner @u|ROLE] ...`: a gate CI reports to."""
+    words = options.raw_words(ctx.text)[1:]
+    if not words:
+        raise ParseError("Name the gate CI will report to.")
+    given = options.parse(words[1:], min_interval=_min_interval(ctx), allowed=options.NATIVE)
+    added = runner.add_push(ctx.channel_id, ctx.user_id, words[0], given)
     return Reply(text=_added(added))
 
 
@@ -154,6 +165,7 @@ def command(runner: flows.GateRunner | None = None) -> Command:
             "github": sub(github, GITHUB_USAGE),
             "testgrid": sub(testgrid, TESTGRID_USAGE),
             "manual": sub(manual, "/gate manual NAME [owner @person|ROLE...]"),
+            "push": sub(push, PUSH_USAGE),
             "list": sub(list_gates, "/gate list [NAME]"),
             "check": sub(check_now, "/gate check [NAME]"),
             "chart": sub(chart, "/gate chart NAME"),
@@ -173,6 +185,8 @@ def command(runner: flows.GateRunner | None = None) -> Command:
             "`testgrid`: red when a blocking job fails (or, blocking all green, an informing "
             "one); yellow when a blocking job is flaky or stale. Yellow is not green for "
             "steps, and alerts only with `alert-on-yellow`.",
+            "`push`: CI reports pass, fail or yellow (with a value and a detail) through the "
+            "API; without a report within `every` (default 1h) it is unknown, never green.",
             "`chart NAME`: the burndown of a gate that counts (GitHub, or `json.X <= N`).",
         ],
     )

@@ -23,6 +23,7 @@ from bot.release.models import Release
 from bot.schedule import flows as schedule
 from handlers import calendar as calendar_links
 from handlers import schedule as schedule_handlers
+from handlers import tokens as token_handlers
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 
@@ -197,6 +198,7 @@ COMMAND = Command(
         **schedule_handlers.SUBS,
         "calendar": Sub(calendar_links.calendar, "/release calendar [reset]"),
         "timeline": Sub(timeline, "/release timeline"),
+        **token_handlers.SUBS,
         "close": Sub(close, "/release close [--cancelled]"),
     },
     notes=[
@@ -205,6 +207,7 @@ COMMAND = Command(
         "A role's backup is the role `ROLE-shadow` (`/release role docs-shadow @person`): "
         "overdue steps ask it after the owners, before the lead. WAIT: 30m, 1h; the last repeats.",
         *schedule_handlers.NOTES,
+        *token_handlers.NOTES,
     ],
 )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +14,29 @@ from bot.core.db import CHANGED_RELEASES
 from bot.core.models import AuditEvent
 
 SYSTEM_ACTOR = "releasebot"
+MAX_ACTOR = 120
+# Who is acting through a delegate (an API token): (the person it acts for, the trail's label).
+_DELEGATE: ContextVar[tuple[str, str] | None] = ContextVar("releasebot_delegate", default=None)
+
+
+@contextmanager
+def acting_through(user_id: str, label: str) -> Iterator[None]:
+    """Within the block, what `user_id` does is written to the trail as `label`.
+
+    An API token acts with its maker's permissions, through the same services as a click;
+    the trail says who really acted (`api:deploy (made by <@U1>)`).
+    """
+    token = _DELEGATE.set((user_id, label[:MAX_ACTOR]))
+    try:
+        yield
+    finally:
+        _DELEGATE.reset(token)
+
+
+def trail_actor(actor: str) -> str:
+    """The actor as the trail writes it: a delegate's label when one acts for `actor`."""
+    delegate = _DELEGATE.get()
+    return delegate[1] if delegate is not None and delegate[0] == actor else actor
 
 
 class Audited(Protocol):
@@ -36,7 +62,7 @@ def record(
     event = AuditEvent(
         release_id=release.id if release else None,
         channel_id=release.channel_id if release else "",
-        actor=actor,
+        actor=trail_actor(actor),
         action=action,
         subject=subject,
         before=before,

@@ -100,6 +100,8 @@ class Settings:
     public_url: str = "http://localhost:3000"
     # RELEASEBOT_GROUP_CACHE_SECONDS: how long a user group's members are kept.
     group_cache_seconds: float = 60.0
+    # RELEASEBOT_API_RATE_PER_MINUTE: requests a minute one API token may make.
+    api_rate_per_minute: int = 600
 
     def __repr__(self) -> str:
         shown = {
@@ -336,6 +338,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         github_api=_base_url(env, "RELEASEBOT_GITHUB_API", DEFAULT_GITHUB_API),
         testgrid_url=_base_url(env, "RELEASEBOT_TESTGRID_URL", DEFAULT_TESTGRID_URL),
         group_cache_seconds=max(1.0, _float(env, "RELEASEBOT_GROUP_CACHE_SECONDS", 60.0)),
+        api_rate_per_minute=max(1, _int(env, "RELEASEBOT_API_RATE_PER_MINUTE", 600)),
         public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
             "/"
         ),

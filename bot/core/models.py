@@ -48,7 +48,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     release_id: int | None = Field(default=None, foreign_key="release.id", index=True)
     channel_id: str = Field(max_length=32)
-    actor: str = Field(max_length=32)
+    actor: str = Field(max_length=120)  # a user id, "releasebot", or an API token's label
     action: str = Field(max_length=64)
     subject: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -22,6 +22,7 @@ from bot.core.sender import Sender
 from bot.core.status import Section, SectionFn
 
 Route = Callable[[str, str], "tuple[str, list[tuple[str, str]], bytes] | None"]
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Services:
     checks: list[Check] = field(default_factory=list)
     step_guards: list[StepGuard] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    mounts: list[tuple[str, WSGIApp]] = field(default_factory=list)
 
     def now(self) -> datetime:
         """The current instant (tests may freeze it)."""
@@ -75,6 +77,10 @@ class Services:
     def add_route(self, route: Route) -> None:
         """A feature's web route: (method, path) -> (status, headers, body), or None if not its."""
         self.routes.append(route)
+
+    def add_mount(self, prefix: str, app: WSGIApp) -> None:
+        """A WSGI application serving every path under `prefix` (the HTTP API)."""
+        self.mounts[:] = [*(m for m in self.mounts if m[0] != prefix), (prefix, app)]
 
     def add_step_guard(self, guard: StepGuard) -> None:
         """Something that can hold a checklist step back (asked before every Done)."""

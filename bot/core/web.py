@@ -31,7 +31,7 @@ from bot.core.health import Health, Verdict
 from bot.core.metrics import AppMetrics
 
 if TYPE_CHECKING:
-    from bot.core.services import Route, Services
+    from bot.core.services import Route, Services, WSGIApp
 
 MAX_BODY = 1_000_000
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -74,8 +74,10 @@ class WebApp:
         metrics: AppMetrics | None = None,
         serve_slack: bool = True,
         routes: Sequence[Route] = (),
+        mounts: Sequence[tuple[str, WSGIApp]] = (),
     ) -> None:
         self.routes = routes
+        self.mounts = mounts
         self.app = app
         self.db = db
         self.path = path
@@ -94,6 +96,7 @@ class WebApp:
             metrics=AppMetrics(services.db, scheduler.leadership),
             serve_slack=serve_slack,
             routes=services.routes,
+            mounts=services.mounts,
         )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -110,6 +113,9 @@ class WebApp:
             return _verdict(start_response, verdict)
         if self.serve_slack and path == self.path and method == "POST":
             return self._slack(environ, start_response)
+        for prefix, mounted in self.mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return mounted(environ, start_response)
         for route in self.routes:
             answer = route(method, path)
             if answer is not None:

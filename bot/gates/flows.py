@@ -35,7 +35,7 @@ from bot.gates import alerting, figures, messages, render, transitions
 from bot.gates import service as gates
 from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
-from bot.gates.models import CHECKED, GITHUB, TESTGRID, Gate, parse_spec
+from bot.gates.models import CHECKED, GITHUB, PUSH, TESTGRID, Gate, parse_spec
 from bot.gates.options import Options
 from bot.gates.outcome import Outcome, of_verdict, unknown
 from bot.gates.owners import owners_by_gate
@@ -112,6 +112,26 @@ def register(services: Services) -> GateRunner:
     return runner
 
 
+def report(services: Services, release_id: int, name: str, outcome: Outcome, actor: str) -> Gate:
+    """A push gate's report (its owners or a lead), owing its alert or note in that commit."""
+    now = services.now()
+    with services.db.session() as session:
+        release = releases.get(session, release_id)
+        gate, change = gates.report(
+            session,
+            release,
+            name,
+            outcome,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
+        )
+        messages.after_change(services.outbox, session, gate, release, change, now)
+    services.scheduler.poke()  # its deadline moved on
+    return gate
+
+
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:
     """The gates part of `/release status`: what fits whole, failing first, the rest counted."""
     assert release.id is not None
@@ -147,6 +167,10 @@ class GateRunner:
     def add_manual(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
         """Add a manual gate."""
         return self._add(channel_id, actor, gates.propose_manual(name, given))
+
+    def add_push(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
+        """Add a push gate (CI reports to it through the API)."""
+        return self._add(channel_id, actor, gates.propose_push(name, given))
 
     def add_github(
         self, channel_id: str, actor: str, name: str, query: list[str], given: Options
@@ -281,6 +305,8 @@ class GateRunner:
 
     def scheduled_check(self, gate_id: int, due: datetime, now: datetime) -> None:
         """A planned check: claim it (gate id + planned time), then hand it to the workers."""
+        if self._overdue(gate_id, due, now):
+            return
         with self.services.db.session() as session:
             gate = session.get(Gate, gate_id)
             if gate is None or gate.kind not in CHECKED:
@@ -290,6 +316,19 @@ class GateRunner:
                 return
             probe = probe_of(gate)
         self.checks.submit(gate_id, partial(self.run, probe, clock=self.services.scheduler.clock))
+
+    def _overdue(self, gate_id: int, due: datetime, now: datetime) -> bool:
+        """A push gate's report is due: unknown without one, owing what changes; True if push."""
+        with self.services.db.session() as session:
+            gate = session.get(Gate, gate_id)
+            if gate is None or gate.kind != PUSH:
+                return False
+            applied = gates.overdue(session, gate_id, due, now)
+            if applied is not None:
+                gate, change = applied
+                release = releases.get(session, gate.release_id)
+                messages.after_change(self.services.outbox, session, gate, release, change, now)
+        return True
 
     def ping(self, gate_id: int, pings: int, now: datetime) -> None:
         """A re-ping of a failing gate, owed in the transaction that claims it."""

@@ -15,7 +15,9 @@ HTTP = "http"
 MANUAL = "manual"
 GITHUB = "github"  # a GitHub issue search: green at 0 results
 TESTGRID = "testgrid"  # TestGrid dashboards read as the release-signal handbook does
+PUSH = "push"  # CI reports its results (the API); unknown when no report came in time
 CHECKED = (HTTP, GITHUB, TESTGRID)  # the kinds the bot checks by itself
+TIMED = (*CHECKED, PUSH)  # the kinds with a timer at `next_check_at` (a check, a deadline)
 
 
 class Gate(SQLModel, table=True):
@@ -34,7 +36,7 @@ class Gate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     release_id: int = Field(foreign_key="release.id", index=True)
     name: str = Field(max_length=40)
-    kind: str = Field(max_length=16)  # HTTP | MANUAL | GITHUB | TESTGRID
+    kind: str = Field(max_length=16)  # HTTP | MANUAL | GITHUB | TESTGRID | PUSH
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     expect: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     headers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

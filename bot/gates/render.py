@@ -16,7 +16,7 @@ from bot.core.text.fit import cut, fit_lines
 from bot.core.text.timefmt import duration, when
 from bot.gates import ids
 from bot.gates.alerting import FAILING, PASSING, UNKNOWN, UNSURE, YELLOW
-from bot.gates.models import CHECKED, GITHUB, MANUAL, TESTGRID, Gate
+from bot.gates.models import CHECKED, GITHUB, MANUAL, PUSH, TESTGRID, Gate
 from bot.gates.outcome import load_findings
 from bot.gates.signal import render as signal
 from bot.release.groups import mentions
@@ -56,6 +56,11 @@ def every(seconds: int) -> str:
 
 def what(gate: Gate) -> str:
     """What the gate checks, on one line."""
+    if gate.kind == PUSH:
+        return (
+            "push: CI reports its result through the API; unknown after "
+            f"{every(gate.interval_seconds)} without a report"
+        )
     if gate.kind not in CHECKED:
         return "manual: its owners mark it passing or failing"
     spec = gate.asked()
@@ -102,6 +107,8 @@ def state_line(gate: Gate, zone: ZoneInfo) -> str:
         line += f" since {when(gate.state_since, zone)}"
     if gate.state == UNKNOWN and gate.kind in CHECKED and not gate.last_checked_at:
         line += " (first check pending)"
+    if gate.state == UNKNOWN and gate.kind == PUSH and not gate.last_checked_at:
+        line += " (no report yet)"
     return line
 
 
@@ -115,6 +122,8 @@ def last_check(gate: Gate, zone: ZoneInfo) -> str | None:
     seen = escape(shorten(gate.last_detail or "", 300))
     verdict = RESULT_WORDS.get(gate.last_result or "", gate.last_result or "")
     streak = f" ({gate.fail_streak} in a row)" if gate.fail_streak > 1 else ""
+    if gate.kind == PUSH:
+        return f"Last report {when(gate.last_checked_at, zone)}: {verdict}{streak}. {seen}".strip()
     return f"Last check {when(gate.last_checked_at, zone)}: {verdict}{streak}. {seen}".strip()
 
 
@@ -234,6 +243,11 @@ def added(
 ) -> str:
     """The caller's confirmation of a new gate, warning of variables the bot has no value for."""
     first = " Its first check runs now." if gate.kind in CHECKED else ""
+    if gate.kind == PUSH:
+        first = (
+            f" Report to it from CI with `POST /api/v1/releases/{gate.release_id}/gates/"
+            f"{gate.name}/reports` and a write token (`/release token add NAME write`)."
+        )
     who = owned_by(gate, owners)
     text = f"Gate `{gate.name}` added ({what(gate)}), owned by {who}.{first}"
     if unset:

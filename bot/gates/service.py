@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -22,15 +22,17 @@ from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
+from bot.core.text.timefmt import duration
 from bot.gates import history
-from bot.gates.alerting import FAILING, PASSING, YELLOW, Change, after_result
-from bot.gates.models import CHECKED, GITHUB, HTTP, MANUAL, TESTGRID, Gate
+from bot.gates.alerting import FAILING, PASSING, UNSURE, YELLOW, Change, after_result
+from bot.gates.models import CHECKED, GITHUB, HTTP, MANUAL, PUSH, TESTGRID, TIMED, Gate
 from bot.gates.options import Options
+from bot.gates.outcome import Outcome
 from bot.gates.owners import owners_by_gate, owners_of
 from bot.gates.probe import check, expect, guard, secrets
 from bot.gates.probe.secrets import GateSecrets
 from bot.gates.signal import github, testgrid
-from bot.gates.transitions import fresh, snapshot, transition
+from bot.gates.transitions import apply_outcome, claim_check, fresh, snapshot, transition
 from bot.release import service as releases
 from bot.release.groups import MembersOf, holds, mentions
 from bot.release.models import Release
@@ -38,6 +40,7 @@ from bot.release.models import Release
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 MAX_GATES = 50
 DEFAULT_INTERVAL = 600
+PUSH_INTERVAL = 3600  # a push gate turns unknown after an hour without a report
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,12 @@ def propose_manual(name: str, given: Options) -> Proposal:
     return Proposal(valid_name(name), MANUAL, given)
 
 
+def propose_push(name: str, given: Options) -> Proposal:
+    """A push gate: CI reports to it; a report's failure counts at once unless `after N`."""
+    given = replace(given, interval=given.interval or PUSH_INTERVAL, damping=given.damping or 1)
+    return Proposal(valid_name(name), PUSH, given)
+
+
 def add(
     session: Session,
     release: Release,
@@ -173,7 +182,11 @@ def add(
     gate = _new_gate(release, proposal, actor=actor, settings=settings, now=now)
     session.add(gate)
     session.flush()
-    what = {HTTP: f"GET {gate.url}", MANUAL: "manual"}.get(gate.kind, f"{gate.kind} {gate.spec}")
+    what = {
+        HTTP: f"GET {gate.url}",
+        MANUAL: "manual",
+        PUSH: f"push, unknown after {gate.interval_seconds}s without a report",
+    }.get(gate.kind, f"{gate.kind} {gate.spec}")
     audit.record(
         session,
         release=release,
@@ -207,10 +220,17 @@ def _new_gate(
         repeat_seconds=given.repeat or settings.gate_repeat_seconds,
         interval_seconds=given.interval or DEFAULT_INTERVAL,
         state_since=now,
-        next_check_at=now if proposal.kind in CHECKED else None,
+        next_check_at=_first_due(proposal, now),
         created_by=actor,
         created_at=now,
     )
+
+
+def _first_due(proposal: Proposal, now: datetime) -> datetime | None:
+    """A checked gate is checked at once; a push gate waits one interval for its report."""
+    if proposal.kind == PUSH:
+        return now + timedelta(seconds=proposal.given.interval or PUSH_INTERVAL)
+    return now if proposal.kind in CHECKED else None
 
 
 def remove(
@@ -297,6 +317,66 @@ def set_manual(
     return fresh(session, gate_id) or gate, change
 
 
+# --- reports to a push gate ------------------------------------------------------------------
+
+
+def report(
+    session: Session,
+    release: Release,
+    name: str,
+    outcome: Outcome,
+    *,
+    actor: str,
+    admins: frozenset[str],
+    now: datetime,
+    members_of: MembersOf | None = None,
+) -> tuple[Gate, Change]:
+    """A push gate's result as CI saw it (its owners or a lead); unknown again if none follows.
+
+    The result counts as a check's would: damped, alerting once per turn, kept in the
+    history with its value. The next report is due within the gate's interval.
+    """
+    gate = by_name(session, release, name)
+    if gate.kind != PUSH:
+        raise Conflict(
+            f"`{gate.name}` is a {gate.kind} gate, so nobody reports to it; only push gates "
+            f"(`/gate push NAME`) take reports."
+        )
+    if release.state != "active":
+        raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
+    owners = owners_of(session, gate)
+    if not holds(actor, owners, members_of) and not releases.is_lead(
+        session, release, actor, admins, members_of
+    ):
+        names = mentions(owners) if owners else "a lead"
+        raise Forbidden(f"Only the owners of `{gate.name}` or a lead can report to it: {names}.")
+    assert gate.id is not None
+    due = now + timedelta(seconds=gate.interval_seconds)
+    applied = apply_outcome(session, gate.id, outcome, now=now, next_check_at=due, actor=actor)
+    if applied is None:
+        raise NotFound(f"`{gate.name}` was removed; nothing changed.")
+    return applied
+
+
+def overdue(
+    session: Session, gate_id: int, due: datetime, now: datetime
+) -> tuple[Gate, Change] | None:
+    """A push gate whose report did not come in time turns unknown (never green); None if
+    a report came meanwhile or the gate is gone."""
+    gate = fresh(session, gate_id)
+    if gate is None or gate.kind != PUSH:
+        return None
+    lease = now + timedelta(seconds=gate.interval_seconds)
+    if not claim_check(session, gate_id, due, lease):
+        return None
+    since = gate.last_checked_at
+    said = f"no report since {since:%Y-%m-%d %H:%M} UTC" if since else "no report yet"
+    outcome = Outcome(
+        UNSURE, f"{said} (due every {duration(timedelta(seconds=gate.interval_seconds))})"
+    )
+    return apply_outcome(session, gate_id, outcome, now=now, next_check_at=lease)
+
+
 # --- lookups ----------------------------------------------------------------------------------
 
 
@@ -372,9 +452,7 @@ def in_active_releases(session: Session) -> list[Gate]:
 
 def planned(session: Session, until: datetime) -> tuple[list[Gate], list[Gate]]:
     """(Checked gates with a check due before `until`, alerting gates with a re-ping due)."""
-    checks = _in_active_releases().where(
-        col(Gate.kind).in_(CHECKED), col(Gate.next_check_at) < until
-    )
+    checks = _in_active_releases().where(col(Gate.kind).in_(TIMED), col(Gate.next_check_at) < until)
     pings = _in_active_releases().where(
         col(Gate.state).in_((FAILING, YELLOW)), col(Gate.next_ping_at) < until
     )

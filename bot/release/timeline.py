@@ -33,7 +33,9 @@ def _cell(text: str | None) -> str:
 
 
 def _who(actor: str) -> str:
-    return actor if actor == "releasebot" else f"<@{actor}>"
+    if actor == "releasebot" or actor.startswith("api:"):  # the bot, or a token's own label
+        return actor
+    return f"<@{actor}>"
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, forget_pending
 from bot.core.scheduler import Timer
@@ -171,24 +173,60 @@ def move(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         name, when = options.parse_move(args, reason, release, now=now)
-        done = schedule.move(
-            s,
-            release,
-            name,
-            when,
-            reason=reason,
-            actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
-            now=now,
-        )
-        milestone = done.milestone
-        assert milestone.id is not None
-        forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
-        owner = owner_of(s, release, milestone)
-        message = render.moved(release, milestone, done.before, owner, actor, reason, now)
-        _announce(services.outbox, s, release, "milestone.moved", message, now)
+        change = _move(services, s, release, name, when, reason, actor=actor, now=now)
     services.scheduler.poke()
+    return change
+
+
+def move_to(
+    services: Services,
+    release_id: int,
+    name: str,
+    at: datetime,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> Change:
+    """Move a milestone of a release to an instant (the API's move), as `move` does."""
+    with services.db.session() as s:
+        release = releases.get(s, release_id)
+        if release.state != "active":
+            raise Conflict(f"Release {release.name} is {release.state}; its schedule is final.")
+        when = When(at, ZoneInfo(release.zone))
+        change = _move(services, s, release, name, when, reason, actor=actor, now=now)
+    services.scheduler.poke()
+    return change
+
+
+def _move(
+    services: Services,
+    s: Session,
+    release: Release,
+    name: str,
+    when: When,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> Change:
+    done = schedule.move(
+        s,
+        release,
+        name,
+        when,
+        reason=reason,
+        actor=actor,
+        admins=services.settings.admins,
+        members_of=services.people.members_of,
+        now=now,
+    )
+    milestone = done.milestone
+    assert milestone.id is not None
+    forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
+    owner = owner_of(s, release, milestone)
+    message = render.moved(release, milestone, done.before, owner, actor, reason, now)
+    _announce(services.outbox, s, release, "milestone.moved", message, now)
     return Change(release, milestone, when, done.before, done.was_relative)
 
 

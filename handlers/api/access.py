@@ -1,0 +1,37 @@
+"""The token check as FastAPI dependencies: `read` for any live token, `write` for write ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Path, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.api.access import Gatekeeper
+from bot.api.tokens import Caller
+
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="A release's token, made by a lead with `/release token add NAME [read|write]`.",
+)
+ReleaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The release's id.")]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+
+
+class Access:
+    """The dependencies routes declare to be called by a token of their release."""
+
+    def __init__(self, keeper: Gatekeeper) -> None:
+        self.keeper = keeper
+        self.read: Callable[..., Caller] = self._dependency(write=False)
+        self.write: Callable[..., Caller] = self._dependency(write=True)
+
+    def _dependency(self, *, write: bool) -> Callable[..., Caller]:
+        keeper = self.keeper
+
+        def admitted(release_id: ReleaseId, credentials: Credentials = None) -> Caller:
+            secret = credentials.credentials if credentials is not None else None
+            return keeper.admit(secret, release_id, write=write)
+
+        return admitted

@@ -1,0 +1,66 @@
+"""Gates over the API: each gate as last checked, and the reports CI sends to push gates."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
+# name dependencies local to `router`.
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from sqlmodel import Session
+
+from bot.api import schemas
+from bot.api.tokens import Caller
+from bot.core import audit
+from bot.core.services import Services
+from bot.gates import flows
+from bot.gates import service as gates
+from bot.gates.models import Gate
+from bot.gates.outcome import Outcome
+from bot.release.models import Release
+from handlers.api import problems
+from handlers.api.access import Access, ReleaseId
+
+GateName = Annotated[str, Path(min_length=1, max_length=40, description="The gate's name.")]
+
+
+def gate_of(gate: Gate) -> schemas.Gate:
+    """A gate as the API shows it."""
+    return schemas.Gate(
+        name=gate.name,
+        kind=gate.kind,
+        state=gate.state,  # type: ignore[arg-type]
+        since=gate.state_since,
+        last_result=gate.last_result,
+        detail=gate.last_detail,
+        checked_at=gate.last_checked_at,
+    )
+
+
+def part(session: Session, release: Release) -> list[schemas.Gate]:
+    """The release's gates by name."""
+    assert release.id is not None
+    return [gate_of(gate) for gate in gates.gates_of(session, release.id)]
+
+
+def router(services: Services, access: Access) -> APIRouter:
+    """The gate routes."""
+    routes = APIRouter(tags=["gates"])
+
+    @routes.post(
+        "/releases/{release_id}/gates/{name}/reports",
+        response_model=schemas.Gate,
+        responses=problems.responses(400, 401, 403, 404, 409, 422, 429),
+    )
+    def report_gate(
+        release_id: ReleaseId,
+        name: GateName,
+        caller: Annotated[Caller, Depends(access.write)],
+        body: schemas.GateReport,
+    ) -> schemas.Gate:
+        """Report a push gate's result from CI: pass, fail or yellow, with a value to chart."""
+        detail = body.detail or f"{body.result} reported by api:{caller.name}"
+        outcome = Outcome(body.result, detail, body.value)
+        with audit.acting_through(caller.made_by, caller.label):
+            gate = flows.report(services, caller.release_id, name, outcome, caller.made_by)
+        return gate_of(gate)
+
+    return routes

@@ -1,0 +1,63 @@
+"""The go/no-go poll over the API: its tally, as the poll message counts it."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
+# name dependencies local to `router`.
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from bot.api import schemas
+from bot.api.tokens import Caller
+from bot.core.errors import NotFound
+from bot.core.services import Services
+from bot.gonogo import service as gonogo
+from bot.release import service as releases
+from bot.release.models import Release
+from handlers.api import problems
+from handlers.api.access import Access, ReleaseId
+
+
+def part(session: Session, release: Release) -> schemas.PollTally | None:
+    """The release's latest poll counted, or None before the first one."""
+    assert release.id is not None
+    poll = gonogo.last_poll(session, release.id)
+    if poll is None:
+        return None
+    tally = gonogo.tally(session, poll)
+    return schemas.PollTally(
+        question=poll.question,
+        state=poll.state,  # type: ignore[arg-type]
+        outcome=poll.outcome,
+        deadline=poll.deadline,
+        required=len(tally.required),
+        go=tally.go,
+        nogo=tally.nogo,
+        missing=tally.missing,
+        advisory_go=tally.advisory_go,
+        advisory_nogo=tally.advisory_nogo,
+    )
+
+
+def router(services: Services, access: Access) -> APIRouter:
+    """The poll's route."""
+    routes = APIRouter(tags=["gonogo"])
+
+    @routes.get(
+        "/releases/{release_id}/poll",
+        response_model=schemas.PollTally,
+        responses=problems.responses(401, 403, 404, 422, 429),
+    )
+    def get_poll(
+        release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
+    ) -> schemas.PollTally:
+        """The latest go/no-go poll's tally: who voted Go, No-Go, and who has not yet."""
+        with services.db.read() as s:
+            found = part(s, releases.get(s, caller.release_id))
+        if found is None:
+            raise NotFound(
+                "This release has had no go/no-go poll yet; a lead starts one with `/gonogo`."
+            )
+        return found
+
+    return routes
