@@ -113,7 +113,7 @@ def add(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Made:
     """Make a token for the release (leads only); its secret is returned once."""
     assert release.id is not None
@@ -155,7 +155,7 @@ def revoke(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> ApiToken:
     """Revoke a token of the release (leads only): it is refused from the next call on."""
     assert release.id is not None

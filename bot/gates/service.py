@@ -329,7 +329,7 @@ def report(
     actor: str,
     admins: frozenset[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> tuple[Gate, Change]:
     """A push gate's result as CI saw it (its owners or a lead); unknown again if none follows.
 
