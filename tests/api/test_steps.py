@@ -112,6 +112,8 @@ def test_tokens_are_checked_before_anything(make_bot: MakeBot, tmp_path: Path) -
     writer = make_token(bot, "deploy", "write")
     with api(bot, None) as client:
         assert "Bearer" in problem(client.get(f"/releases/{rid}"), 401)["detail"]
+        assert "openapi.json" in problem(client.get("/nothing/here"), 404)["detail"]
+        assert "DELETE" in problem(client.delete(f"/releases/{rid}"), 405)["detail"]
     with api(bot, "rbt_not-a-real-token") as client:
         assert problem(client.get(f"/releases/{rid}"), 401)["detail"]
     with api(bot, reader) as client:
