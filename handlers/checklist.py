@@ -79,6 +79,18 @@ def done(click: Click) -> str | None:
     return None
 
 
+def run(click: Click) -> str | None:
+    """Run the step's job (a rehearsal simulates it); gates that hold it back get asked."""
+    ref = ids.decode_step(click.value)
+    failing = "failure" if click.action_id == ids.RUN_FAIL_ACTION else None
+    try:
+        flows.run(click.services, click.user_id, ref, failing)
+    except GateBlocked as blocked:
+        flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
+        raise
+    return None
+
+
 def simulate(click: Click) -> str | None:
     """Simulate GO on a rehearsal's step that needs a go/no-go."""
     flows.simulate(click.services, click.user_id, ids.decode_step(click.value))
@@ -158,5 +170,7 @@ def register(app: App, services: Services) -> None:
     on_click(app, ids.SKIP_ACTION, services, skip)
     on_click(app, ids.RETRY_ACTION, services, retry)
     on_click(app, ids.SIMULATE_ACTION, services, simulate)
+    on_click(app, ids.RUN_ACTION, services, run)
+    on_click(app, ids.RUN_FAIL_ACTION, services, run)
     on_submit(app, ids.FAILED_FORM, services, failed_submitted)
     on_submit(app, ids.SKIP_FORM, services, skip_submitted)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.release.models import Release
 from bot.release.service import LEAD
 
@@ -57,6 +57,12 @@ class Board:
     steps: list[ChecklistStep]
     owners: dict[int, Owners]
     leads: list[str]
+    jobs: dict[int, ChecklistJob] = field(default_factory=dict)  # each job step's latest
+
+    def job_of(self, step: ChecklistStep) -> ChecklistJob | None:
+        """The job of the step's current attempt, if Run was pressed on it."""
+        job = self.jobs.get(step.id or 0)
+        return job if job is not None and job.attempt == step.activations else None
 
     @property
     def current(self) -> ChecklistStep | None:

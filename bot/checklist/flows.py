@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.checklist import messages, notes, rehearsal, render, steps, timers
 from bot.checklist import service as checklists
 from bot.checklist.ids import StepRef
+from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template, check_templates
 from bot.core.errors import DomainError
@@ -36,6 +37,7 @@ def register(services: Services) -> None:
     services.add_section("checklist", 40, status_section)
     services.add_check(check_templates)
     messages.register(services.outbox, services.people.name_of)
+    jobs.register(services)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:
@@ -110,6 +112,17 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
+
+
+def run(services: Services, actor: str, ref: StepRef, simulated: str | None = None) -> None:
+    """Run on a step that runs a job: claimed once, sent once, followed to its end.
+
+    In a rehearsal nothing is sent: `simulated` is the outcome the press asked for.
+    """
+    try:
+        jobs.run(services, actor, ref, simulated)
+    except DomainError as err:
+        raise _told_plainly(services, ref, err) from None
 
 
 def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistStep:

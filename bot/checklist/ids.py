@@ -17,6 +17,8 @@ FAILED_ACTION = "checklist:failed"
 SKIP_ACTION = "checklist:skip"
 RETRY_ACTION = "checklist:retry"
 SIMULATE_ACTION = "checklist:simulate"  # a rehearsal's stand-in for a GO
+RUN_ACTION = "checklist:run"  # start the step's job
+RUN_FAIL_ACTION = "checklist:run-fail"  # a rehearsal's simulated run that fails
 # A reason modal answers under the id of the button that opened it.
 FAILED_FORM = FAILED_ACTION
 SKIP_FORM = SKIP_ACTION

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.core.models import UTCDateTime, utcnow
@@ -65,8 +65,44 @@ class ChecklistStep(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # In a rehearsal, the go/no-go result simulated with a button ("GO"), for `requires: gonogo`.
     simulated: str | None = Field(default=None, max_length=16)
+    # The job the step runs (RunSpec as JSON), when its template says `run:`.
+    run: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     @property
     def gate_names(self) -> list[str]:
         """The gates that must pass before this step can be marked done."""
         return [name for name in self.gates.split(",") if name]
+
+
+class ChecklistJob(SQLModel, table=True):
+    """One press of Run on one attempt at a step: the claim, written before the job is sent.
+
+    One per attempt (the unique constraint), so Run pressed twice, or on two replicas,
+    sends the job once. `state`: sending (claimed; the request may be in flight), running
+    (the run is known), unknown (a lookup could not tell whether it started: a person
+    decides), success or failed (concluded). A rehearsal's job is `simulated` (the outcome
+    it stands for) and sends nothing.
+    """
+
+    __tablename__ = "checklist_job"
+    __table_args__ = (UniqueConstraint("step_id", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    step_id: int = Field(foreign_key="checklist_step.id", index=True)
+    attempt: int
+    kind: str = Field(max_length=16)
+    state: str = Field(default="sending", max_length=16, index=True)
+    simulated: str | None = Field(default=None, max_length=16)
+    started_by: str = Field(max_length=32)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    correlation: str = Field(max_length=64)
+    inputs: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    run_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    run_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str | None = Field(default=None, max_length=32)
+    conclusion: str | None = Field(default=None, max_length=32)
+    etag: str | None = Field(default=None, max_length=200)
+    next_check_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deadline_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

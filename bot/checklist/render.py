@@ -22,7 +22,8 @@ from bot.checklist.board import (
     Owners,
     expected,
 )
-from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.jobs.spec import GITHUB, RunSpec
+from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.checklist.templates import Catalog, Template, mistake
 from bot.core.blocks import (
     SECTION_LIMIT,
@@ -86,13 +87,41 @@ def owners_text(owners: Owners) -> str:
     return f"{escape(owners.role)}: {people(owners.users)}"
 
 
-def _timing(step: ChecklistStep, zone: ZoneInfo) -> str:
-    """What the step's clock says, by state."""
+def job_link(job: ChecklistJob) -> str:
+    """`<url|run 123>`, or `run 123` when GitHub gave no page."""
+    label = f"run {job.run_id}" if job.run_id else "the run"
+    return f"<{job.run_url}|{label}>" if job.run_url else label
+
+
+def job_line(job: ChecklistJob) -> str:
+    """The job's part of its step's line: starting, running with its link, or how it ended."""
+    by = f"started by <@{job.started_by}>"
+    if job.simulated:
+        going = "going" if job.state == "running" else f"ended `{job.simulated}`"
+        return f"simulated run {going}, {by} (nothing was dispatched)"
+    if job.state == "sending":
+        return f"starting the job, {by}"
+    if job.state == "running":
+        status = f" ({escape(job.status.replace('_', ' '))})" if job.status else ""
+        return f"running: {job_link(job)}{status}, {by}"
+    if job.state == "unknown":
+        return f"cannot tell whether the job started, {by}: see the thread and decide"
+    return f"{job_link(job)} ended `{escape(job.conclusion or job.state)}`, {by}"
+
+
+def _timing(step: ChecklistStep, zone: ZoneInfo, job: ChecklistJob | None = None) -> str:
+    """What the step's clock says, by state (and what its job is doing)."""
     if step.state == DONE and step.finished_at and step.started_at:
         took = duration(step.finished_at - step.started_at)
         began = when(step.started_at, zone, style="time")
         span = f"{began}–{when(step.finished_at, zone, style='time')}"
+        if job is not None and job.state == "success":
+            return f"done by the job, {job_line(job)} · {span} ({took})"
         return f"done by <@{step.acted_by}> · {span} ({took})"
+    if step.state == FAILED and job is not None and job.state == "failed":
+        return f"failed: {said(step.reason)} · {job_line(job)}"
+    if step.state == ACTIVE and job is not None:
+        return job_line(job)
     if step.state == SKIPPED:
         return f"skipped by <@{step.acted_by}>: {said(step.reason)}"
     if step.state == FAILED:
@@ -109,7 +138,9 @@ def _timing(step: ChecklistStep, zone: ZoneInfo) -> str:
     return "pending"
 
 
-def _extras(step: ChecklistStep, zone: ZoneInfo, rehearsal: bool = False) -> str:
+def _extras(
+    step: ChecklistStep, zone: ZoneInfo, rehearsal: bool = False, unstarted: bool = True
+) -> str:
     """What else stands between the step and done: duration, go/no-go, gates.
 
     A rehearsal shows them as they will be on the day, without waiting for any of them.
@@ -125,6 +156,8 @@ def _extras(step: ChecklistStep, zone: ZoneInfo, rehearsal: bool = False) -> str
         parts.append("GO simulated" if step.simulated else "needs a GO: *Simulate GO* stands in")
     elif step.requires == "gonogo" and open_step:
         parts.append("needs a GO from `/gonogo`")
+    if step.run and unstarted and step.state in (PENDING, WAITING, ACTIVE):
+        parts.append(f"runs {_job_of_step(step.run)}")
     if step.gate_names and (open_step or rehearsal):
         names = ", ".join(f"`{escape(g)}`" for g in step.gate_names)
         parts.append(
@@ -133,33 +166,68 @@ def _extras(step: ChecklistStep, zone: ZoneInfo, rehearsal: bool = False) -> str
     return (" · " + " · ".join(parts)) if parts else ""
 
 
+def _job_of_step(stored: str) -> str:
+    """What a step's `run:` starts, as its line shows it."""
+    spec = RunSpec.loads(stored)
+    if spec.kind == GITHUB:
+        return (
+            f"`{escape(spec.repo)}` `{escape(spec.workflow)}` on `{escape(spec.ref)}` (press Run)"
+        )
+    return "a webhook job (press Run)"
+
+
 def step_line(
-    step: ChecklistStep, owners: Owners, zone: ZoneInfo, sep: str = "\n", rehearsal: bool = False
+    step: ChecklistStep,
+    owners: Owners,
+    zone: ZoneInfo,
+    sep: str = "\n",
+    rehearsal: bool = False,
+    job: ChecklistJob | None = None,
 ) -> str:
-    """One step: state and title, then owners, timing and what stands before done.
+    """One step: state and title, then owners, timing (or its job) and what stands before done.
 
     The details are cut (between tokens, with an ellipsis) so the whole fits one section.
     """
     title = f"{ICONS.get(step.state, '')} {name_of(step)}"
-    details = f"{owners_text(owners)} · {_timing(step, zone)}{_extras(step, zone, rehearsal)}"
+    timing = _timing(step, zone, job)
+    details = f"{owners_text(owners)} · {timing}{_extras(step, zone, rehearsal, job is None)}"
     return title + sep + cut(details, SECTION_LIMIT - len(title) - len(sep))
 
 
 def step_block(
-    step: ChecklistStep, owners: Owners, zone: ZoneInfo, rehearsal: bool = False
+    step: ChecklistStep,
+    owners: Owners,
+    zone: ZoneInfo,
+    rehearsal: bool = False,
+    job: ChecklistJob | None = None,
 ) -> Block:
     """One step as a section: state, title, owners, timing."""
-    return mrkdwn(step_line(step, owners, zone, rehearsal=rehearsal))
+    return mrkdwn(step_line(step, owners, zone, rehearsal=rehearsal, job=job))
 
 
-def step_buttons(step: ChecklistStep, rehearsal: bool = False) -> Block | None:
+def _run_buttons(step: ChecklistStep, value: str, rehearsal: bool) -> list[Block]:
+    """Run, for an active step with a job not yet started in this attempt."""
+    if rehearsal:
+        return [
+            button("Run (simulated)", ids.RUN_ACTION, value),
+            button("Simulate failed run", ids.RUN_FAIL_ACTION, value),
+        ]
+    return [button("Run", ids.RUN_ACTION, value)]
+
+
+def step_buttons(
+    step: ChecklistStep, rehearsal: bool = False, job: ChecklistJob | None = None
+) -> Block | None:
     """The buttons of the step that can be acted on: Done/Failed/Skip, or Retry/Skip.
 
-    In a rehearsal, a step that needs a go/no-go also offers *Simulate GO*.
+    In a rehearsal, a step that needs a go/no-go also offers *Simulate GO*. A step that runs
+    a job offers Run until it is pressed for this attempt.
     """
     value = ids.encode_step(step.id, step.state, step.activations)
     if step.state == ACTIVE:
+        runs = _run_buttons(step, value, rehearsal) if step.run and job is None else []
         buttons = [
+            *runs,
             button("Done", ids.DONE_ACTION, value, style="primary"),
             button("Failed", ids.FAILED_ACTION, value, style="danger"),
             button("Skip", ids.SKIP_ACTION, value),
@@ -210,7 +278,7 @@ def board_message(board: Board, *, interactive: bool = True) -> tuple[str, Block
         blocks.extend(_window(board, zone))
     else:
         lines = [
-            step_line(s, board.owners_of(s), zone, sep=" · ", rehearsal=rehearsal)
+            step_line(s, board.owners_of(s), zone, " · ", rehearsal, board.job_of(s))
             for s in board.steps
         ]
         room = MESSAGE_BLOCKS - len(blocks) - 1
@@ -225,8 +293,9 @@ def _steps(board: Board, shown: list[ChecklistStep], zone: ZoneInfo, interactive
     running = interactive and board.checklist.state == RUNNING
     rehearsal = board.checklist.rehearsal
     for step in shown:
-        blocks.append(step_block(step, board.owners_of(step), zone, rehearsal))
-        buttons = step_buttons(step, rehearsal) if running else None
+        job = board.job_of(step)
+        blocks.append(step_block(step, board.owners_of(step), zone, rehearsal, job))
+        buttons = step_buttons(step, rehearsal, job) if running else None
         if buttons:
             blocks.append(buttons)
     return blocks

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.checklist.advance import changed_one, open_step, record
 from bot.checklist.board import CANCELLED, PENDING, RUNNING, Board, Outcome, owners_of
-from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.checklist.templates import Template
 from bot.core.errors import Conflict, NotFound
 from bot.core.text.timeparse import localize
@@ -35,7 +35,21 @@ def board(session: Session, checklist_id: int) -> Board:
     holders = role_holders(session, release.id)
     steps = _steps(session, checklist_id)
     owners = {s.id: owners_of(holders, s.owner) for s in steps if s.id is not None}
-    return Board(release, checklist, steps, owners, list(holders.get(LEAD, [])))
+    board = Board(release, checklist, steps, owners, list(holders.get(LEAD, [])))
+    board.jobs = jobs_of(session, [s.id for s in steps if s.run and s.id is not None])
+    return board
+
+
+def jobs_of(session: Session, step_ids: list[int]) -> dict[int, ChecklistJob]:
+    """The latest job of each of these steps (by attempt)."""
+    if not step_ids:
+        return {}
+    query = (
+        select(ChecklistJob)
+        .where(col(ChecklistJob.step_id).in_(step_ids))
+        .order_by(col(ChecklistJob.attempt))
+    )
+    return {job.step_id: job for job in session.exec(query)}
 
 
 def _steps(session: Session, checklist_id: int) -> list[ChecklistStep]:
@@ -153,6 +167,7 @@ def _step_rows(
                 expected_seconds=int(spec.expected.total_seconds()) if spec.expected else None,
                 gates=",".join(spec.gates),
                 requires=spec.requires,
+                run=spec.run.dumps() if spec.run is not None else None,
             )
         )
     return rows

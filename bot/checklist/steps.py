@@ -60,6 +60,8 @@ ACTIONS = {
     "fail": Action((ACTIVE,), FAILED, "mark it failed"),
     "retry": Action((FAILED,), ACTIVE, "retry it"),
     "skip": Action((ACTIVE, FAILED), SKIPPED, "skip a step", lead_only=True),
+    # Checked only: pressing Run claims the step's job (`jobs.rules`), the job moves it.
+    "run": Action((ACTIVE,), ACTIVE, "run its job"),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.checklist.jobs.spec import RunSpec, read_run
 from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
 from bot.core.yamlfile import (
     STR_TAG,
@@ -30,7 +31,7 @@ MAX_EXPECTED = timedelta(days=7)
 LEAD = "lead"
 REQUIREMENTS = ("gonogo",)
 TEMPLATE_KEYS = ("name", "description", "roles", "steps")
-STEP_KEYS = ("title", "owner", "not_before", "expected", "gates", "requires")
+STEP_KEYS = ("title", "owner", "not_before", "expected", "gates", "requires", "run")
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -49,6 +50,7 @@ class StepSpec:
     expected: timedelta | None = None
     gates: tuple[str, ...] = ()
     requires: str | None = None
+    run: RunSpec | None = None  # the job the step runs when a person presses Run
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,10 @@ def _step(reader: _Reader, node: Node, roles: list[str] | None) -> StepSpec | No
         requires = reader.text(keys["requires"], "requires", 16)
         if requires is not None and requires not in REQUIREMENTS:
             reader.error(keys["requires"], f"`requires` can only be {', '.join(REQUIREMENTS)}.")
+    run = read_run(reader, keys["run"]) if "run" in keys else None
     if title is None or owner is None:
         return None
-    return StepSpec(title, owner, at, zone, expected, tuple(gates), requires)
+    return StepSpec(title, owner, at, zone, expected, tuple(gates), requires, run)
 
 
 def _owner(reader: _Reader, step: Node, node: Node | None, roles: list[str] | None) -> str | None:

@@ -95,6 +95,11 @@ class Settings:
     gate_proxy: str = ""
     # RELEASEBOT_GITHUB_API / RELEASEBOT_TESTGRID_URL: where native gates ask (GHE, tests).
     github_api: str = DEFAULT_GITHUB_API
+    # Steps that run a job: how often a run is looked at, how long a lost dispatch is looked
+    # for before a person is asked, and how long a rehearsal's simulated run takes.
+    job_poll_seconds: float = 15.0
+    job_lookup_seconds: float = 120.0
+    rehearsal_run_seconds: float = 5.0
     testgrid_url: str = DEFAULT_TESTGRID_URL
     # RELEASEBOT_PUBLIC_URL: where people reach the calendar feed and the release page.
     public_url: str = "http://localhost:3000"
@@ -336,6 +341,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool=max(1, _int(env, "RELEASEBOT_DB_POOL", DEFAULT_POOL)),
         gate_proxy=parse_gate_proxy(env.get("RELEASEBOT_GATE_PROXY", "")),
         github_api=_base_url(env, "RELEASEBOT_GITHUB_API", DEFAULT_GITHUB_API),
+        job_poll_seconds=max(0.1, _float(env, "RELEASEBOT_JOB_POLL_SECONDS", 15.0)),
+        job_lookup_seconds=max(1.0, _float(env, "RELEASEBOT_JOB_LOOKUP_SECONDS", 120.0)),
+        rehearsal_run_seconds=max(0.0, _float(env, "RELEASEBOT_REHEARSAL_RUN_SECONDS", 5.0)),
         testgrid_url=_base_url(env, "RELEASEBOT_TESTGRID_URL", DEFAULT_TESTGRID_URL),
         group_cache_seconds=max(1.0, _float(env, "RELEASEBOT_GROUP_CACHE_SECONDS", 60.0)),
         api_rate_per_minute=max(1, _int(env, "RELEASEBOT_API_RATE_PER_MINUTE", 600)),

@@ -169,16 +169,21 @@ def fetch(
     timeout: float,
     verify: ssl.SSLContext | bool = True,
     proxy: str | None = None,
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> expect.Response:
-    """GET the URL through the guard, following redirects by hand; raises httpx errors."""
+    """GET the URL through the guard, following redirects by hand; raises httpx errors.
+
+    Another `method` (a POST with `content`) is sent once and its redirects are not followed.
+    """
     deadline = time.monotonic() + timeout
     current, sent = url, dict(headers)
     for _ in range(MAX_REDIRECTS + 1):
         target = guard.check(current, allow)
         with client_for(target, verify=verify, proxy=proxy) as client:
-            status, answered, body = _get(client, target, sent, deadline)
+            status, answered, body = _get(client, target, sent, deadline, method, content)
         location = answered.get("location", "")
-        if status not in REDIRECTS or not location:
+        if status not in REDIRECTS or not location or method != "GET":
             return expect.Response(status, body, answered)
         following = urljoin(current, location)
         if _origin(following) != _origin(current):
@@ -235,7 +240,12 @@ def _without_proxy_password(detail: str, proxy: str | None) -> str:
 
 
 def _get(
-    client: httpx.Client, target: guard.Target, headers: dict[str, str], deadline: float
+    client: httpx.Client,
+    target: guard.Target,
+    headers: dict[str, str],
+    deadline: float,
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> tuple[int, dict[str, str], str]:
     pinned = httpx.URL(target.url).copy_with(host=target.address.split("%", 1)[0])
     default_port = guard.SCHEMES[target.scheme] == target.port
@@ -243,7 +253,12 @@ def _get(
     sent = {**headers, "Host": host if default_port else f"{host}:{target.port}"}
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     request = client.build_request(
-        "GET", pinned, headers=sent, extensions=extensions, timeout=_left(deadline)
+        method,
+        pinned,
+        headers=sent,
+        content=content,
+        extensions=extensions,
+        timeout=_left(deadline),
     )
     response = client.send(request, stream=True)
     try:

@@ -1,0 +1,288 @@
+"""A step's job from the press of Run to its end: send once, follow on the leader, conclude.
+
+Run claims the job (committed) and sends the dispatch from a worker thread, off the click.
+The leader's timers then look at each job still deciding its step: a claim whose dispatch
+answer never got recorded (the sender crashed) is looked up among the workflow's runs,
+never sent again; a known run is followed with conditional requests, as often as
+RELEASEBOT_JOB_POLL_SECONDS and GitHub's rate limits allow, until it concludes or the
+template's timeout passes. A rehearsal's job sends nothing: its simulated outcome comes
+after RELEASEBOT_REHEARSAL_RUN_SECONDS. Everything a move owes goes through the outbox in
+the move's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.checklist import messages
+from bot.checklist import service as checklists
+from bot.checklist.board import owners_of
+from bot.checklist.ids import StepRef
+from bot.checklist.jobs import github, notes, rules
+from bot.checklist.jobs.rules import FAILED_RUN, GOING, SENDING, SUCCEEDED, UNKNOWN, Job
+from bot.checklist.models import Checklist, ChecklistStep
+from bot.core.outbox import Message
+from bot.core.scheduler import Planner, Timer
+from bot.core.services import Services
+from bot.core.text.timefmt import duration
+from bot.gates.probe.secrets import GateSecrets
+from bot.release.service import role_holders
+
+log = logging.getLogger(__name__)
+SENDER_MARGIN = timedelta(seconds=2)  # past the dispatch's own timeout: the sender is gone
+
+
+def register(services: Services) -> None:
+    """Give the leader's timers the jobs to look at."""
+    services.scheduler.add_planner("checklist-jobs", planner_for(services))
+
+
+def api_of(services: Services) -> github.Api:
+    """GitHub's API as the operator configured it (address guard, grants, proxy)."""
+    settings = services.settings
+    return github.Api(
+        settings.github_api,
+        GateSecrets.from_settings(settings),
+        settings.gate_allow,
+        settings.gate_timeout,
+        settings.gate_proxy or None,
+    )
+
+
+def run(services: Services, actor: str, ref: StepRef, simulated: str | None = None) -> None:
+    """Run pressed: claim the step's job (committed), then send it once, off the click."""
+    settings = services.settings
+    with services.db.session() as s:
+        now = services.now()
+        first = timedelta(seconds=settings.gate_timeout) + SENDER_MARGIN
+        if simulated is not None or _rehearsal(s, ref.step_id):
+            first = timedelta(seconds=settings.rehearsal_run_seconds)
+        found = rules.claim(
+            s,
+            step_id=ref.step_id,
+            state=ref.state,
+            attempt=ref.attempt,
+            actor=actor,
+            admins=settings.admins,
+            now=now,
+            first_check=first,
+            guards=services.step_guards,
+            members_of=services.people.members_of,
+            simulated=simulated,
+        )
+        owed = []
+        if found.job.simulated:
+            note = notes.simulated_started(found.step, found.job, first)
+            owed.append(_reply(found, "simulated", note))
+        owe(services, s, found.checklist, owed, now)
+        job_id, send = found.job.id, found.job.simulated is None
+    assert job_id is not None
+    if send:
+        threading.Thread(target=send_job, args=(services, job_id), daemon=True).start()
+    services.scheduler.poke()
+
+
+def _rehearsal(session: Session, step_id: int) -> bool:
+    step = session.get(ChecklistStep, step_id)
+    checklist = session.get(Checklist, step.checklist_id) if step is not None else None
+    return bool(checklist is not None and checklist.rehearsal)
+
+
+def send_job(services: Services, job_id: int) -> None:
+    """Send a claimed job's dispatch once and record what GitHub answered."""
+    with services.db.read() as s:
+        found = rules.load(s, job_id)
+    if found is None or found.job.state != SENDING or found.job.simulated:
+        return
+    answer = github.dispatch(api_of(services), found.spec, json.loads(found.job.inputs))
+    now = services.now()
+    poll = timedelta(seconds=services.settings.job_poll_seconds)
+    if answer.outcome == github.STARTED:
+        _adopt(services, job_id, answer.run_id, answer.run_url, now, looked_up=False)
+    elif answer.outcome == github.REFUSED:
+        _end(services, job_id, ok=False, reason=answer.detail, now=now, expected=(SENDING,))
+    else:  # it may have started: the lookup will tell, nothing is sent again
+        with services.db.session() as s:
+            rules.moved(s, job_id, (SENDING,), detail=answer.detail, next_check_at=now + poll)
+    services.scheduler.poke()
+
+
+def _adopt(
+    services: Services,
+    job_id: int,
+    run_id: int | None,
+    run_url: str | None,
+    now: datetime,
+    *,
+    looked_up: bool,
+) -> None:
+    """The run of a claimed job is known: record it, say so, follow it from now on."""
+    poll = timedelta(seconds=services.settings.job_poll_seconds)
+    with services.db.session() as s:
+        values = {"run_id": run_id, "run_url": run_url, "status": "queued"}
+        if not rules.moved(s, job_id, (SENDING,), state=GOING, next_check_at=now + poll, **values):
+            return
+        found = rules.load(s, job_id)
+        assert found is not None
+        text = notes.running(found.step, found.job, found.spec, looked_up)
+        owe(services, s, found.checklist, [_reply(found, "running", text)], now)
+
+
+def _end(
+    services: Services,
+    job_id: int,
+    *,
+    ok: bool,
+    reason: str,
+    now: datetime,
+    expected: tuple[str, ...] = (GOING,),
+    conclusion: str | None = None,
+) -> None:
+    """The job ended: it decides its step (done, or failed with the reason), once."""
+    state = SUCCEEDED if ok else FAILED_RUN
+    with services.db.session() as s:
+        values = {"state": state, "finished_at": now, "detail": reason}
+        if conclusion is not None:
+            values["conclusion"] = conclusion
+        if not rules.moved(s, job_id, expected, **values):
+            return
+        found = rules.load(s, job_id)
+        assert found is not None
+        outcome = rules.conclude(s, found, ok, reason, now)
+        if outcome is None:  # a person moved the step meanwhile: theirs stands
+            return
+        owed = [
+            _reply(found, "done" if ok else "failed", notes.concluded(outcome, found.job, reason))
+        ]
+        owed += messages.opened(outcome)
+        if outcome.completed:
+            owed.append(messages.summary(checklists.board(s, found.checklist.id or 0)))
+        owe(services, s, outcome.checklist, owed, now)
+
+
+def _reply(found: Job, what: str, text: str) -> Message:
+    key = messages.step_key(found.step, found.job.attempt, f"job:{found.job.id}:{what}")
+    return messages.reply(found.checklist, key, text)
+
+
+def owe(
+    services: Services, s: Session, checklist: Checklist, owed: list[Message], now: datetime
+) -> None:
+    """Queue what a move owes (marked in a rehearsal) and refresh the checklist message."""
+    assert checklist.id is not None
+    services.outbox.queue(s, *messages.marked(checklist, owed), now=now)
+    services.outbox.refresh(s, messages.KIND, checklist.id, now)
+
+
+# --- the leader's timers ---------------------------------------------------------------------
+
+
+def planner_for(services: Services) -> Planner:
+    """Each job still deciding its step is looked at when its next look is due."""
+
+    def plan(session: Session, now: datetime, until: datetime) -> Iterable[Timer]:
+        found = []
+        for job in rules.due(session, until):
+            assert job.id is not None and job.next_check_at is not None
+            due = min(job.next_check_at, job.deadline_at)
+            key = f"checklist:job:{job.id}:{job.state}:{due.timestamp()}"
+            found.append(Timer(key, due, functools.partial(look, services, job.id)))
+        return found
+
+    return plan
+
+
+def look(services: Services, job_id: int, now: datetime) -> None:
+    """One look at a job: simulated end, timeout, lookup of a lost dispatch, or the run."""
+    with services.db.read() as s:
+        found = rules.load(s, job_id)
+    if found is None or not rules.live(found) or found.job.state not in rules.OPEN_STATES:
+        return
+    job = found.job
+    if job.simulated:
+        ok = job.simulated == "success"
+        reason = "the simulated run ended success" if ok else "the simulated run ended failure"
+        _end(services, job_id, ok=ok, reason=reason, now=now, conclusion=job.simulated)
+    elif now >= job.deadline_at:
+        reason = f"no result within the template's timeout of {_span(found)}"
+        _end(services, job_id, ok=False, reason=reason, now=now, expected=rules.OPEN_STATES)
+    elif job.state == SENDING:
+        _lookup(services, found, now)
+    else:
+        _follow(services, found, now)
+    services.scheduler.poke()
+
+
+def _span(found: Job) -> str:
+    return duration(found.spec.timeout)
+
+
+def _follow(services: Services, found: Job, now: datetime) -> None:
+    """Ask GitHub how the run is (conditionally); conclude it when it is completed."""
+    job = found.job
+    assert job.id is not None and job.run_id is not None
+    seen = github.look(api_of(services), found.spec.repo, job.run_id, job.etag, now)
+    poll = now + timedelta(seconds=services.settings.job_poll_seconds)
+    following = max(poll, seen.wait_until or poll)
+    if seen.changed and seen.status == "completed":
+        conclusion = seen.conclusion or "unknown"
+        ok = conclusion == "success"
+        reason = "the run succeeded" if ok else f"the run ended {conclusion}"
+        with services.db.session() as s:
+            if seen.run_url:
+                rules.moved(s, job.id, (GOING,), run_url=seen.run_url)
+        _end(services, job.id, ok=ok, reason=reason, now=now, conclusion=conclusion)
+        return
+    with services.db.session() as s:
+        values: dict[str, object] = {"next_check_at": following}
+        if seen.changed:
+            values.update(status=seen.status, etag=seen.etag, run_url=seen.run_url or job.run_url)
+        if not seen.ok:
+            values["detail"] = seen.detail
+        rules.moved(s, job.id, (GOING,), **values)
+        if seen.changed and seen.status != job.status:
+            services.outbox.refresh(s, messages.KIND, found.checklist.id or 0, now)
+
+
+def _lookup(services: Services, found: Job, now: datetime) -> None:
+    """A claim whose run was never recorded: find the run GitHub started, never send again."""
+    job, spec = found.job, found.spec
+    assert job.id is not None
+    runs = github.find(api_of(services), spec, job.claimed_at)
+    poll = now + timedelta(seconds=services.settings.job_poll_seconds)
+    window = job.claimed_at + timedelta(seconds=services.settings.job_lookup_seconds)
+    if runs is not None and spec.correlation:
+        runs = [r for r in runs if job.correlation in r.title]
+    elif runs is not None:
+        runs = [r for r in runs if r.branch in ("", spec.ref)]
+    if runs is not None and len(runs) == 1:
+        _adopt(services, job.id, runs[0].run_id, runs[0].run_url, now, looked_up=True)
+        return
+    if runs is not None and len(runs) > 1:
+        _unknown(services, found, f"{len(runs)} runs started since Run was pressed", now)
+    elif now >= window:
+        why = "GitHub could not be asked" if runs is None else "no run of it appeared"
+        _unknown(services, found, why, now)
+    else:
+        with services.db.session() as s:
+            rules.moved(s, job.id, (SENDING,), next_check_at=min(poll, window))
+
+
+def _unknown(services: Services, found: Job, why: str, now: datetime) -> None:
+    """The lookup cannot tell: a person looks at the workflow's runs and decides."""
+    job = found.job
+    assert job.id is not None
+    with services.db.session() as s:
+        if not rules.moved(s, job.id, (SENDING,), state=UNKNOWN, detail=why, finished_at=now):
+            return
+        owners = owners_of(role_holders(s, found.release.id or 0), found.step.owner)
+        runs = github.runs_page(services.settings.github_api, found.spec)
+        text = notes.unknown(found.step, job, runs, owners, why)
+        owe(services, s, found.checklist, [_reply(found, "unknown", text)], now)
