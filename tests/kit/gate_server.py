@@ -57,6 +57,10 @@ class GateServer:
             self.requests.append((path, headers))
         return self.answers.get(path, self.answer)
 
+    def record_post(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        """A POST: gates never send one, so it is refused (servers that take one override)."""
+        return Answer(405, '{"message": "Method Not Allowed"}')
+
     def __enter__(self) -> GateServer:
         self._thread.start()
         return self
@@ -69,7 +73,14 @@ class GateServer:
 def _handler(owner: GateServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            answer = owner.record(self.path, dict(self.headers.items()))
+            self._answer(owner.record(self.path, dict(self.headers.items())))
+
+        def do_POST(self) -> None:
+            size = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(size) if size else b""
+            self._answer(owner.record_post(self.path, dict(self.headers.items()), body))
+
+        def _answer(self, answer: Answer) -> None:
             if answer.delay:
                 time.sleep(answer.delay)
             body = answer.body.encode()
