@@ -84,11 +84,13 @@ def test_inputs_take_only_the_release_fields() -> None:
     ("run", "expected"),
     [
         (
-            "run:\n      github:\n        repo: not a repo\n        workflow: x.yaml\n        ref: main\n",
+            "run:\n      github:\n        repo: not a repo\n"
+            "        workflow: x.yaml\n        ref: main\n",
             ":7: `not a repo` is not a repo: write owner/name, like kubernetes/release.",
         ),
         (
-            "run:\n      github:\n        repo: a/b\n        workflow: build.sh\n        ref: main\n",
+            "run:\n      github:\n        repo: a/b\n"
+            "        workflow: build.sh\n        ref: main\n",
             ":8: `build.sh` is not a workflow",
         ),
         (
