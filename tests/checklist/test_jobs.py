@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -304,3 +305,25 @@ def test_run_on_a_step_without_a_job_is_refused(
     run(bot, LEAD, value_of(steps_of(bot)[0]), ts)
     bot.fake.wait_for(lambda: [t for t in told(bot, LEAD) if "runs no job" in t])
     assert json.dumps(gh.requests) == "[]"
+
+
+def test_a_rate_limit_is_waited_out_before_the_run_is_asked_again(
+    make_bot: MakeBot, tmp_path: Path, gh: GitHubServer
+) -> None:
+    gh.hold = True
+    bot = job_bot(make_bot, tmp_path, gh, job_steps())
+    new_release(bot, {"branch-manager": [BM]})
+    ts = start(bot)
+    run(bot, BM, value_of(steps_of(bot)[0]), ts)
+    replied(bot, ts, "is running")
+    run_id = next(iter(gh.runs))
+    path = f"/repos/{REPO}/actions/runs/{run_id}"
+    bot.fake.wait_for(lambda: "in_progress" in gh.runs[run_id].statuses)
+    gh.limited_until = time.time() + 2.0  # 403, x-ratelimit-remaining 0, reset in 2 s
+    before = gh.hits(path)
+    time.sleep(1.5)
+    asked = gh.hits(path) - before
+    assert 1 <= asked <= 2, f"asked {asked} times while GitHub said to wait"  # 0.2 s: ~7
+    gh.hold = False
+    replied(bot, ts, "done by the job")
+    assert steps_of(bot)[0].state == "done"

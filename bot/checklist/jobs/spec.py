@@ -123,7 +123,8 @@ def read_run(reader: Reader, node: Node) -> RunSpec | None:
         return None
     if GITHUB in keys:
         return _github(reader, keys[GITHUB], timeout)
-    return _webhook(reader, keys[WEBHOOK], timeout)
+    reader.error(keys[WEBHOOK], "webhook steps are not available yet; use `github:`.")
+    return None
 
 
 def _timeout(reader: Reader, node: Node) -> timedelta:
