@@ -216,8 +216,8 @@ def test_a_run_that_outlasts_the_template_timeout_fails_the_step(
 def test_a_dispatch_whose_answer_never_came_is_found_among_the_runs_not_sent_again(
     make_bot: MakeBot, tmp_path: Path, gh: GitHubServer
 ) -> None:
-    gh.dispatch_delay = 3.0  # GitHub starts the run but its answer comes too late
-    bot = job_bot(make_bot, tmp_path, gh, job_steps(), gate_timeout=0.5)
+    gh.dispatch_delay = 6.0  # GitHub starts the run but its answer comes too late
+    bot = job_bot(make_bot, tmp_path, gh, job_steps(), gate_timeout=1.5)
     new_release(bot, {"branch-manager": [BM]})
     ts = start(bot)
     run(bot, BM, value_of(steps_of(bot)[0]), ts)

@@ -65,8 +65,8 @@ def claim(
     admins: frozenset[str],
     now: datetime,
     first_check: timedelta,
+    members_of: MembersOf,
     guards: Sequence[StepGuard] = (),
-    members_of: MembersOf | None = None,
     simulated: str | None = None,
 ) -> Job:
     """Claim the run of a step's job for `actor` (its owners or a lead), once per attempt.
