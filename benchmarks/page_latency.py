@@ -1,7 +1,7 @@
 """Server time of the release page and calendar feed of a big release, quiet and under votes.
 
-The release has 20 burndown series (with skipped days), 30 gates, a full 30-step checklist
-mid-way on release day and an open go/no-go poll. Each route is answered `--renders` times
+The release has 20 burndown series (with skipped days), 30 milestones, 30 gates, a full
+30-step checklist mid-way on release day and an open go/no-go poll. Each route is answered `--renders` times
 through `handlers.calendar.serve()` (database reads, rendering, headers: everything but the
 socket), first on a quiet database, then while writer threads store a vote burst (200
 votes a second, each its own write transaction with an audit event, as `/gonogo` clicks do).
@@ -31,6 +31,7 @@ from tests.calendar import builders as b
 
 SERIES = 20
 GATES = 30
+MILESTONES = 30
 VOTES_PER_SECOND = 200
 VOTE_THREADS = 4
 
@@ -54,6 +55,7 @@ def percentile(samples: list[float], q: float) -> float:
 def build(db: Database) -> tuple[b.Built, int]:
     """The big release, and its open poll's id."""
     built = b.full_release(db, series_count=SERIES, gate_count=GATES)
+    b.milestones(db, built.release, MILESTONES)
     with db.read() as s:
         poll_id = s.exec(select(Poll.id).where(Poll.release_id == built.release.id)).one()
     assert poll_id is not None
@@ -154,7 +156,10 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=200)
     parser.add_argument("--postgres", metavar="URL", help="also measure on this server")
     args = parser.parse_args()
-    print(f"release: {SERIES} series, {GATES} gates, 30 checklist steps, an open poll")
+    print(
+        f"release: {SERIES} series, {MILESTONES} milestones, {GATES} gates, "
+        "30 checklist steps, an open poll"
+    )
     rows = measure(sqlite_url(), args.renders)
     report("sqlite", rows)
     if args.postgres:

@@ -128,7 +128,8 @@ def chromium() -> str:
 
 def axe(url: str, *schemes: str) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.x A/AA findings on the page at `url`, one result per colour scheme."""
-    binary = chromium()
-    out = run_node("axe_page.mjs", binary, url, *schemes, packages=("axe-core", "playwright-core"))
+    packages = ("axe-core", "playwright-core")
+    node(*packages)
+    out = run_node("axe_page.mjs", chromium(), url, *schemes, packages=packages)
     results: list[dict[str, Any]] = json.loads(out)
     return results
