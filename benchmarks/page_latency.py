@@ -3,8 +3,9 @@
 The release has 20 burndown series (with skipped days), 30 milestones, 30 gates, a full
 30-step checklist mid-way on release day and an open go/no-go poll. Each route is answered
 `--renders` times through `handlers.calendar.serve()` (database reads, rendering, headers:
-everything but the socket), first on a quiet database, then while writer threads store a vote burst (200
-votes a second, each its own write transaction with an audit event, as `/gonogo` clicks do).
+everything but the socket), first on a quiet database, then while writer threads store a
+vote burst (200 votes a second, each its own write transaction with an audit event, as
+`/gonogo` clicks do).
 
     python -m benchmarks.page_latency [--renders 200] [--postgres postgresql://...]
 """
