@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.calendar.page import TEMPLATES
 from bot.core.db import Database
+from handlers.calendar import serve
 from tests.calendar import builders as b
 from tests.calendar import clients
 
@@ -35,7 +36,7 @@ def _brief(result: dict[str, Any]) -> list[str]:
 
 def test_no_wcag_a_or_aa_violation_in_either_scheme(db: Database) -> None:
     built = _full(db)
-    html = clients.serve(b.services_for(db), "GET", f"/r/{built.token}")
+    html = serve(b.services_for(db), "GET", f"/r/{built.token}")
     assert html is not None
     body = html[2].decode()
     # Every section is on the page the engine checks.
