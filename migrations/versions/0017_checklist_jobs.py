@@ -1,7 +1,7 @@
 """checklist jobs: the run a step starts (checklist_step.run) and its claim (checklist_job)
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.core.models
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
