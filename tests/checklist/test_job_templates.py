@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.checklist.jobs.spec import GITHUB, WEBHOOK, fields_of, filled
+from bot.checklist.jobs.flows import check_token
+from bot.checklist.jobs.spec import GITHUB, fields_of, filled
 from bot.checklist.templates import BUILTIN_DIR, TemplateInvalid, parse
+from bot.core.config import Settings
 from tests.support.checklist import CHANNEL, LEAD, MakeBot, answer
 
 HEAD = """\
@@ -145,4 +147,20 @@ def test_the_commented_examples_of_the_builtin_template_load_when_uncommented() 
     }
     assert all(run.kind == GITHUB for run in runs.values())
     assert runs["Nomock publication"].correlation == "releasebot_run"
-    assert WEBHOOK != GITHUB
+
+
+def test_doctor_says_when_job_steps_have_no_token_granted(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").write_text(
+        HEAD + "    run:\n      github: {repo: a/b, workflow: x.yaml, ref: main}\n"
+    )
+    (bad,) = check_token(Settings(templates_dir=tmp_path), None)  # type: ignore[arg-type]
+    assert not bad.ok and "no GITHUB_TOKEN is granted" in bad.what
+    assert "GITHUB_TOKEN@api.github.com" in bad.fix
+    granted = Settings(
+        templates_dir=tmp_path,
+        gate_grants={"GITHUB_TOKEN": ("api.github.com",)},
+        gate_secret_values={"GITHUB_TOKEN": "ghp_value"},
+    )
+    (good,) = check_token(granted, None)  # type: ignore[arg-type]
+    assert good.ok and "1 checklist step(s) run GitHub workflows at api.github.com" in good.what
+    assert check_token(Settings(), None) == []  # type: ignore[arg-type]

@@ -27,12 +27,17 @@ from bot.checklist.board import owners_of
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import github, notes, rules
 from bot.checklist.jobs.rules import FAILED_RUN, GOING, SENDING, SUCCEEDED, UNKNOWN, Job
+from bot.checklist.jobs.spec import GITHUB
 from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.templates import catalog
+from bot.core.config import Settings
+from bot.core.db import Database
+from bot.core.doctor import Finding
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
 from bot.core.text.timefmt import duration
-from bot.gates.probe.secrets import GateSecrets
+from bot.gates.probe.secrets import GateSecrets, url_host
 from bot.release.service import role_holders
 
 log = logging.getLogger(__name__)
@@ -40,8 +45,27 @@ SENDER_MARGIN = timedelta(seconds=2)  # past the dispatch's own timeout: the sen
 
 
 def register(services: Services) -> None:
-    """Give the leader's timers the jobs to look at."""
+    """Give the leader's timers the jobs to look at, and doctor its check of the token."""
     services.scheduler.add_planner("checklist-jobs", planner_for(services))
+    services.add_check(check_token)
+
+
+def check_token(settings: Settings, db: Database) -> list[Finding]:
+    """`releasebot doctor`: templates with GitHub job steps have a token granted to send."""
+    found = catalog(settings.templates_dir).templates.values()
+    steps = [s for t in found for s in t.steps if s.run is not None and s.run.kind == GITHUB]
+    if not steps:
+        return []
+    secrets = GateSecrets.from_settings(settings)
+    host = url_host(settings.github_api)
+    if secrets.may_send(github.TOKEN, host) and secrets.value(github.TOKEN):
+        return [Finding(True, f"{len(steps)} checklist step(s) run GitHub workflows at {host}")]
+    fix = (
+        f"grant it in RELEASEBOT_GATE_SECRETS (`{github.TOKEN}@{host}`) and set it; it needs "
+        "Actions write on the workflows' repositories"
+    )
+    what = f"{len(steps)} checklist step(s) run GitHub workflows, but no {github.TOKEN} is granted"
+    return [Finding(False, what, fix)]
 
 
 def api_of(services: Services) -> github.Api:
