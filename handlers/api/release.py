@@ -2,6 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name dependencies local to `router`.
+import threading
+import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -36,9 +39,47 @@ def status(services: Services, release_id: int) -> ReleaseStatus:
         )
 
 
+class StatusCache:
+    """Each release's status for up to `ttl` seconds, forgotten the moment a change to the
+    release commits here (a step, a gate's turn, a vote, a move). Jobs polling where a
+    release stands then cost one build a second, not one each; what changes without an
+    audited transition (a gate's newest detail, the phase by the clock) shows within `ttl`.
+    """
+
+    def __init__(self, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._kept: dict[int, tuple[float, ReleaseStatus]] = {}
+        self._changes: dict[int, int] = {}  # release id -> committed changes seen
+        self._lock = threading.Lock()
+
+    def get(self, release_id: int, build: Callable[[], ReleaseStatus]) -> ReleaseStatus:
+        """The kept status while fresh, else a new one from `build` (kept if nothing changed)."""
+        now = self.clock()
+        with self._lock:
+            kept = self._kept.get(release_id)
+            if kept is not None and kept[0] > now:
+                return kept[1]
+            seen = self._changes.get(release_id, 0)
+        status = build()
+        with self._lock:
+            if self._changes.get(release_id, 0) == seen:  # no change committed meanwhile
+                self._kept[release_id] = (now + self.ttl, status)
+        return status
+
+    def forget(self, release_ids: set[int]) -> None:
+        """Changes to these releases committed: build their status anew."""
+        with self._lock:
+            for release_id in release_ids:
+                self._kept.pop(release_id, None)
+                self._changes[release_id] = self._changes.get(release_id, 0) + 1
+
+
 def router(services: Services, access: Access) -> APIRouter:
     """The release's routes."""
     routes = APIRouter(tags=["release"])
+    cache = StatusCache()
+    services.db.on_change(cache.forget)
 
     @routes.get(
         "/releases/{release_id}",
@@ -49,6 +90,6 @@ def router(services: Services, access: Access) -> APIRouter:
     def get_release(
         release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
     ) -> ReleaseStatus:
-        return status(services, release_id)
+        return cache.get(release_id, lambda: status(services, release_id))
 
     return routes

@@ -134,3 +134,25 @@ def test_tokens_are_checked_before_anything(make_bot: MakeBot, tmp_path: Path) -
     listed = bot.slack.command("/release", "token list", user_id=LEAD, channel_id=CHANNEL).json()
     assert "`dash` (read)" in listed["text"] and "deploy" not in listed["text"]
     assert reader not in listed["text"]
+
+
+def test_two_jobs_marking_the_same_step_at_once_make_one_transition(
+    make_bot: MakeBot, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = bot_with(make_bot, tmp_path, THREE)
+    new_release(bot, {"branch-manager": [BM]})
+    start(bot)
+    rid = release_id(bot)
+    secrets = [make_token(bot, f"job-{n}", "write") for n in range(4)]
+
+    def call(secret: str) -> int:
+        with api(bot, secret) as client:
+            return client.post(f"/releases/{rid}/steps/1/done", json={}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(call, secrets))
+    assert codes == [200, 409, 409, 409]
+    assert [e.action for e in _trail(bot)].count("step.done") == 1
+    assert [s.state for s in steps_of(bot)] == ["done", "active", "pending"]
