@@ -1,12 +1,12 @@
 """20 concurrent API clients reading the release and reporting gates, beside the floors.
 
-The real `releasebot run` serves a release with the built-in checklist running, a few gates
-and a push gate; 20 jobs, each with a token of its own, call it at once over keep-alive
-connections at a steady pace each (a job's calls, not a flood: `--pace 0` floods), half
-of the calls `GET /api/v1/releases/{id}` (the whole status) and half
-`POST .../gates/ci-signal/reports`. The floors answer the same calls in the same run: a bare
-WSGI app under waitress, and a bare FastAPI app behind a2wsgi (no database). Target: p95
-under 50 ms on SQLite and PostgreSQL.
+The real `releasebot run` serves a release with the built-in checklist running, three
+manual gates and a push gate per job; 20 jobs, each with a token of its own, call it at
+once over keep-alive connections at a steady pace each (a job's calls, not a flood:
+`--pace 0` floods), half of the calls `GET /api/v1/releases/{id}` (the whole status) and
+half `POST .../gates/ci-N/reports` (each job its own gate). The floors answer the same
+calls in the same run: a bare WSGI app under waitress, and a bare FastAPI app behind
+a2wsgi (no database). Target: p95 under 50 ms on SQLite and PostgreSQL.
 
     python -m benchmarks.api_load [--clients 20] [--calls 100] [--pace 5] [--no-postgres]
 """
@@ -86,7 +86,7 @@ def drive(
                 if reporting:
                     body = json.dumps({"result": "pass", "value": n, "detail": f"run {n}"})
                     headers = {**auth, "Content-Type": "application/json"}
-                    conn.request("POST", f"{read}/gates/ci-signal/reports", body, headers)
+                    conn.request("POST", f"{read}/gates/ci-{index}/reports", body, headers)
                 else:
                     conn.request("GET", read, headers=auth)
                 response = conn.getresponse()
@@ -143,7 +143,8 @@ def _set_up(slack: SlackClient, clients: int) -> list[str]:
     for role in ("branch-manager", "docs", "ci-signal"):
         _say(slack, "/release", f"role {role} <@U_{role.upper().replace('-', '_')}>")
     _say(slack, "/checklist", "start")
-    _say(slack, "/gate", "push ci-signal every 1h owner ci-signal")
+    for n in range(clients):  # each job reports its own gate
+        _say(slack, "/gate", f"push ci-{n} every 1h owner ci-signal")
     for gate in ("sign-off", "docs-ready", "security"):
         _say(slack, "/gate", f"manual {gate}")
     tokens = []

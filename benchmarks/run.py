@@ -15,7 +15,7 @@ import platform
 import sys
 from dataclasses import dataclass
 
-from benchmarks import checklist_clicks, meetings_scale, sqlite_writers, vote_burst
+from benchmarks import api_load, checklist_clicks, meetings_scale, sqlite_writers, vote_burst
 from benchmarks.common import fresh_postgres, postgres_answers, sqlite_url
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -134,6 +134,31 @@ def clicks(pg: str | None) -> list[Line]:
     ]
 
 
+def api(pg: str | None) -> list[Line]:
+    """20 API clients reading the status and reporting gates, beside the floors."""
+    rows = {r.name: r for r in api_load.measure(20, 100, pg, 5.0)}
+    bots = {"sqlite": rows.get("releasebot SQLite"), "postgres": rows.get("releasebot Postgres")}
+    floor = rows["floor: bare FastAPI"]
+    p95 = lambda r: fmt(api_load.Row.p(r.all, 95)) if r else "-"  # noqa: E731
+    ok = all(
+        api_load.Row.p(r.all, 95) < api_load.TARGET_P95_MS and not r.errors
+        for r in bots.values()
+        if r
+    )
+    bare = fmt(api_load.Row.p(rows["floor: bare WSGI"].all, 95))
+    return [
+        Line(
+            "API, 20 clients: p95 ms (floor: FastAPI)",
+            "< 50",
+            p95(bots["sqlite"]),
+            p95(bots["postgres"]),
+            p95(floor),
+            ok,
+        ),
+        Line("  floor: bare WSGI under waitress, p95 ms", "-", "-", "-", bare),
+    ]
+
+
 def meetings(pg: str | None) -> list[Line]:
     """10,000 series in 500 channels."""
     figures = {"sqlite": meetings_scale.run(sqlite_url(), 10_000, 500)}
@@ -203,7 +228,7 @@ def main() -> int:
     """Run everything and print the table; non-zero when a target is missed."""
     pg = PG_SERVER if postgres_answers() else None
     lines: list[Line] = []
-    for part in (votes, clicks, meetings):
+    for part in (votes, clicks, api, meetings):
         print(f"running {part.__name__}…", file=sys.stderr, flush=True)
         lines += part(pg)
     print("running writers…", file=sys.stderr, flush=True)
