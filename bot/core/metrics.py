@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -30,7 +30,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.core.db import Database
-from bot.core.leader import Leadership
+
+if TYPE_CHECKING:
+    from bot.core.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,17 @@ OUTBOX_OLDEST_AGE = Gauge(
     "Age of the oldest message waiting to be sent (0 when none waits)",
     registry=None,
 )
+LEADER_CHANGES = Counter(
+    "releasebot_leader_changes",
+    "Times this replica gained or lost the lead (change: gained, lost)",
+    ["change"],
+    registry=None,
+)
+FENCED_WRITES = Counter(
+    "releasebot_fenced_writes",
+    "Writes refused because they carried a stale leader epoch",
+    registry=None,
+)
 PROCESS_METRICS = (
     SLACK_REQUESTS,
     ACK_SECONDS,
@@ -88,7 +101,11 @@ PROCESS_METRICS = (
     SLACK_API_CALLS,
     OUTBOX_PENDING,
     OUTBOX_OLDEST_AGE,
+    LEADER_CHANGES,
+    FENCED_WRITES,
 )
+for _change in ("gained", "lost"):
+    LEADER_CHANGES.labels(_change)
 for _kind in KINDS:  # every kind shows from the first scrape, so rates start at zero
     ACK_SECONDS.labels(_kind)
     SLACK_REQUESTS.labels(_kind, "200")
@@ -153,6 +170,16 @@ def count_slack_call(method: str, outcome: str) -> None:
     SLACK_API_CALLS.labels(method_label(method), outcome if outcome in OUTCOMES else "error").inc()
 
 
+def count_leader_change(leading: bool) -> None:
+    """Count a gained or lost lead."""
+    LEADER_CHANGES.labels("gained" if leading else "lost").inc()
+
+
+def count_fenced() -> None:
+    """Count a write refused for its stale leader epoch."""
+    FENCED_WRITES.inc()
+
+
 def set_outbox_pending(count: int) -> None:
     """How many messages owed to Slack are waiting to be sent."""
     OUTBOX_PENDING.set(max(0, count))
@@ -177,6 +204,12 @@ class _StateCollector(Collector):
             )
             leader.add_metric([], 1.0 if self.leadership.is_leader else 0.0)
             yield leader
+            epoch = GaugeMetricFamily(
+                "releasebot_leader_epoch",
+                "The leader epoch this replica holds or last held (0 before it ever led)",
+            )
+            epoch.add_metric([], float(self.leadership.last_epoch or 0))
+            yield epoch
         counts = self._gate_states()
         if counts is not None:
             gates = GaugeMetricFamily(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import BigInteger, Column, DateTime, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -64,3 +64,19 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LeaderTerm(SQLModel, table=True):
+    """The leader's epoch: one row, bumped by every replica that takes the lead (a fencing token).
+
+    Work a leader claims carries its epoch, and the write that finishes the work checks that
+    the epoch is still this row's: a leader that lost the lead and has not noticed yet
+    cannot finish work its successor has taken.
+    """
+
+    __tablename__ = "leader_term"
+
+    id: int = Field(default=1, primary_key=True)
+    epoch: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    holder: str = Field(default="", max_length=128)
+    since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

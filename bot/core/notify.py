@@ -46,9 +46,12 @@ def make_quick_client(settings: Settings) -> WebClient:
 
 
 def make_sender_client(settings: Settings) -> WebClient:
-    """A client for the outbox sender, which retries, paces and waits out 429s itself."""
+    """A client for the outbox sender, which retries, paces and waits out 429s itself.
+
+    Its timeout bounds how long a post may stay in flight (the sender's IN_FLIGHT).
+    """
     return WebClient(
-        token=settings.bot_token, base_url=settings.api_url, timeout=10, retry_handlers=[]
+        token=settings.bot_token, base_url=settings.api_url, timeout=5, retry_handlers=[]
     )
 
 

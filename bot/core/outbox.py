@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, func, update
+from sqlalchemy import BigInteger, Column, Index, Text, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.event import listen
@@ -57,6 +57,10 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The epoch of the leader whose claim stands: only that leader may finish the row.
+    claim_epoch: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # A message only this person sees (chat.postEphemeral), e.g. an answer to a click.
+    ephemeral_to: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ts: str | None = Field(default=None, max_length=32)
@@ -93,6 +97,7 @@ class Message:
     useful_until: datetime | None = None
     live: tuple[str, str] | None = None
     render: tuple[str, dict[str, Any]] | None = None
+    ephemeral_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,7 @@ def _row(message: Message, now: datetime) -> dict[str, Any]:
         "live_kind": kind,
         "live_ref": str(ref) if ref is not None else None,
         "useful_until": message.useful_until,
+        "ephemeral_to": message.ephemeral_to,
         "state": PENDING,
         "attempts": 0,
         "next_attempt_at": now,

@@ -25,7 +25,7 @@ from bot.core.leader import Leadership
 from bot.core.models import utcnow
 
 log = logging.getLogger(__name__)
-# A standby asks for the lead this often, so it takes over within seconds of a leader's death.
+# A standby looks again this often, so it plans soon after it takes the lead.
 STANDBY_RETRY_SECONDS = 2.0
 
 
@@ -71,13 +71,15 @@ class Scheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone="UTC",
         )
+        leadership.on_change(self._leadership_changed)
 
     def add_planner(self, name: str, planner: Planner) -> None:
         """Register a feature's planner under a unique name."""
         self._planners[name] = planner
 
     def start(self) -> None:
-        """Start keeping time and planning in the background."""
+        """Start keeping time, watching the leader lease and planning in the background."""
+        self.leadership.start()
         self._aps.start()
         self._thread = threading.Thread(target=self._loop, name="planner", daemon=True)
         self._thread.start()
@@ -90,7 +92,7 @@ class Scheduler:
             self._thread.join(timeout=5)
         if self._aps.running:
             self._aps.shutdown(wait=True)
-        self.leadership.release()
+        self.leadership.stop()
 
     def poke(self) -> None:
         """Replan soon: something changed that may add or move a timer."""
@@ -109,7 +111,10 @@ class Scheduler:
 
     def replan(self) -> int:
         """Plan every timer due within the horizon; returns how many are pending."""
-        if not self.leadership.acquire():
+        leading = self.leadership.is_leader
+        if not self.leadership.watching:
+            leading = self.leadership.acquire()
+        if not leading:
             self._drop_all()
             return 0
         started = time.perf_counter()
@@ -151,7 +156,15 @@ class Scheduler:
             replace_existing=True,
         )
 
+    def _leadership_changed(self, leading: bool, epoch: int | None) -> None:
+        if leading:
+            self.poke()  # plan at once
+        elif self._aps.running:
+            self._drop_all()
+
     def _run(self, timer: Timer) -> None:
+        if not self.leadership.is_leader:
+            return  # the lead was lost after this was planned: the new leader plans it
         with self._lock:
             if timer.key in self._running:
                 return

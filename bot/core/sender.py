@@ -36,9 +36,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.core import metrics
+from bot.core import metrics, unavailable
 from bot.core.db import Database
-from bot.core.leader import Leadership
+from bot.core.leader import Leadership, StaleLeader
 from bot.core.models import utcnow
 from bot.core.outbox import (
     DROPPED,
@@ -69,11 +69,15 @@ PERMANENT = frozenset(
 # Errors that mean the bot can no longer reach the channel (the lead should hear of it).
 UNREACHABLE = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 CLAIM = timedelta(seconds=30)
+# A post in flight ends within the sender client's timeout (SENDER_TIMEOUT, 5 s): this long
+# after its claim, a dead or deposed leader's post has reached Slack or never will.
+IN_FLIGHT = timedelta(seconds=6)
 POST_INTERVAL = 1.0  # chat.postMessage: about one a second per channel
 POST_BURST = 3  # with short bursts allowed
 REFRESH_INTERVAL = 1.0  # chat.update and views.publish: at most once a second per message
 MAX_BACKOFF = 5.0
 MAX_ATTEMPTS = 50  # about five minutes of trying for an error Slack does not explain
+REPLY_PAGES = 10  # a thread of up to 2,000 replies is searched for a lost reply
 
 
 @dataclass
@@ -239,11 +243,22 @@ class Sender:
         """
         now = self.clock()
         with self.db.session() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.state) == PENDING, col(OutboxRow.claimed_until) > now)
-                .values(claimed_until=now)
-            )
+            standing = session.exec(
+                select(OutboxRow.id, OutboxRow.claimed_until).where(
+                    col(OutboxRow.state) == PENDING, col(OutboxRow.claimed_until) > now
+                )
+            ).all()
+            for row_id, until in standing:
+                if until is None:
+                    continue
+                # A post the old leader has in flight may still reach Slack: look it up
+                # once that post has ended, not before (the claim stays "uncertain").
+                settled = until - CLAIM + IN_FLIGHT
+                session.execute(
+                    update(OutboxRow)
+                    .where(col(OutboxRow.id) == row_id, col(OutboxRow.state) == PENDING)
+                    .values(claimed_until=max(now, settled))
+                )
 
     def _report_backlog(self, mono: float) -> None:
         if mono - self._backlog_at < 5.0:
@@ -257,8 +272,9 @@ class Sender:
         self.on_backlog(waiting.pending, age)
 
     def _claim(self, rows: list[OutboxRow], now: datetime) -> set[int]:
-        """Claim the rows in one statement; the ids this sender won (another may have some)."""
-        if not rows:
+        """Claim the rows in one statement, with this leader's epoch; the ids this sender won."""
+        epoch = self.leadership.epoch
+        if not rows or (epoch is None and not self.db.is_sqlite):
             return set()
         with self.db.session() as session:
             won = session.execute(
@@ -269,11 +285,24 @@ class Sender:
                     or_(
                         col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) <= now
                     ),
+                    self.leadership.fence(epoch),
                 )
-                .values(claimed_until=now + CLAIM, attempts=OutboxRow.attempts + 1)
+                .values(
+                    claimed_until=now + CLAIM, attempts=OutboxRow.attempts + 1, claim_epoch=epoch
+                )
                 .returning(col(OutboxRow.id))
             )
-            return {int(found) for found in won.scalars()}
+            claimed = {int(found) for found in won.scalars()}
+        for row in rows:
+            row.claim_epoch = epoch
+        return claimed
+
+    def _fenced(self, row: OutboxRow) -> list[Any]:
+        """WHERE conditions that hold only for the leader whose claim the row carries."""
+        if self.db.is_sqlite:
+            return []
+        epoch = row.claim_epoch
+        return [col(OutboxRow.claim_epoch) == epoch, self.leadership.fence(epoch)]
 
     def _release(self, key: str) -> None:
         with self._lock:
@@ -286,9 +315,12 @@ class Sender:
         row.attempts += 1  # as claimed
         try:
             self._attempt(row, uncertain)
+        except StaleLeader as stale:
+            metrics.count_fenced()
+            log.warning("message %s: not recorded, %s (the new leader has it)", row.key, stale)
         except Exception:
             log.exception("delivering message %s failed unexpectedly", row.key)
-            self._retry(row, None, "unexpected error")
+            self._retry(row, None, "unexpected error", uncertain=True)
         finally:
             self._release(row.channel)
 
@@ -304,33 +336,62 @@ class Sender:
             self._finish(row, DROPPED, error="nothing to say any more")
             return
         text, blocks, thread_ts = content
+        method = "chat.postEphemeral" if row.ephemeral_to else "chat.postMessage"
         try:
             channel = self._channel_of(row.channel)
-            if uncertain:
-                found = self._already_posted(channel, row)
+            if uncertain and not row.ephemeral_to:
+                found = self._already_posted(channel, row, thread_ts)
                 if found:
                     self._finish(row, SENT, ts=found, now=now)
                     return
-            args: dict[str, Any] = {
-                "channel": channel,
-                "text": text,
-                "unfurl_links": False,
-                "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
-            }
-            if blocks is not None:
-                args["blocks"] = blocks
-            if thread_ts:
-                args["thread_ts"] = thread_ts
-                if row.broadcast:
-                    args["reply_broadcast"] = True
-            answer = self._call("chat.postMessage", self.client.chat_postMessage, **args)
+                uncertain = False
+            if not self._may_post(row):
+                return
+            answer = self._post(method, channel, row, text, blocks, thread_ts)
         except SlackApiError as err:
-            self._failed_call(row, err)
+            self._failed_call(row, err, method, uncertain)
             return
         except Exception as err:  # connection refused, timeout: Slack may be down
-            self._retry(row, None, f"{type(err).__name__}: {err}")
+            unavailable.warn(method, err, log)
+            # A post that timed out may have reached Slack: look it up before posting again.
+            self._retry(
+                row,
+                None,
+                unavailable.plain(err),
+                uncertain=uncertain or not unavailable.refused(err),
+            )
             return
-        self._finish(row, SENT, ts=str(answer.get("ts") or ""), now=now)
+        self._finish(row, SENT, ts=str(answer.get("ts") or answer.get("message_ts") or ""), now=now)
+
+    def _may_post(self, row: OutboxRow) -> bool:
+        """Post only while this replica still leads with the epoch of the row's claim."""
+        if self.db.is_sqlite or self.leadership.holds(row.claim_epoch):
+            return True
+        log.info("not posting %s: this replica no longer leads", row.key)
+        return False
+
+    def _post(
+        self,
+        method: str,
+        channel: str,
+        row: OutboxRow,
+        text: str,
+        blocks: list[Any] | None,
+        thread_ts: str | None,
+    ) -> Any:
+        args: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        if row.ephemeral_to:
+            args["user"] = row.ephemeral_to
+            return self._call(method, self.client.chat_postEphemeral, **args)
+        args["unfurl_links"] = False
+        args["metadata"] = {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}}
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+            if row.broadcast:
+                args["reply_broadcast"] = True
+        return self._call(method, self.client.chat_postMessage, **args)
 
     def _content(
         self, row: OutboxRow, now: datetime
@@ -373,39 +434,65 @@ class Sender:
             self._dm_channels[target] = str(opened["channel"]["id"])
         return self._dm_channels[target]
 
-    def _already_posted(self, channel: str, row: OutboxRow) -> str | None:
-        """The ts of this row's message if an earlier attempt reached Slack after all."""
-        # The lost post went out within one claim (30 s) of now: the newest 200 messages
-        # of the channel hold it if it arrived.
-        found = self._call(
-            "conversations.history",
-            self.client.conversations_history,
-            channel=channel,
-            limit=200,
-            include_all_metadata=True,
-        )
-        for message in found.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == row.key:
-                return str(message.get("ts"))
+    def _already_posted(self, channel: str, row: OutboxRow, thread_ts: str | None) -> str | None:
+        """The ts of this row's message if an earlier attempt reached Slack after all.
+
+        A top-level message is among the channel's newest 200 (the lost post went out within
+        one claim of now); a thread reply is only in its thread (`conversations.history`
+        never returns replies), whose replies come oldest first, so all its pages are read.
+        """
+        if not thread_ts:
+            found = self._call(
+                "conversations.history",
+                self.client.conversations_history,
+                channel=channel,
+                limit=200,
+                include_all_metadata=True,
+            )
+            return _keyed(found.get("messages") or [], row.key)
+        cursor = None
+        for _ in range(REPLY_PAGES):
+            page = self._call(
+                "conversations.replies",
+                self.client.conversations_replies,
+                channel=channel,
+                ts=thread_ts,
+                limit=200,
+                include_all_metadata=True,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            ts = _keyed(page.get("messages") or [], row.key)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if ts or not cursor:
+                return ts
         return None
 
-    def _failed_call(self, row: OutboxRow, err: SlackApiError) -> None:
+    def _failed_call(
+        self, row: OutboxRow, err: SlackApiError, method: str, uncertain: bool
+    ) -> None:
         status = getattr(err.response, "status_code", 200)
         error = str(err.response.get("error") or f"HTTP {status}")
         if status == 429 or error == "ratelimited":
             wait = _retry_after(err)
             with self._lock:
                 self._paces.setdefault(row.channel, _Pace()).blocked_until = time.monotonic() + wait
-            self._retry(row, wait, error, count=False)
+            self._retry(row, wait, error, count=False, uncertain=uncertain)
         elif error in PERMANENT:
             self._finish(row, FAILED, error=error)
             if error in UNREACHABLE:
                 self._tell_undeliverable(row.channel, error)
         else:
-            self._retry(row, None, error)
+            unavailable.warn(method, err, log)
+            self._retry(row, None, error, uncertain=uncertain)
 
-    def _retry(self, row: OutboxRow, wait: float | None, error: str, count: bool = True) -> None:
+    def _retry(
+        self,
+        row: OutboxRow,
+        wait: float | None,
+        error: str,
+        count: bool = True,
+        uncertain: bool = False,
+    ) -> None:
         now = self.clock()
         if count and row.attempts >= MAX_ATTEMPTS:
             self._finish(row, FAILED, error=f"gave up after {row.attempts} attempts: {error}")
@@ -416,15 +503,20 @@ class Sender:
             wait = random.uniform(ceiling / 2, ceiling)
         log.info("will retry %s in %.1fs (%s)", row.key, wait, error)
         with self.db.session() as session:
-            session.execute(
+            done = session.execute(
                 update(OutboxRow)
-                .where(col(OutboxRow.id) == row.id, col(OutboxRow.state) == PENDING)
+                .where(
+                    col(OutboxRow.id) == row.id, col(OutboxRow.state) == PENDING, *self._fenced(row)
+                )
                 .values(
-                    claimed_until=None,
+                    # A claim left standing (ran out) marks the row "look it up first".
+                    claimed_until=now if uncertain else None,
                     next_attempt_at=now + timedelta(seconds=wait),
                     error=error[:500],
                 )
             )
+            if not self.db.is_sqlite and not getattr(done, "rowcount", 1):
+                raise StaleLeader(row.claim_epoch)
 
     def _finish(
         self,
@@ -439,6 +531,19 @@ class Sender:
             log.warning("message %s to %s %s: %s", row.key, row.channel, state, error)
         back = state == SENT and self._slack_down
         with self.db.session() as session:
+            done = session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == row.id, *self._fenced(row))
+                .values(
+                    state=state,
+                    ts=ts,
+                    error=error,
+                    claimed_until=None,
+                    sent_at=now if state == SENT else None,
+                )
+            )
+            if not self.db.is_sqlite and not getattr(done, "rowcount", 1):
+                raise StaleLeader(row.claim_epoch)  # rolls back: the new leader has the row
             if back:  # Slack answers again: every channel waiting out a backoff may go now
                 self._slack_down = False
                 session.execute(
@@ -450,17 +555,6 @@ class Sender:
                     )
                     .values(next_attempt_at=now)
                 )
-            session.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.id) == row.id)
-                .values(
-                    state=state,
-                    ts=ts,
-                    error=error,
-                    claimed_until=None,
-                    sent_at=now if state == SENT else None,
-                )
-            )
             if state == SENT and ts and row.live_kind and row.live_ref is not None:
                 hook = self.outbox.on_sent.get(row.live_kind)
                 if hook is not None:
@@ -528,6 +622,15 @@ class Sender:
                 .where(col(LiveRefresh.kind) == item.kind, col(LiveRefresh.ref) == item.ref)
                 .values(due_at=self.clock() + timedelta(seconds=wait))
             )
+
+
+def _keyed(messages: list[Any], key: str) -> str | None:
+    """The ts of the message carrying this outbox key in its metadata, if any."""
+    for message in messages:
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == key:
+            return str(message.get("ts"))
+    return None
 
 
 def _retry_after(err: SlackApiError) -> float:

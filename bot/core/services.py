@@ -13,6 +13,7 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Check
 from bot.core.guards import StepGuard
+from bot.core.leader import Leadership
 from bot.core.models import utcnow
 from bot.core.notify import Notifier
 from bot.core.outbox import Outbox
@@ -43,6 +44,11 @@ class Services:
     step_guards: list[StepGuard] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     mounts: list[tuple[str, WSGIApp]] = field(default_factory=list)
+
+    @property
+    def leader(self) -> Leadership:
+        """The leader lease: `is_leader`, `epoch`, `guard(session, epoch)` for leader-only work."""
+        return self.scheduler.leadership
 
     def now(self) -> datetime:
         """The current instant (tests may freeze it)."""
