@@ -180,7 +180,7 @@ class Sender:
                 return
             try:
                 if self.leadership.is_leader or self.db.is_sqlite:
-                    if not leading and not self.db.is_sqlite:
+                    if not leading:
                         self._orphaned_claims()
                     leading = True
                     self.tick()
@@ -236,10 +236,11 @@ class Sender:
         self._report_backlog(mono)
 
     def _orphaned_claims(self) -> None:
-        """On taking the lead: rows the dead leader had claimed are looked up and sent now.
+        """On taking the lead (or starting alone): claims left standing are looked up soon.
 
         Only the leader sends, so a claim standing when this replica takes the lead is the
-        dead leader's; waiting it out would hold its channel's later messages back.
+        old leader's (or, on SQLite, this process's before a crash); waiting it out would
+        hold its channel's later messages back.
         """
         now = self.clock()
         with self.db.session() as session:

@@ -307,7 +307,10 @@ def test_the_leader_connection_is_bounded_by_keepalives_and_timeouts(db: Databas
     }
     with db.engine.connect() as other:
         held = other.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
             {"k": LEADER_LOCK},
         ).scalar()
     assert held == 1

@@ -124,7 +124,7 @@ class SlackMethods:
         if channel[0] in "UW":
             channel = "D" + channel
         ts = self._next_ts()
-        keys = ("text", "blocks", "attachments", "thread_ts", "metadata")
+        keys = ("text", "blocks", "attachments", "thread_ts", "reply_broadcast", "metadata")
         message = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "ts": ts}
         message.update({k: args[k] for k in keys if k in args})
         self._messages[(channel, ts)] = message

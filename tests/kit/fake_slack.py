@@ -32,6 +32,14 @@ class Call:
 
 
 @dataclass
+class _Stall:
+    method: str
+    seconds: float
+    when: Callable[[dict[str, Any]], bool] | None
+    remaining: int
+
+
+@dataclass
 class _Fault:
     status: int
     retry_after: int
@@ -130,6 +138,9 @@ class FakeSlack(SlackMethods):
             self._faults: dict[str, list[_Fault]] = {}
             self._down_until = 0.0
             self._down_status = 503
+            self._stalls: list[_Stall] = []
+            self.stalled = threading.Event()
+            self._unstall = threading.Event()
             self.clear_state()
 
     # -- test controls and queries ---------------------------------------------------------
@@ -158,23 +169,86 @@ class FakeSlack(SlackMethods):
         with self._lock:
             self._down_until = 0.0
 
+    def stall(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        when: Callable[[Args], bool] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Accept the next matching call of `method`, then hold its answer back `seconds`.
+
+        Slack has the message (it shows in history and threads) while the caller still
+        waits: the moment a crash leaves a message posted but not recorded. `stalled` is
+        set when a call is held; `release()` lets every held answer go.
+        """
+        with self._lock:
+            self._unstall.clear()
+            self._stalls.append(_Stall(method, seconds, when, times))
+
+    def release(self) -> None:
+        """Answer every held call now and hold no more."""
+        with self._lock:
+            self._stalls.clear()
+        self._unstall.set()
+
+    def take_stall(self, method: str, args: Args) -> float:
+        """Seconds to hold this accepted call's answer back (0: answer now)."""
+        with self._lock:
+            for stall in self._stalls:
+                if stall.method == method and (stall.when is None or stall.when(args)):
+                    stall.remaining -= 1
+                    if stall.remaining <= 0:
+                        self._stalls.remove(stall)
+                    self.stalled.set()
+                    return stall.seconds
+        return 0.0
+
+    def hold(self, seconds: float) -> None:
+        """Wait out a stall (ended early by release())."""
+        self._unstall.wait(seconds)
+
     def handlers(self) -> dict[str, Callable[[Args], Args]]:
-        """The workspace's methods, plus reading a channel's recent history."""
-        return {**super().handlers(), "conversations.history": self._history}
+        """The workspace's methods, plus reading a channel's history and a thread's replies."""
+        return {
+            **super().handlers(),
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
+        }
 
     def _history(self, args: Args) -> Args:
+        """Top-level messages, newest first; thread replies only if also sent to the channel."""
         channel = str(args.get("channel", ""))
         oldest = float(args.get("oldest") or 0)
         found = [
             dict(m)
             for (where, ts), m in self._messages.items()
-            if where == channel and float(ts) >= oldest
+            if where == channel
+            and float(ts) >= oldest
+            and (m.get("thread_ts") in (None, ts) or _truthy(m.get("reply_broadcast")))
         ]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
-        if str(args.get("include_all_metadata", "")).lower() not in ("true", "1"):
-            for message in found:
-                message.pop("metadata", None)
+        _strip_metadata(found, args)
         return {"messages": found[: int(args.get("limit") or 100)], "has_more": False}
+
+    def _replies(self, args: Args) -> Args:
+        """A thread: its parent, then its replies oldest first, a page at a time (cursor)."""
+        channel, parent = str(args.get("channel", "")), str(args.get("ts", ""))
+        if (channel, parent) not in self._messages:
+            raise SlackError("thread_not_found")
+        thread = [
+            dict(m)
+            for (where, ts), m in self._messages.items()
+            if where == channel and (ts == parent or m.get("thread_ts") == parent)
+        ]
+        thread.sort(key=lambda m: float(m["ts"]))
+        _strip_metadata(thread, args)
+        start = int(str(args.get("cursor") or "0").removeprefix("page:") or 0)
+        end = start + min(int(args.get("limit") or 1000), 1000)
+        more = end < len(thread)
+        meta = {"next_cursor": f"page:{end}" if more else ""}
+        return {"messages": thread[start:end], "has_more": more, "response_metadata": meta}
 
     def calls_of(self, method: str) -> list[Call]:
         """Recorded successful-transport calls of one method, oldest first."""
@@ -288,6 +362,17 @@ class FakeSlack(SlackMethods):
         return []
 
 
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "1")
+
+
+def _strip_metadata(messages: list[Args], args: Args) -> None:
+    """Slack sends message metadata only to a caller that asks for it."""
+    if not _truthy(args.get("include_all_metadata", "")):
+        for message in messages:
+            message.pop("metadata", None)
+
+
 def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to one FakeSlack."""
 
@@ -326,6 +411,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             token = bearer or str(args.get("token", ""))
             kind = "xapp-" if method == "apps.connections.open" else "xox"
             answer = fake.answer(method, args, authorized=token.startswith(kind))
+            stall = fake.take_stall(method, args) if answer.get("ok") else 0.0
+            if stall:
+                fake.hold(stall)
             scopes = {"x-oauth-scopes": ",".join(fake.scopes)} if method == "auth.test" else {}
             self._json(200, answer, scopes)
 
