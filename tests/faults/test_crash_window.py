@@ -9,7 +9,10 @@ posting it again. A live message's update repeated after a crash changes nothing
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 import yaml
 from sqlmodel import col, select
@@ -25,6 +28,15 @@ from tests.support.process import bot_env
 
 CHANNEL = "C_CRASH"
 LEAD = "U_LEAD"
+
+
+@pytest.fixture
+def procs() -> Iterator[list[BotProcess]]:
+    """Bots started by a test, killed at its end whatever happened."""
+    started: list[BotProcess] = []
+    yield started
+    for proc in started:
+        proc.kill()
 
 
 def start_checklist(database_url: str, fake: FakeSlack, tmp_path: Path) -> BotProcess:
@@ -71,10 +83,11 @@ def in_thread(fake: FakeSlack, ts: str, words: str) -> list[str]:
 
 
 def test_a_thread_reply_posted_just_before_a_sigkill_appears_once(
-    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path, procs: list[BotProcess]
 ) -> None:
     db = Database(database_url)
     proc = start_checklist(database_url, fake_slack, tmp_path)
+    procs.append(proc)
     ts = board_ts(db, fake_slack)
     fake_slack.wait_for(lambda: in_thread(fake_slack, ts, "Step 0"), timeout=10)
     # Slack accepts the next thread reply, and the bot dies before hearing back.
@@ -114,10 +127,11 @@ def pending(db: Database) -> list[str]:
 
 
 def test_a_live_message_update_repeated_after_a_sigkill_changes_it_once(
-    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path, procs: list[BotProcess]
 ) -> None:
     db = Database(database_url)
     proc = start_checklist(database_url, fake_slack, tmp_path)
+    procs.append(proc)
     ts = board_ts(db, fake_slack)
     fake_slack.wait_for(lambda: in_thread(fake_slack, ts, "Step 0"), timeout=10)
     # Slack applies the board's update, and the bot dies before hearing back.

@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a burst of clicks queues instead of being reset
+
+
 class Balancer:
     """Forwards each request to the next backend in turn, as a load balancer would."""
 
@@ -20,7 +24,7 @@ class Balancer:
         self._next = itertools.cycle(range(len(backends)))
         self._lock = threading.Lock()
         self.sent = [0] * len(backends)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -46,18 +50,29 @@ class Balancer:
             def _forward(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                target = urlsplit(balancer.backends[balancer.pick()])
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
-                conn = http.client.HTTPConnection(target.hostname or "", target.port, timeout=15)
-                try:
-                    conn.request(method, self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    payload = answer.read()
-                except OSError:
+                # A backend that refuses connections is down: the next one gets the request, as
+                # a balancer's health check would have it. A connection cut mid-request is 502.
+                for _ in balancer.backends:
+                    target = urlsplit(balancer.backends[balancer.pick()])
+                    conn = http.client.HTTPConnection(
+                        target.hostname or "", target.port, timeout=15
+                    )
+                    try:
+                        conn.request(method, self.path, body=body, headers=headers)
+                        answer = conn.getresponse()
+                        payload = answer.read()
+                        break
+                    except ConnectionRefusedError:
+                        continue
+                    except OSError:
+                        self.send_error(502)
+                        return
+                    finally:
+                        conn.close()
+                else:
                     self.send_error(502)
                     return
-                finally:
-                    conn.close()
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
                     if key.lower() not in HOP_HEADERS:

@@ -29,6 +29,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    token: str = ""  # the bearer token it came with (tells replicas apart)
 
 
 @dataclass
@@ -84,17 +85,28 @@ class FakeSlack(SlackMethods):
         self.scopes: list[str] = list(bot_scopes())
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        self._port = 0
         super().__init__()
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
-        """Serve on 127.0.0.1 at a free port in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        """Serve on 127.0.0.1 at a free port (the same one after refuse()) in a daemon thread."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
         self._server.daemon_threads = True
+        self._port = int(self._server.server_address[1])
         threading.Thread(target=self._serve, daemon=True).start()
         return self
+
+    def refuse(self) -> None:
+        """Stop listening: every call meets a refused connection until accept()."""
+        self.stop()
+
+    def accept(self) -> None:
+        """Listen again on the same port after refuse()."""
+        if self._server is None:
+            self.start()
 
     def _serve(self) -> None:
         assert self._server is not None
@@ -121,8 +133,8 @@ class FakeSlack(SlackMethods):
     @property
     def port(self) -> int:
         """The port the server listens on."""
-        assert self._server is not None, "FakeSlack is not started"
-        return int(self._server.server_address[1])
+        assert self._port, "FakeSlack is not started"
+        return self._port
 
     @property
     def url(self) -> str:
@@ -317,10 +329,10 @@ class FakeSlack(SlackMethods):
                 faults.remove(fault)
             return fault
 
-    def answer(self, method: str, args: Args, authorized: bool) -> Args:
+    def answer(self, method: str, args: Args, authorized: bool, token: str = "") -> Args:
         """Record a call and compute its JSON answer."""
         with self._lock:
-            self.calls.append(Call(method, args, time.time()))
+            self.calls.append(Call(method, args, time.time(), token))
             if not authorized:
                 return {"ok": False, "error": "not_authed"}
             errors = self._validate(method, args)
@@ -410,7 +422,7 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             token = bearer or str(args.get("token", ""))
             kind = "xapp-" if method == "apps.connections.open" else "xox"
-            answer = fake.answer(method, args, authorized=token.startswith(kind))
+            answer = fake.answer(method, args, authorized=token.startswith(kind), token=token)
             stall = fake.take_stall(method, args) if answer.get("ok") else 0.0
             if stall:
                 fake.hold(stall)
