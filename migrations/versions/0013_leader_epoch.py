@@ -1,7 +1,7 @@
 """leader epoch: leader_term (the fencing token), outbox.claim_epoch, outbox.ephemeral_to
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.core.models
 
 revision: str = "0013"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
