@@ -279,8 +279,8 @@ def _lookup(services: Services, found: Job, now: datetime) -> None:
     """A claim whose run was never recorded: find the run GitHub started, never send again."""
     job, spec = found.job, found.spec
     assert job.id is not None
-    runs = github.find(api_of(services), spec, job.claimed_at)
-    poll = now + timedelta(seconds=services.settings.job_poll_seconds)
+    runs, wait = github.find(api_of(services), spec, job.claimed_at, now)
+    poll = max(now + timedelta(seconds=services.settings.job_poll_seconds), wait or now)
     window = job.claimed_at + timedelta(seconds=services.settings.job_lookup_seconds)
     if runs is not None and spec.correlation:
         runs = [r for r in runs if job.correlation in r.title]

@@ -196,17 +196,20 @@ class Found:
     branch: str
 
 
-def find(api: Api, spec: RunSpec, since: datetime) -> list[Found] | None:
-    """The workflow's dispatched runs created since `since`; None when GitHub cannot say."""
+def find(
+    api: Api, spec: RunSpec, since: datetime, now: datetime
+) -> tuple[list[Found] | None, datetime | None]:
+    """The workflow's dispatched runs created since `since` (None when GitHub cannot say),
+    and when GitHub may be asked again if it asked to be left alone."""
     created = (since - timedelta(seconds=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = urlencode({"event": "workflow_dispatch", "created": f">={created}", "per_page": 100})
     path = f"/repos/{spec.repo}/actions/workflows/{quote(spec.workflow)}/runs?{query}"
     try:
         response = api.ask(path)
     except Exception:
-        return None
+        return None, None
     if response.status != 200:
-        return None
+        return None, rate_limited_until(response, now)
     runs = _json(response.body).get("workflow_runs")
     found = []
     for run in runs if isinstance(runs, list) else []:
@@ -214,7 +217,7 @@ def find(api: Api, spec: RunSpec, since: datetime) -> list[Found] | None:
             title = _text(run.get("display_title")) or _text(run.get("name")) or ""
             branch = _text(run.get("head_branch")) or ""
             found.append(Found(run["id"], _link(run.get("html_url")), title, branch))
-    return found
+    return found, None
 
 
 def rate_limited_until(response: Response, now: datetime) -> datetime | None:
