@@ -16,7 +16,8 @@ import functools
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -33,6 +34,7 @@ from bot.checklist.templates import catalog
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
+from bot.core.leader import StaleLeader
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
@@ -146,10 +148,11 @@ def _adopt(
     now: datetime,
     *,
     looked_up: bool,
+    epoch: int | None = None,
 ) -> None:
     """The run of a claimed job is known: record it, say so, follow it from now on."""
     poll = timedelta(seconds=services.settings.job_poll_seconds)
-    with services.db.session() as s:
+    with _writing(services, epoch) as s:
         values = {"run_id": run_id, "run_url": run_url, "status": "queued"}
         if not rules.moved(s, job_id, (SENDING,), state=GOING, next_check_at=now + poll, **values):
             return
@@ -168,10 +171,11 @@ def _end(
     now: datetime,
     expected: tuple[str, ...] = (GOING,),
     conclusion: str | None = None,
+    epoch: int | None = None,
 ) -> None:
     """The job ended: it decides its step (done, or failed with the reason), once."""
     state = SUCCEEDED if ok else FAILED_RUN
-    with services.db.session() as s:
+    with _writing(services, epoch) as s:
         values = {"state": state, "finished_at": now, "detail": reason}
         if conclusion is not None:
             values["conclusion"] = conclusion
@@ -189,6 +193,15 @@ def _end(
         if outcome.completed:
             owed.append(messages.summary(checklists.board(s, found.checklist.id or 0)))
         owe(services, s, outcome.checklist, owed, now)
+
+
+@contextmanager
+def _writing(services: Services, epoch: int | None) -> Iterator[Session]:
+    """A write transaction; the leader's (with its `epoch`) is refused once it lost the lead."""
+    with services.db.session() as s:
+        if epoch is not None:
+            services.leader.guard(s, epoch)
+        yield s
 
 
 def _reply(found: Job, what: str, text: str) -> Message:
@@ -224,31 +237,55 @@ def planner_for(services: Services) -> Planner:
 
 
 def look(services: Services, job_id: int, now: datetime) -> None:
-    """One look at a job: simulated end, timeout, lookup of a lost dispatch, or the run."""
+    """One look at a job (the leader's): simulated end, timeout, lookup, or the run.
+
+    Every write it makes carries the leader's epoch: a leader that lost the lead meanwhile
+    records nothing (the new one looks again).
+    """
+    epoch = services.leader.epoch
+    if epoch is None:
+        return
     with services.db.read() as s:
         found = rules.load(s, job_id)
     if found is None or not rules.live(found) or found.job.state not in rules.OPEN_STATES:
         return
+    try:
+        _look(services, found, now, epoch)
+    except StaleLeader:
+        log.info("no longer leading: the new leader looks at job %s", job_id)
+    services.scheduler.poke()
+
+
+def _look(services: Services, found: Job, now: datetime, epoch: int) -> None:
+    """What the look does, by the job's state."""
+    job_id = found.job.id or 0
     job = found.job
     if job.simulated:
         ok = job.simulated == "success"
         reason = "the simulated run ended success" if ok else "the simulated run ended failure"
-        _end(services, job_id, ok=ok, reason=reason, now=now, conclusion=job.simulated)
+        _end(services, job_id, ok=ok, reason=reason, now=now, conclusion=job.simulated, epoch=epoch)
     elif now >= job.deadline_at:
         reason = f"no result within the template's timeout of {_span(found)}"
-        _end(services, job_id, ok=False, reason=reason, now=now, expected=rules.OPEN_STATES)
+        _end(
+            services,
+            job_id,
+            ok=False,
+            reason=reason,
+            now=now,
+            expected=rules.OPEN_STATES,
+            epoch=epoch,
+        )
     elif job.state == SENDING:
-        _lookup(services, found, now)
+        _lookup(services, found, now, epoch)
     else:
-        _follow(services, found, now)
-    services.scheduler.poke()
+        _follow(services, found, now, epoch)
 
 
 def _span(found: Job) -> str:
     return duration(found.spec.timeout)
 
 
-def _follow(services: Services, found: Job, now: datetime) -> None:
+def _follow(services: Services, found: Job, now: datetime, epoch: int) -> None:
     """Ask GitHub how the run is (conditionally); conclude it when it is completed."""
     job = found.job
     assert job.id is not None and job.run_id is not None
@@ -259,12 +296,12 @@ def _follow(services: Services, found: Job, now: datetime) -> None:
         conclusion = seen.conclusion or "unknown"
         ok = conclusion == "success"
         reason = "the run succeeded" if ok else f"the run ended {conclusion}"
-        with services.db.session() as s:
+        with _writing(services, epoch) as s:
             if seen.run_url:
                 rules.moved(s, job.id, (GOING,), run_url=seen.run_url)
-        _end(services, job.id, ok=ok, reason=reason, now=now, conclusion=conclusion)
+        _end(services, job.id, ok=ok, reason=reason, now=now, conclusion=conclusion, epoch=epoch)
         return
-    with services.db.session() as s:
+    with _writing(services, epoch) as s:
         values: dict[str, object] = {"next_check_at": following}
         if seen.changed:
             values.update(status=seen.status, etag=seen.etag, run_url=seen.run_url or job.run_url)
@@ -275,7 +312,7 @@ def _follow(services: Services, found: Job, now: datetime) -> None:
             services.outbox.refresh(s, messages.KIND, found.checklist.id or 0, now)
 
 
-def _lookup(services: Services, found: Job, now: datetime) -> None:
+def _lookup(services: Services, found: Job, now: datetime, epoch: int) -> None:
     """A claim whose run was never recorded: find the run GitHub started, never send again."""
     job, spec = found.job, found.spec
     assert job.id is not None
@@ -287,23 +324,24 @@ def _lookup(services: Services, found: Job, now: datetime) -> None:
     elif runs is not None:
         runs = [r for r in runs if r.branch in ("", spec.ref)]
     if runs is not None and len(runs) == 1:
-        _adopt(services, job.id, runs[0].run_id, runs[0].run_url, now, looked_up=True)
+        first = runs[0]
+        _adopt(services, job.id, first.run_id, first.run_url, now, looked_up=True, epoch=epoch)
         return
     if runs is not None and len(runs) > 1:
-        _unknown(services, found, f"{len(runs)} runs started since Run was pressed", now)
+        _unknown(services, found, f"{len(runs)} runs started since Run was pressed", now, epoch)
     elif now >= window:
         why = "GitHub could not be asked" if runs is None else "no run of it appeared"
-        _unknown(services, found, why, now)
+        _unknown(services, found, why, now, epoch)
     else:
-        with services.db.session() as s:
+        with _writing(services, epoch) as s:
             rules.moved(s, job.id, (SENDING,), next_check_at=min(poll, window))
 
 
-def _unknown(services: Services, found: Job, why: str, now: datetime) -> None:
+def _unknown(services: Services, found: Job, why: str, now: datetime, epoch: int) -> None:
     """The lookup cannot tell: a person looks at the workflow's runs and decides."""
     job = found.job
     assert job.id is not None
-    with services.db.session() as s:
+    with _writing(services, epoch) as s:
         if not rules.moved(s, job.id, (SENDING,), state=UNKNOWN, detail=why, finished_at=now):
             return
         owners = owners_of(role_holders(s, found.release.id or 0), found.step.owner)
