@@ -16,7 +16,16 @@ from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape, quoted
 from bot.core.text.timeparse import ParseError
 from bot.release import service as releases
-from bot.schedule import countdown, flows, options, render, render_upstream, syncing, templates
+from bot.schedule import (
+    countdown,
+    flows,
+    imports,
+    options,
+    render,
+    render_upstream,
+    syncing,
+    templates,
+)
 from bot.schedule import service as schedule
 from bot.schedule.lint import Team
 from bot.schedule.timing import describe_notify, parse_notify
@@ -67,7 +76,10 @@ def listing(ctx: Ctx) -> Reply:
         assert release.id is not None
         found = schedule.milestones(s, release.id)
         notify = countdown.notify_of(s, release.id)
+        source = imports.source_of(s, release)
     text, blocks = render.schedule_list(release, found, notify, now)
+    if source is not None:
+        blocks = [*blocks, render_upstream.source_context(source, release)]
     return Reply(text=text, blocks=blocks)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.core.blocks import SECTION_LIMIT, Blocks, context, mrkdwn
+from bot.core.blocks import SECTION_LIMIT, Block, Blocks, context, mrkdwn
 from bot.core.text.escape import escape
 from bot.core.text.fit import cut, fit_lines
 from bot.release.models import Release
@@ -137,6 +137,19 @@ def added_from_source(
     head = f":new: {link(source)} has new milestones for release *{escape(release.name)}*:"
     text = f"{len(created)} new milestone(s) in the published schedule of release {release.name}"
     return cut(text, 3000), [mrkdwn(cut(head + "\n" + fit_lines(lines, 2500), SECTION_LIMIT))]
+
+
+def source_context(source: ScheduleSource, release: Release) -> Block:
+    """Under the schedule list: where it was imported from, and whether it still reads."""
+    line = f":link: Imported from {link(source)}; read again once a day"
+    if source.synced_at is not None:
+        line += f" (last {at_token(source.synced_at, release)})"
+    if source.failing_since is not None:
+        line += (
+            f". :warning: It could not be read since {at_token(source.failing_since, release)}: "
+            f"{escape(source.failure or 'no reason given')}"
+        )
+    return context(cut(line + ".", 2900))
 
 
 def unreachable(release: Release, source: ScheduleSource, reason: str) -> Rendered:

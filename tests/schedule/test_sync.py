@@ -12,7 +12,7 @@ from bot.schedule.models import ScheduleSource
 from tests.conftest import RunningBot
 from tests.kit.fake_slack import Call
 from tests.kit.gate_server import Answer, GateServer
-from tests.schedule.builders import CHANNEL, LEAD, posts_with, say, token
+from tests.schedule.builders import CHANNEL, LEAD, posts_with, say, send, shown, token
 from tests.schedule.conftest import Bots
 from tests.schedule.upstream_kit import (
     SIG_RELEASE,
@@ -128,3 +128,5 @@ def test_an_unreachable_source_is_told_to_the_leads_once(bots: Bots, files: Gate
     with bot.services.db.read() as s:
         source = s.exec(select(ScheduleSource)).one()
         assert source.failing_since is not None and "404" in (source.failure or "")
+    listing = shown(send(bot, "schedule"))
+    assert "Imported from" in listing and "could not be read since" in listing
