@@ -25,6 +25,7 @@ FORMAT_NAMES = {
 }
 MAX_ENTRIES = 60
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 
 class NotUnderstood(ValueError):
@@ -89,7 +90,7 @@ def thursday_of(monday: date) -> date:
 def yaml_root(text: str) -> Node | None:
     """The YAML nodes of the text (they keep their lines), or None when it is not YAML."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         return None
 
@@ -97,7 +98,7 @@ def yaml_root(text: str) -> Node | None:
 def yaml_error(text: str) -> NotUnderstood:
     """Why the text is not YAML, at the line YAML stopped."""
     try:
-        yaml.compose(text, Loader=yaml.SafeLoader)
+        yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         return NotUnderstood(f"not valid YAML: {err.problem}", mark.line + 1 if mark else 1)
