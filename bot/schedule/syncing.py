@@ -4,7 +4,8 @@ A file is read before any transaction opens (the fetch may take the whole gate t
 then, in one transaction, the milestones change and the channel is owed what it must hear:
 the import, each slip (`schedule:<release>:slip:<milestone>:<moves>`, once per move), the
 new entries. The daily sync is a timer on the leader that claims its day in the source's
-row first; a source that cannot be read is told to the leads once until it reads again.
+row first, every write fenced by the leader's epoch; a source that cannot be read is told to
+the leads once until it reads again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from bot.core import audit
 from bot.core.errors import DomainError
+from bot.core.leader import StaleLeader
 from bot.core.outbox import Message, forget_pending
 from bot.core.scheduler import Timer
 from bot.core.services import Services
@@ -240,8 +242,23 @@ def planner(services: Services, session: Session, now: datetime, until: datetime
 
 
 def daily(services: Services, release_id: int, day: str, now: datetime) -> None:
-    """One release's daily sync: claimed once, read, moved; leads hear once if unreadable."""
+    """One release's daily sync, the leader's: claimed once, read, moved; leads hear once.
+
+    Every write carries the leader's epoch: a leader that lost its lease meanwhile records
+    nothing (StaleLeader rolls the transaction back).
+    """
+    epoch = services.leader.epoch
+    if epoch is None:
+        return
+    try:
+        _daily(services, release_id, day, now, epoch)
+    except StaleLeader:
+        log.info("no longer leading: the daily sync of release %s is left", release_id)
+
+
+def _daily(services: Services, release_id: int, day: str, now: datetime, epoch: int) -> None:
     with services.db.session() as s:
+        services.leader.guard(s, epoch)
         if not imports.claim_day(s, release_id, day):
             return
         release = s.get(Release, release_id)
@@ -251,9 +268,10 @@ def daily(services: Services, release_id: int, day: str, now: datetime) -> None:
     try:
         text, parsed = _read_source(services, source, release)
     except DomainError as err:
-        _unreachable(services, release_id, str(err), now)
+        _unreachable(services, release_id, str(err), now, epoch)
         return
     with services.db.session() as s:
+        services.leader.guard(s, epoch)
         locked = s.get(Release, release_id, with_for_update=True)
         if locked is None or locked.state != "active":
             return
@@ -266,9 +284,12 @@ def daily(services: Services, release_id: int, day: str, now: datetime) -> None:
     log.info("daily schedule sync of release %s: %d moved", release_id, len(laid.moved))
 
 
-def _unreachable(services: Services, release_id: int, reason: str, now: datetime) -> None:
+def _unreachable(
+    services: Services, release_id: int, reason: str, now: datetime, epoch: int
+) -> None:
     """Note the failure; the first time since it last read, each lead hears it (DM)."""
     with services.db.session() as s:
+        services.leader.guard(s, epoch)
         if not imports.failed(s, release_id, reason, now):
             return
         release = s.get(Release, release_id)
