@@ -39,6 +39,10 @@ class Poll(SQLModel, table=True):
     pinged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumped by every vote: its guarded UPDATE also serializes the votes of one poll.
     revision: int = Field(default=0)
+    # Kept by the votes, so a vote never recounts the electorate: how many required voters
+    # the poll has (fixed at the start), and how many of them vote Go now.
+    required_count: int = Field(default=0)
+    go_count: int = Field(default=0)
 
 
 class PollVoter(SQLModel, table=True):

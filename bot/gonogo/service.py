@@ -244,6 +244,7 @@ def start(
         deadline=deadline,
         created_by=actor,
         created_at=now,
+        required_count=len(voters),
     )
     session.add(poll)
     try:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, update
+from sqlalchemy import select as select_
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError
@@ -81,52 +82,82 @@ def vote(
 def vote_batch(
     session: Session, poll_id: int, ballots: list[Ballot], now: datetime
 ) -> list[Voted | DomainError]:
-    """Store many votes on one poll in this transaction, in order; each gets its own answer."""
-    bump = (
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
-        .values(revision=Poll.revision + len(ballots))
+    """Store many votes on one poll in this transaction, in order; each gets its own answer.
+
+    Its cost does not grow with the electorate: the required voters among the ballots and
+    their current votes are read by key, and the poll keeps how many required voters it has
+    and how many of them vote Go, so "every required Go" is one comparison.
+    """
+    conn = session.connection()
+    poll = _open_poll(session, poll_id, len(ballots))
+    if isinstance(poll, DomainError):
+        return [poll] * len(ballots)
+    users = list({b.user for b in ballots})
+    voter = PollVoter.__table__.c  # type: ignore[attr-defined]
+    required = set(
+        conn.execute(
+            select_(voter.user_id).where(voter.poll_id == poll_id, voter.user_id.in_(users))
+        ).scalars()
     )
-    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
-        try:
-            error: DomainError = refused(get(session, poll_id))
-        except DomainError as missing:
-            error = missing
-        return [error] * len(ballots)
-    poll = get(session, poll_id)
-    required = set(session.exec(select(PollVoter.user_id).where(PollVoter.poll_id == poll_id)))
-    users = {b.user for b in ballots}
+    cast = PollVote.__table__.c  # type: ignore[attr-defined]
     current: dict[str, str] = dict(
-        session.exec(
-            select(PollVote.user_id, PollVote.choice).where(
-                PollVote.poll_id == poll_id, col(PollVote.user_id).in_(users)
+        conn.execute(
+            select_(cast.user_id, cast.choice).where(
+                cast.poll_id == poll_id, cast.user_id.in_(users)
             )
         ).all()
     )
     results: list[Voted | DomainError] = []
     rows: dict[str, dict[str, Any]] = {}
     trail: list[dict[str, Any]] = []
+    go_delta = 0
     for item in ballots:
         if item.channel_id and item.channel_id != poll.channel_id:
             results.append(Conflict("That button belongs to a poll in another channel."))
             continue
         before = current.get(item.user)
         current[item.user] = item.choice
+        counts = item.user in required
+        if counts:
+            go_delta += (item.choice == "go") - (before == "go")
         rows[item.user] = {"poll_id": poll_id, "user_id": item.user, "choice": item.choice}
         rows[item.user].update(reason=item.reason, voted_at=now)
-        trail.append(_audit_row(poll, item, before, item.user in required, now))
-        results.append(Voted(poll, before, item.user in required, False))
-    if rows:
-        _upsert(session, list(rows.values()))
-        session.execute(insert(AuditEvent), trail)
-        audit.touched(session, poll.release_id)
+        trail.append(_audit_row(poll, item, before, counts, now))
+        results.append(Voted(poll, before, counts, False))
+    if not rows:
+        return results
+    _upsert(session, list(rows.values()))
+    conn.execute(AuditEvent.__table__.insert(), trail)  # type: ignore[attr-defined]
+    audit.touched(session, poll.release_id)
     gone = [i for i, r in enumerate(results) if isinstance(r, Voted) and r.required]
-    if gone and ballots[gone[-1]].choice == "go" and _all_go(session, poll_id):
+    if go_delta and _all_go(session, poll_id, go_delta) and ballots[gone[-1]].choice == "go":
+        poll = get(session, poll_id)
         finish(session, poll, GO, actor=audit.SYSTEM_ACTOR, now=now, why="every required Go")
         last = results[gone[-1]]
         assert isinstance(last, Voted)
         results[gone[-1]] = Voted(poll, last.before, True, True)
     return results
+
+
+def _open_poll(session: Session, poll_id: int, count: int) -> Poll | DomainError:
+    """Bump the open poll's revision (which locks it for this batch); a refusal if closed."""
+    bump = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
+        .values(revision=Poll.revision + count)
+        .returning(col(Poll.release_id), col(Poll.channel_id), col(Poll.question))
+    )
+    found = session.connection().execute(bump).first()
+    if found is None:
+        try:
+            return refused(get(session, poll_id))
+        except DomainError as missing:
+            return missing
+    release_id, channel_id, question = found
+    # The batch's own view of the poll: what its answers and audit rows need to say.
+    return Poll(
+        id=poll_id, release_id=release_id, channel_id=channel_id, question=question, created_by=""
+    )
 
 
 def _audit_row(
@@ -148,9 +179,9 @@ def _audit_row(
 def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = make(PollVote).values(rows)
+    statement = make(PollVote.__table__).values(rows)  # type: ignore[attr-defined]
     excluded = statement.excluded
-    session.execute(
+    session.connection().execute(
         statement.on_conflict_do_update(
             index_elements=["poll_id", "user_id"],
             set_={
@@ -162,16 +193,13 @@ def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _all_go(session: Session, poll_id: int) -> bool:
-    gone = and_(
-        col(PollVote.poll_id) == col(PollVoter.poll_id),
-        col(PollVote.user_id) == col(PollVoter.user_id),
-        col(PollVote.choice) == "go",
+def _all_go(session: Session, poll_id: int, go_delta: int) -> bool:
+    """Add the batch's change to the poll's Go count; True when every required voter is Go."""
+    counted = session.connection().execute(
+        update(Poll)
+        .where(col(Poll.id) == poll_id)
+        .values(go_count=Poll.go_count + go_delta)
+        .returning(col(Poll.go_count), col(Poll.required_count))
     )
-    not_go = (
-        select(func.count())
-        .select_from(PollVoter)
-        .outerjoin(PollVote, gone)
-        .where(col(PollVoter.poll_id) == poll_id, col(PollVote.id).is_(None))
-    )
-    return int(session.exec(not_go).one()) == 0
+    go_count, required_count = counted.one()
+    return bool(required_count) and go_count >= required_count
