@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import String, literal, union_all, update
 from sqlalchemy import select as select_
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -92,21 +92,7 @@ def vote_batch(
     poll = _open_poll(session, poll_id, len(ballots))
     if isinstance(poll, DomainError):
         return [poll] * len(ballots)
-    users = list({b.user for b in ballots})
-    voter = PollVoter.__table__.c  # type: ignore[attr-defined]
-    required = set(
-        conn.execute(
-            select_(voter.user_id).where(voter.poll_id == poll_id, voter.user_id.in_(users))
-        ).scalars()
-    )
-    cast = PollVote.__table__.c  # type: ignore[attr-defined]
-    current: dict[str, str] = dict(
-        conn.execute(
-            select_(cast.user_id, cast.choice).where(
-                cast.poll_id == poll_id, cast.user_id.in_(users)
-            )
-        ).all()
-    )
+    required, current = _standing(session, poll_id, list({b.user for b in ballots}))
     results: list[Voted | DomainError] = []
     rows: dict[str, dict[str, Any]] = {}
     trail: list[dict[str, Any]] = []
@@ -137,6 +123,26 @@ def vote_batch(
         assert isinstance(last, Voted)
         results[gone[-1]] = Voted(poll, last.before, True, True)
     return results
+
+
+def _standing(session: Session, poll_id: int, users: list[str]) -> tuple[set[str], dict[str, str]]:
+    """Which of these users are required voters, and their current votes (one round trip)."""
+    voter = PollVoter.__table__.c  # type: ignore[attr-defined]
+    cast = PollVote.__table__.c  # type: ignore[attr-defined]
+    query = union_all(
+        select_(voter.user_id, literal(None, String).label("choice")).where(
+            voter.poll_id == poll_id, voter.user_id.in_(users)
+        ),
+        select_(cast.user_id, cast.choice).where(cast.poll_id == poll_id, cast.user_id.in_(users)),
+    )
+    required: set[str] = set()
+    current: dict[str, str] = {}
+    for user, choice in session.connection().execute(query):
+        if choice is None:
+            required.add(user)
+        else:
+            current[user] = choice
+    return required, current
 
 
 def _open_poll(session: Session, poll_id: int, count: int) -> Poll | DomainError:

@@ -223,3 +223,19 @@ def test_a_batch_of_votes_is_one_transaction_with_an_answer_each(db: Database) -
     with db.read() as s:
         votes = s.exec(select(AuditEvent).where(AuditEvent.action.startswith("poll.voted"))).all()  # type: ignore[attr-defined]
     assert len(votes) == 4
+
+
+def test_repeated_and_changed_go_votes_count_once_toward_every_required_go(db: Database) -> None:
+    release = setup_release(db)
+    poll_id = start(db, release, ["U_A", "U_B", "U_C"])
+    assert not cast(db, poll_id, "U_A", "go").closed
+    assert not cast(db, poll_id, "U_A", "go").closed  # the same Go again counts once
+    assert not cast(db, poll_id, "U_B", "go").closed
+    assert not cast(db, poll_id, "U_B", "nogo", "smoke test red").closed  # B takes it back
+    assert not cast(db, poll_id, "U_C", "go").closed  # two Go of three: still open
+    assert not cast(db, poll_id, "U_X", "go").closed  # advisory: not one of the three
+    with db.read() as s:
+        poll = gonogo.get(s, poll_id)
+    assert (poll.state, poll.go_count, poll.required_count) == ("open", 2, 3)
+    assert cast(db, poll_id, "U_B", "go").closed
+    assert state(db, poll_id).poll.outcome == gonogo.GO
