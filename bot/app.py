@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.core import metrics
+from bot.core.budget import Budgets
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.identity import authorizer
@@ -38,7 +39,12 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
         creators=Creators(settings.release_creators, settings.admins, groups),
         outbox=outbox,
         sender=Sender(
-            db, make_sender_client(settings), outbox, leadership, on_backlog=_report_backlog
+            db,
+            make_sender_client(settings),
+            outbox,
+            leadership,
+            on_backlog=_report_backlog,
+            budgets=Budgets(settings.slack_budgets),
         ),
     )
     register_features(services)

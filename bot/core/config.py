@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
+from bot.core.budget import DEFAULT_TIERS, Tier, parse_budgets
 from bot.core.db import DEFAULT_POOL
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -107,6 +108,8 @@ class Settings:
     group_cache_seconds: float = 60.0
     # RELEASEBOT_API_RATE_PER_MINUTE: requests a minute one API token may make.
     api_rate_per_minute: int = 600
+    # RELEASEBOT_SLACK_BUDGETS: calls a minute per Web API method for the whole workspace.
+    slack_budgets: Mapping[str, Tier] = field(default_factory=lambda: dict(DEFAULT_TIERS))
 
     def __repr__(self) -> str:
         shown = {
@@ -350,4 +353,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
             "/"
         ),
+        slack_budgets=_budgets(env.get("RELEASEBOT_SLACK_BUDGETS", "")),
     )
+
+
+def _budgets(raw: str) -> dict[str, Tier]:
+    try:
+        return parse_budgets(raw)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None

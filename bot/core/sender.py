@@ -37,6 +37,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import metrics, unavailable
+from bot.core.budget import Budgets
 from bot.core.db import Database
 from bot.core.leader import Leadership, StaleLeader
 from bot.core.models import utcnow
@@ -74,6 +75,7 @@ CLAIM = timedelta(seconds=30)
 IN_FLIGHT = timedelta(seconds=6)
 POST_INTERVAL = 1.0  # chat.postMessage: about one a second per channel
 POST_BURST = 3  # with short bursts allowed
+POST = "chat.postMessage"
 REFRESH_INTERVAL = 1.0  # chat.update and views.publish: at most once a second per message
 MAX_BACKOFF = 5.0
 MAX_ATTEMPTS = 50  # about five minutes of trying for an error Slack does not explain
@@ -114,6 +116,7 @@ class Sender:
         workers: int = 16,
         poll_seconds: float = 0.25,
         on_backlog: Callable[[int, float], None] = lambda pending, age: None,
+        budgets: Budgets | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -122,6 +125,9 @@ class Sender:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.on_backlog = on_backlog
+        # The workspace's budget per method, shared by every channel and live message.
+        self.budgets = budgets or Budgets()
+        self._live_methods: dict[str, str] = {}  # live kind -> the method its refresh calls
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -208,7 +214,12 @@ class Sender:
         with self.db.read() as session:
             heads = list(session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(oldest))))
             refreshes = list(
-                session.exec(select(LiveRefresh).where(col(LiveRefresh.due_at) <= now).limit(500))
+                session.exec(
+                    select(LiveRefresh)
+                    .where(col(LiveRefresh.due_at) <= now)
+                    .order_by(col(LiveRefresh.due_at))  # stalest first, when the budget is short
+                    .limit(500)
+                )
             )
         mono = time.monotonic()
         ready: list[OutboxRow] = []
@@ -219,11 +230,14 @@ class Sender:
                 pace = self._paces.setdefault(row.channel, _Pace(at=mono))
                 if row.channel in self._busy or not pace.ready(mono):
                     continue
+                if not self.budgets.take(POST):
+                    continue
                 self._busy.add(row.channel)
             ready.append(row)
         claimed = self._claim(ready, now)
         for row in ready:
             if row.id not in claimed:
+                self.budgets.refund(POST)
                 self._release(row.channel)
                 continue
             with self._lock:
@@ -235,8 +249,11 @@ class Sender:
             with self._lock:
                 if key in self._busy or mono - self._refreshed.get(key, -1e9) < REFRESH_INTERVAL:
                     continue
+                method = self._live_methods.get(item.kind, "chat.update")
+                if not self.budgets.take(method):
+                    continue
                 self._busy.add(key)
-            self._pool.submit(self._refresh, item)
+            self._pool.submit(self._refresh, item, method)
         self._report_backlog(mono)
 
     def _orphaned_claims(self) -> None:
@@ -447,6 +464,7 @@ class Sender:
         never returns replies), whose replies come oldest first, so all its pages are read.
         """
         if not thread_ts:
+            self.budgets.acquire("conversations.history", CLAIM.total_seconds() / 3)
             found = self._call(
                 "conversations.history",
                 self.client.conversations_history,
@@ -457,6 +475,7 @@ class Sender:
             return _keyed(found.get("messages") or [], row.key)
         cursor = None
         for _ in range(REPLY_PAGES):
+            self.budgets.acquire("conversations.replies", CLAIM.total_seconds() / 3)
             page = self._call(
                 "conversations.replies",
                 self.client.conversations_replies,
@@ -576,10 +595,10 @@ class Sender:
 
     # --- refreshing live messages ----------------------------------------------------------
 
-    def _refresh(self, item: LiveRefresh) -> None:
+    def _refresh(self, item: LiveRefresh, taken: str) -> None:
         key = f"{item.kind}:{item.ref}"
         try:
-            self._refresh_once(item)
+            self._refresh_once(item, taken)
         except Exception:
             log.exception("refreshing %s failed", key)
             self._refresh_later(item, 1.0)
@@ -588,22 +607,33 @@ class Sender:
                 self._refreshed[key] = time.monotonic()
             self._release(key)
 
-    def _refresh_once(self, item: LiveRefresh) -> None:
+    def _refresh_once(self, item: LiveRefresh, taken: str) -> None:
+        """Send the live message's latest version, with the call of `taken` already budgeted."""
         refresher = self.outbox.refreshers.get(item.kind)
+        read_at = self.clock()
         with self.db.read() as session:
             found = refresher(session, item.ref) if refresher is not None else None
+        method = found.method.replace("_", ".") if isinstance(found, Update) else taken
+        if method != taken:  # learnt now: this kind's refreshes call another method
+            self._live_methods[item.kind] = method
+            self.budgets.refund(taken)
+            if not self.budgets.take(method):
+                return  # still due, and still the stalest: it goes when the budget allows
+        if not isinstance(found, Update):
+            self.budgets.refund(method)
         if found is WAIT:
             self._refresh_later(item, 1.0)
             return
         if isinstance(found, Update):
             try:
-                method = found.method.replace("_", ".")
                 self._call(method, self.client.api_call, method, json=found.args)
             except SlackApiError as err:
                 status = getattr(err.response, "status_code", 200)
                 error = str(err.response.get("error") or "")
                 if status == 429 or status >= 500 or error not in PERMANENT:
                     wait = _retry_after(err) if status == 429 else 1.0
+                    if status == 429:
+                        self.budgets.pause(method, wait)
                     self._refresh_later(item, wait)
                     return
                 log.warning("refresh %s:%s refused: %s", item.kind, item.ref, error)
@@ -612,13 +642,19 @@ class Sender:
                 self._refresh_later(item, 1.0)
                 return
         with self.db.session() as session:  # done, unless it changed again meanwhile
-            session.execute(
+            done = session.execute(
                 delete(LiveRefresh).where(
                     col(LiveRefresh.kind) == item.kind,
                     col(LiveRefresh.ref) == item.ref,
                     col(LiveRefresh.version) == item.version,
                 )
             )
+            if not getattr(done, "rowcount", 1):  # what changed since is as stale as read_at
+                session.execute(
+                    update(LiveRefresh)
+                    .where(col(LiveRefresh.kind) == item.kind, col(LiveRefresh.ref) == item.ref)
+                    .values(due_at=read_at)
+                )
 
     def _refresh_later(self, item: LiveRefresh, wait: float) -> None:
         with self.db.session() as session:
