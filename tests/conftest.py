@@ -103,6 +103,8 @@ def fake_slack() -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         yield fake
         assert fake.errors == [], f"Slack would refuse these payloads: {fake.errors}"
+        over = [f"{call.method} at {call.at:.1f}" for call in fake.ratelimited]
+        assert over == [], f"calls went over the workspace's per-method budgets: {over}"
         sent = json.dumps([call.args for call in fake.calls + fake.failed_calls], default=str)
         assert TOKEN not in sent and SECRET not in sent, "a bot credential was sent in a message"
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.core.budget import DEFAULT_TIERS
 from bot.core.manifest import bot_scopes
 
 from .block_rules import check_message, check_view
@@ -20,6 +23,14 @@ from .fake_methods import Args, SlackError, SlackMethods
 T = TypeVar("T")
 JSON_FIELDS = frozenset({"blocks", "view", "attachments", "files", "metadata"})
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+# Calls a minute Slack allows per method for the whole workspace (its published tiers): the
+# methods the bot's sender budgets are enforced unless a test says otherwise; ephemerals are
+# posted outside the sender (a refusal to the clicker), so their budget is opt-in:
+# FakeSlack(budgets=ALL_BUDGETS).
+ALL_BUDGETS: Mapping[str, int] = {m: t.per_minute for m, t in DEFAULT_TIERS.items()}
+SENDER_METHODS = ("chat.update", "views.publish", "chat.postMessage", "conversations.history")
+WORKSPACE_BUDGETS: Mapping[str, int] = {m: ALL_BUDGETS[m] for m in SENDER_METHODS}
+BUDGET_WINDOW = 60.0
 
 
 @dataclass(frozen=True)
@@ -79,8 +90,13 @@ def collect_texts(value: Any) -> list[str]:
 class FakeSlack(SlackMethods):
     """Slack's Web API on a loopback port: records calls, checks Block Kit, injects faults."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, budgets: Mapping[str, int] | None = WORKSPACE_BUDGETS
+    ) -> None:
         self.latency = latency
+        # Per-method budgets of the workspace: past one, calls are answered 429 (None: off).
+        self.budgets = dict(budgets or {})
+        self.budget_window = BUDGET_WINDOW  # seconds a budget counts (a test may shorten it)
         # What auth.test says the bot token holds (x-oauth-scopes); tests may withhold some.
         self.scopes: list[str] = list(bot_scopes())
         self._lock = threading.RLock()
@@ -148,6 +164,8 @@ class FakeSlack(SlackMethods):
             self.failed_calls: list[Call] = []
             self.errors: list[str] = []
             self._faults: dict[str, list[_Fault]] = {}
+            self._budget_calls: dict[str, deque[float]] = {}
+            self.ratelimited: list[Call] = []  # calls answered 429 for going over a budget
             self._down_until = 0.0
             self._down_status = 503
             self._stalls: list[_Stall] = []
@@ -329,6 +347,22 @@ class FakeSlack(SlackMethods):
                 faults.remove(fault)
             return fault
 
+    def take_budget(self, method: str, args: Args) -> int | None:
+        """Count a call against its method's budget; the Retry-After when it is over."""
+        limit = self.budgets.get(method)
+        if limit is None:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            window = self._budget_calls.setdefault(method, deque())
+            while window and window[0] <= now - self.budget_window:
+                window.popleft()
+            if len(window) < limit:
+                window.append(now)
+                return None
+            self.ratelimited.append(Call(method, args, time.time()))
+            return max(1, math.ceil(window[0] + self.budget_window - now))
+
     def answer(self, method: str, args: Args, authorized: bool, token: str = "") -> Args:
         """Record a call and compute its JSON answer."""
         with self._lock:
@@ -418,6 +452,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             fault = fake.take_fault(method, str(args.get("channel", "")))
             if fault is not None:
                 self._fault(method, args, fault)
+                return
+            wait = fake.take_budget(method, args)
+            if wait is not None:
+                self._fault(method, args, _Fault(429, wait, 1))
                 return
             bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             token = bearer or str(args.get("token", ""))
