@@ -2,21 +2,31 @@
 
 Starts the real bot as a subprocess (SQLite, then a fresh Postgres database when one is
 given with --postgres URL or answers on 127.0.0.1:5432) talking to a local fake Slack;
-200 people hold roles, a poll asks all of them, and each clicks Go once, the clicks
-spread evenly over one second, each on a connection of its own. Then: are all votes
-stored, does the poll message converge to 200 Go, and how many chat.update calls did
+a poll asks 200 required voters, and each clicks Go once, the clicks spread evenly over
+one second, each on a connection of its own. The voters are required through roles
+(`--required roles:10x20`: 10 roles of 20 people, the default) or through one user group
+(`--required group:200`: the group is the voter, its 200 members must vote). Then: are all
+votes stored, does the poll message converge to 200 Go, and how many chat.update calls did
 Slack see for it (at most one per second is the target). A bare Bolt app that only
-acknowledges (benchmarks/bare_bolt.py) takes the same burst in the same run: the floor.
+acknowledges (benchmarks/bare_bolt.py) takes the same burst in the same run: the floor,
+and each row's p50x/p99x is its ratio to that floor.
 
-    python -m benchmarks.vote_burst [--clicks 200] [--spread 1.0] [--postgres URL | --no-postgres]
+    python -m benchmarks.vote_burst [--required roles:10x20 --required group:200] [--runs 3]
+        [--busy 2] [--clicks 200] [--spread 1.0] [--postgres URL | --no-postgres]
+
+`--busy N` runs N CPU-bound processes (`python -c 'while 1: pass'`) beside the whole run
+and kills them after, to see the acknowledgement time of a loaded machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlmodel import func, select
@@ -40,8 +50,45 @@ from tests.kit.slack_requests import SlackClient, block_action_body, sign
 SECRET = "bench-signing-secret"
 CHANNEL = "C_BENCH"
 LEAD = "U_BENCHLEAD"
-PER_ROLE = 20
+GROUP = "S0BENCHVOTERS"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Required:
+    """How the voters are required: `roles` of `size` people each, or one user group."""
+
+    kind: str  # "roles" or "group"
+    roles: int
+    size: int
+
+    @property
+    def voters(self) -> int:
+        """How many required voters this makes."""
+        return self.roles * self.size
+
+    def __str__(self) -> str:
+        return f"roles:{self.roles}x{self.size}" if self.kind == "roles" else f"group:{self.size}"
+
+
+def required_of(text: str) -> Required:
+    """`roles:10x20` or `group:200`, checked (argparse type)."""
+    kind, _, size = text.partition(":")
+    try:
+        if kind == "roles":
+            roles, _, per = size.partition("x")
+            found = Required("roles", int(roles), int(per))
+        elif kind == "group":
+            found = Required("group", 1, int(size))
+        else:
+            raise ValueError(kind)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write roles:ROLESxPEOPLE (roles:10x20) or group:MEMBERS (group:200)"
+        ) from None
+    if found.voters < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} asks nobody to vote")
+    return found
 
 
 @dataclass
@@ -73,17 +120,21 @@ def clicks(value: str, ts: str, users: list[str]) -> list[tuple[str, dict[str, s
     return out
 
 
-def open_poll(slack: SlackClient, db: Database, users: list[str]) -> tuple[str, str]:
-    """Release, roles of 20 people each, and a poll asking all of them; (button value, ts)."""
+def open_poll(
+    slack: SlackClient, db: Database, users: list[str], required: Required
+) -> tuple[str, str]:
+    """Release and a poll asking every user (through roles or the group); (button value, ts)."""
     slack.command("/release", "new bench on 2027-03-15 10:00 UTC", user_id=LEAD, channel_id=CHANNEL)
-    roles = []
-    for start in range(0, len(users), PER_ROLE):
-        role = f"bench-{start // PER_ROLE}"
-        people = " ".join(f"<@{u}>" for u in users[start : start + PER_ROLE])
-        slack.command("/release", f"role {role} {people}", user_id=LEAD, channel_id=CHANNEL)
-        roles.append(role)
+    names = [f"<!subteam^{GROUP}|@bench-voters>"]
+    if required.kind == "roles":
+        names = []
+        for start in range(0, len(users), required.size):
+            role = f"bench-{start // required.size}"
+            people = " ".join(f"<@{u}>" for u in users[start : start + required.size])
+            slack.command("/release", f"role {role} {people}", user_id=LEAD, channel_id=CHANNEL)
+            names.append(role)
     reply = slack.command(
-        "/gonogo", f'"Ship the bench?" voters {" ".join(roles)}', user_id=LEAD, channel_id=CHANNEL
+        "/gonogo", f'"Ship the bench?" voters {" ".join(names)}', user_id=LEAD, channel_id=CHANNEL
     ).json()
     if f"{len(users)} required" not in reply.get("text", ""):
         raise RuntimeError(f"the poll did not start as expected: {reply}")
@@ -97,13 +148,15 @@ def open_poll(slack: SlackClient, db: Database, users: list[str]) -> tuple[str, 
     raise RuntimeError("the poll message was not posted")
 
 
-def run_releasebot(name: str, database_url: str, count: int, spread: float) -> Row:
+def run_releasebot(name: str, database_url: str, required: Required, spread: float) -> Row:
     """The burst against the real bot on one database."""
+    count = required.voters
     users = voters(count)
     with FakeSlack() as fake, BotProcess(bot_env(fake.url, database_url, SECRET)) as proc:
+        fake.usergroups = {GROUP: users}
         db = Database(database_url)
         with SlackClient(proc.url, SECRET) as slack:
-            value, ts = open_poll(slack, db, users)
+            value, ts = open_poll(slack, db, users, required)
         time.sleep(1.2)  # let the poll's first refresh pass, so the burst starts clean
         burst = send_burst(f"{proc.url}/slack/events", clicks(value, ts, users), spread)
         burst.errors += len([c for c in fake.ephemerals() if c.args.get("user") in set(users)])
@@ -117,6 +170,7 @@ def run_releasebot(name: str, database_url: str, count: int, spread: float) -> R
         except AssertionError:
             final = False
         time.sleep(1.5)  # any trailing refresh lands before counting
+        burst.errors += len(fake.ratelimited)  # a call over a workspace budget is a miss too
         updates = [
             c.at
             for c in fake.calls_of("chat.update")
@@ -141,7 +195,7 @@ def run_bare(count: int, spread: float) -> Row:
 def table(rows: list[Row], floor: Row) -> str:
     """The figures as a fixed-width table."""
     head = (
-        f"{'':<22}{'acked':>7}{'err':>5}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
+        f"{'':<30}{'acked':>7}{'err':>5}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}"
         f"{'stored':>8}{'final':>7}{'upd':>5}{'upd/s':>6}{'p50x':>7}{'p99x':>7}"
     )
     lines = [head, "-" * len(head)]
@@ -151,7 +205,7 @@ def table(rows: list[Row], floor: Row) -> str:
         fmt = lambda v: "-" if v is None else str(v)  # noqa: E731
         final = "-" if row.final is None else ("yes" if row.final else "NO")
         lines.append(
-            f"{row.name:<22}{acked:>7}{b.errors:>5}"
+            f"{row.name:<30}{acked:>7}{b.errors:>5}"
             f"{b.percentile(50):>8.1f}{b.percentile(95):>8.1f}{b.percentile(99):>8.1f}"
             f"{b.percentile(100):>8.1f}{fmt(row.stored):>8}{final:>7}{fmt(row.updates):>5}"
             f"{fmt(row.per_second):>6}"
@@ -178,28 +232,72 @@ def verdict(row: Row) -> list[str]:
     return misses
 
 
+@contextmanager
+def busy(processes: int) -> Iterator[None]:
+    """`processes` CPU-bound neighbours for the duration (killed after)."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while 1: pass"], stdin=subprocess.DEVNULL)
+        for _ in range(processes)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def one_run(args: argparse.Namespace, required: Required, pg: str | None) -> list[Row]:
+    """Each backend, then the floor, with one way of requiring the voters."""
+    rows = []
+    if args.only in (None, "sqlite"):
+        rows.append(run_releasebot(f"SQLite {required}", sqlite_url(), required, args.spread))
+    if pg and not args.no_postgres and args.only in (None, "postgres"):
+        with fresh_postgres(pg) as url:
+            rows.append(run_releasebot(f"Postgres {required}", url, required, args.spread))
+    floor = run_bare(required.voters, args.spread)
+    print(f"\n{required.voters} go/no-go clicks spread over {args.spread:g} s, {required}\n")
+    print(table([*rows, floor], floor), flush=True)
+    return [*rows, floor]
+
+
+def floor_misses(rows: list[Row], ratio: float) -> list[str]:
+    """Rows whose p99 is over `ratio` times the floor measured in the same run."""
+    floor = rows[-1].burst.percentile(99)
+    return [
+        f"{row.name}: p99 {row.burst.percentile(99):.0f} ms is "
+        f"{row.burst.percentile(99) / floor:.2f}x the floor ({floor:.0f} ms), over {ratio:g}x"
+        for row in rows[:-1]
+        if row.burst.percentile(99) > ratio * floor
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark on each backend and print the table; non-zero when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clicks", type=int, default=200)
+    parser.add_argument(
+        "--required", type=required_of, action="append", help="roles:10x20 (default), group:200"
+    )
+    parser.add_argument("--runs", type=int, default=1, help="runs of each --required")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes beside it")
+    parser.add_argument("--ratio", type=float, default=0.0, help="also miss p99 over N x floor")
+    parser.add_argument("--clicks", type=int, default=None, help="voters, in roles of 20")
     parser.add_argument("--spread", type=float, default=1.0, help="seconds the clicks span")
     parser.add_argument("--postgres", default=None, help="Postgres server URL (fresh DB made)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--only", choices=["sqlite", "postgres", "bare"], default=None)
     args = parser.parse_args(argv)
-    if args.clicks % PER_ROLE:
-        parser.error(f"--clicks must be a multiple of {PER_ROLE}")
-    rows = []
-    if args.only in (None, "sqlite"):
-        rows.append(run_releasebot("releasebot SQLite", sqlite_url(), args.clicks, args.spread))
+    if args.clicks is not None and args.clicks % 20:
+        parser.error("--clicks must be a multiple of 20")
+    kinds = args.required or [Required("roles", (args.clicks or 200) // 20, 20)]
     pg = args.postgres or (DEFAULT_PG if postgres_answers() else None)
-    if pg and not args.no_postgres and args.only in (None, "postgres"):
-        with fresh_postgres(pg) as url:
-            rows.append(run_releasebot("releasebot Postgres", url, args.clicks, args.spread))
-    floor = run_bare(args.clicks, args.spread)
-    print(f"\n{args.clicks} go/no-go clicks spread over {args.spread:g} s\n")
-    print(table([*rows, floor], floor))
-    misses = [miss for row in rows for miss in verdict(row)]
+    misses: list[str] = []
+    with busy(args.busy):
+        for required in kinds:
+            for _ in range(args.runs):
+                rows = one_run(args, required, pg)
+                misses += [miss for row in rows[:-1] for miss in verdict(row)]
+                misses += floor_misses(rows, args.ratio) if args.ratio else []
     print("\n" + ("\n".join(f"MISSED {m}" for m in misses) if misses else "all targets met"))
     return 1 if misses else 0
 
