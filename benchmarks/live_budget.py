@@ -97,10 +97,17 @@ def setup(slack: SlackClient, db: Database, homes: list[str], votes: int) -> lis
         )
         slack.command("/release", f"role watchers {people}", user_id=LEAD, channel_id=channel)
         if n % 2 == 0:
-            voters = " ".join(f"<@U{n:02d}V{v:04d}>" for v in range(votes + 1))
-            slack.command(
-                "/gonogo", f'"Ship live-{n}?" voters {voters}', user_id=LEAD, channel_id=channel
-            )
+            names = []
+            for r in range(votes // 20 + 1):  # more voters than will vote: it stays open
+                team = " ".join(f"<@U{n:02d}V{v:04d}>" for v in range(r * 20, r * 20 + 20))
+                slack.command(
+                    "/release", f"role voters-{r} {team}", user_id=LEAD, channel_id=channel
+                )
+                names.append(f"voters-{r}")
+            text = f'"Ship live-{n}?" voters {" ".join(names)}'
+            reply = slack.command("/gonogo", text, user_id=LEAD, channel_id=channel).json()
+            if "required" not in reply.get("text", ""):
+                raise RuntimeError(f"the poll did not start as expected: {reply}")
             lives.append(Live("poll", channel))
         else:
             slack.command("/checklist", "start walk", user_id=LEAD, channel_id=channel)
