@@ -2,7 +2,7 @@
 poll.go_count), so a vote checks "every required Go" without recounting the electorate
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
