@@ -58,6 +58,7 @@ def _report_backlog(pending: int, oldest_age: float) -> None:
 
 def register_features(services: Services) -> None:
     """Every feature adds its timers, status section, doctor checks and step guards."""
+    from bot import webhooks
     from bot.burndown import flows as burndown
     from bot.checklist import flows as checklist
     from bot.gates import flows as gates
@@ -68,6 +69,7 @@ def register_features(services: Services) -> None:
 
     for feature in (release, burndown, gonogo, checklist, gates, schedule, schedule_sync):
         feature.register(services)
+    webhooks.register(services)
 
 
 def create_app(services: Services) -> App:

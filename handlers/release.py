@@ -24,6 +24,7 @@ from bot.schedule import flows as schedule
 from handlers import calendar as calendar_links
 from handlers import schedule as schedule_handlers
 from handlers import tokens as token_handlers
+from handlers import webhooks as webhook_handlers
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 
@@ -199,6 +200,7 @@ COMMAND = Command(
         "calendar": Sub(calendar_links.calendar, "/release calendar [reset]"),
         "timeline": Sub(timeline, "/release timeline"),
         **token_handlers.SUBS,
+        **webhook_handlers.SUBS,
         "close": Sub(close, "/release close [--cancelled]"),
     },
     notes=[

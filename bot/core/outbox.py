@@ -12,6 +12,9 @@ is remembered on (`on_sent`), how a live message is rendered when it is refreshe
 (`refresher`), how a row rendered at send time looks then (`renderer`, e.g. a reminder
 that says how late it is), and who hears that a channel cannot be reached
 (`on_undeliverable`).
+
+Events for other systems go the same way: `outbox.emit(session, Event(...))` owes a signed
+webhook to every endpoint of the release that wants it (bot/core/events.py, bot/webhooks).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.event import listen
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.core.events import Event, NoWebhooks, Webhooks
 from bot.core.models import UTCDateTime, utcnow
 
 PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
@@ -133,6 +137,11 @@ class Outbox:
     refreshers: dict[str, Refresher] = field(default_factory=dict)
     renderers: dict[str, Renderer] = field(default_factory=dict)
     undeliverable: list[OnUndeliverable] = field(default_factory=list)
+    webhooks: Webhooks = field(default_factory=NoWebhooks)
+
+    def emit(self, session: Session, event: Event) -> None:
+        """Owe an event to the release's webhook endpoints, in the change's transaction."""
+        self.webhooks.emit(session, event)
 
     def queue(self, session: Session, *messages: Message, now: datetime | None = None) -> None:
         """Owe these messages; a key owed already is left as it is (exactly once)."""

@@ -44,6 +44,7 @@ class Services:
     step_guards: list[StepGuard] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     mounts: list[tuple[str, WSGIApp]] = field(default_factory=list)
+    workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
 
     @property
     def leader(self) -> Leadership:
@@ -59,12 +60,20 @@ class Services:
         self.sender.clock = self.now
         self.scheduler.start()
         self.sender.start()
+        for start, _ in self.workers:
+            start()
 
     def stop(self) -> None:
         """Stop the timers and the sender, letting what is in flight finish."""
         self.scheduler.stop()
         self.sender.stop()
+        for _, stop in reversed(self.workers):
+            stop()
         self.notifier.shutdown()
+
+    def add_worker(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
+        """A feature's long-lived part, started and stopped with the timers and the sender."""
+        self.workers.append((start, stop))
 
     def add_section(self, name: str, order: int, fn: SectionFn) -> None:
         """A feature's part of `/release status` and Home; lower `order` shows first."""

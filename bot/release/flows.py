@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.blocks import Blocks
 from bot.core.errors import NotFound
+from bot.core.events import Event, ReleaseData, release_info
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
@@ -144,6 +145,8 @@ def postpone(
         event = _latest_event(s, release, "release.postponed")
         message = render.postponed(release, before, actor, reason, also)
         _announce(services.outbox, s, release, f"postponed:{event}", message, now)
+        kind, key = "release.postponed", f"postponed:{event}"
+        _emit(services.outbox, s, release, kind, key, actor, now, before=before, reason=reason)
     services.scheduler.poke()
     return release
 
@@ -164,6 +167,7 @@ def close(
             members_of=services.people.members_of,
         )
         _announce(services.outbox, s, release, "closed", render.closed(release, actor), now)
+        _emit(services.outbox, s, release, "release.closed", "closed", actor, now)
     services.scheduler.poke()
     return release
 
@@ -248,3 +252,22 @@ def _announce(
     outbox.queue(
         session, Message(key=key, channel=release.channel_id, text=text, blocks=blocks), now=now
     )
+
+
+def _emit(
+    outbox: Outbox,
+    session: Session,
+    release: Release,
+    kind: str,
+    event: str,
+    actor: str,
+    now: datetime,
+    *,
+    before: datetime | None = None,
+    reason: str = "",
+) -> None:
+    """Owe the change to the release's webhooks, in its transaction."""
+    assert release.id is not None
+    data = ReleaseData(release=release_info(release), actor=actor, before=before, reason=reason)
+    key = f"release:{release.id}:{event}"
+    outbox.emit(session, Event(kind, key, release.id, data, now))

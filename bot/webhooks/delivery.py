@@ -1,0 +1,323 @@
+"""Delivers what is owed to webhook endpoints: in order per endpoint, signed, through outages.
+
+One loop on the leader replica looks, for every endpoint that is neither paused nor removed,
+at its oldest pending delivery; when that one is due, a worker takes the endpoint and sends
+its deliveries one after another, oldest first, until none is due or one fails. A delivery
+is claimed in the database (`claimed_until`) before it is sent, so a leader handing over
+never sends it twice at once; a 2xx marks it delivered in the transaction that records the
+answer, and it is never sent again.
+
+Failures (no answer, a timeout, a refused address, any status outside 2xx) keep the
+delivery at the head of its endpoint's line and retry it with exponential backoff and
+jitter. The backoff is capped at a quarter of how long the endpoint has been failing
+(between CAP_MIN and CAP_MAX), so a receiver that was down a minute gets its backlog within
+seconds of coming back, and one down for hours is asked every quarter hour. An endpoint
+failing for PAUSE_AFTER (24 hours) is paused: nothing more is sent or owed to it until a
+lead resumes it, and each lead hears of it once, in Slack, through the outbox.
+
+The crash window: a receiver answered 2xx and the process died before the row was marked
+delivered. The next leader sends it again, with the same webhook-id, which is what
+receivers deduplicate on.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from bot.core.db import Database
+from bot.core.leader import Leadership
+from bot.core.models import utcnow
+from bot.core.outbox import Message, Outbox
+from bot.release import service as releases
+from bot.release.groups import is_group
+from bot.webhooks import render
+from bot.webhooks.models import DELIVERED, PENDING, WebhookDelivery, WebhookEndpoint
+from bot.webhooks.post import Answer, Poster
+
+log = logging.getLogger(__name__)
+CLAIM = timedelta(seconds=60)
+PAUSE_AFTER = timedelta(hours=24)
+FIRST_WAIT = 0.5
+CAP_MIN = 10.0
+CAP_MAX = 900.0
+BATCH = 200  # deliveries one worker sends before it gives the endpoint back
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How deliveries are made: what the guard also allows, the timeout, the proxy."""
+
+    allow: tuple[str, ...] = ()
+    timeout: float = 10.0
+    proxy: str | None = None
+
+
+def backoff(attempts: int, failing_for: float) -> float:
+    """Seconds until the next attempt after `attempts` failed ones (capped, jittered)."""
+    cap = min(CAP_MAX, max(CAP_MIN, failing_for / 4))
+    ceiling = min(cap, FIRST_WAIT * 2 ** max(attempts - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class Dispatcher:
+    """The loop that empties the webhook deliveries, on the leader."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        leadership: Leadership,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        workers: int = 8,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.leadership = leadership
+        self.settings = settings
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._busy: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start delivering in the background."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Look now (something was just owed)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop taking deliveries; let those in flight finish."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+        self._pool.shutdown(wait=True)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until no delivery is due and none is in flight (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.db.read() as session:
+                due = session.exec(self._due_heads(self.clock()).limit(1)).first()
+            with self._lock:
+                idle = not self._busy
+            if due is None and idle:
+                return True
+            self.poke()
+            time.sleep(0.05)
+        return False
+
+    def leading(self) -> bool:
+        """True on the replica that delivers (the leader; SQLite's only process)."""
+        return self.db.is_sqlite or self.leadership.is_leader
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                if self.leading():
+                    self.tick()
+            except Exception:
+                log.exception("webhook delivery stumbled; trying again shortly")
+                time.sleep(0.5)
+
+    # --- one pass --------------------------------------------------------------------------
+
+    def _due_heads(self, now: datetime):  # type: ignore[no-untyped-def]
+        """Endpoints whose oldest pending delivery is due and unclaimed."""
+        heads = (
+            select(func.min(WebhookDelivery.id))
+            .where(WebhookDelivery.state == PENDING)
+            .group_by(col(WebhookDelivery.endpoint_id))
+        )
+        return (
+            select(WebhookDelivery.endpoint_id)
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
+            .where(
+                col(WebhookDelivery.id).in_(heads),
+                col(WebhookDelivery.next_attempt_at) <= now,
+                or_(
+                    col(WebhookDelivery.claimed_until).is_(None),
+                    col(WebhookDelivery.claimed_until) <= now,
+                ),
+                col(WebhookEndpoint.paused_at).is_(None),
+                col(WebhookEndpoint.removed_at).is_(None),
+            )
+        )
+
+    def tick(self) -> None:
+        """Hand every endpoint with a due delivery to a worker (one worker per endpoint)."""
+        with self.db.read() as session:
+            due = list(session.exec(self._due_heads(self.clock())))
+        for endpoint_id in due:
+            with self._lock:
+                if endpoint_id in self._busy:
+                    continue
+                self._busy.add(endpoint_id)
+            self._pool.submit(self._run, endpoint_id)
+
+    def _run(self, endpoint_id: int) -> None:
+        poster = Poster(
+            allow=self.settings.allow, timeout=self.settings.timeout, proxy=self.settings.proxy
+        )
+        try:
+            for _ in range(BATCH):
+                if self._stop.is_set() or not self.leading():
+                    return
+                claimed = self._claim_head(endpoint_id)
+                if claimed is None:
+                    return
+                row, url, secret = claimed
+                answer = poster.send(url, secret, row.webhook_id, row.body)
+                if not self._record(row, answer):
+                    return
+        except Exception:
+            log.exception("delivering to webhook #%s failed unexpectedly", endpoint_id)
+        finally:
+            poster.close()
+            with self._lock:
+                self._busy.discard(endpoint_id)
+            self._wake.set()
+
+    def _claim_head(self, endpoint_id: int) -> tuple[WebhookDelivery, str, str] | None:
+        """Claim the endpoint's oldest pending delivery if it is due; it, the URL and secret."""
+        now = self.clock()
+        with self.db.session() as session:
+            endpoint = session.get(WebhookEndpoint, endpoint_id)
+            if endpoint is None or endpoint.paused_at or endpoint.removed_at:
+                return None
+            head = session.exec(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == PENDING)
+                .order_by(col(WebhookDelivery.id))
+                .limit(1)
+            ).first()
+            if head is None or head.next_attempt_at > now:
+                return None
+            if head.claimed_until is not None and head.claimed_until > now:
+                return None
+            won = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.id) == head.id,
+                    col(WebhookDelivery.state) == PENDING,
+                    or_(
+                        col(WebhookDelivery.claimed_until).is_(None),
+                        col(WebhookDelivery.claimed_until) <= now,
+                    ),
+                )
+                .values(claimed_until=now + CLAIM, attempts=WebhookDelivery.attempts + 1)
+                .returning(col(WebhookDelivery.id))
+            ).first()
+            if won is None:
+                return None
+            session.expunge(head)
+            head.attempts += 1
+            return head, endpoint.url, endpoint.secret
+
+    def _record(self, row: WebhookDelivery, answer: Answer) -> bool:
+        """Write down how the attempt went; True when the endpoint may go on with the next."""
+        now = self.clock()
+        with self.db.session() as session:
+            endpoint = session.get(WebhookEndpoint, row.endpoint_id)
+            assert endpoint is not None
+            endpoint.last_attempt_at = now
+            endpoint.last_status = answer.status
+            if answer.ok:
+                self._delivered(session, row, endpoint, answer, now)
+                return True
+            self._failed(session, row, endpoint, answer, now)
+            return False
+
+    def _delivered(
+        self,
+        session: Session,
+        row: WebhookDelivery,
+        endpoint: WebhookEndpoint,
+        answer: Answer,
+        now: datetime,
+    ) -> None:
+        session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == row.id)
+            .values(state=DELIVERED, delivered_at=now, status=answer.status, error=None,
+                    claimed_until=None)
+        )  # fmt: skip
+        endpoint.failures = 0
+        endpoint.failing_since = None
+        endpoint.last_delivered_at = now
+        endpoint.last_error = None
+        session.add(endpoint)
+
+    def _failed(
+        self,
+        session: Session,
+        row: WebhookDelivery,
+        endpoint: WebhookEndpoint,
+        answer: Answer,
+        now: datetime,
+    ) -> None:
+        error = (answer.error or "failed")[:500]
+        endpoint.failures += 1
+        endpoint.failing_since = endpoint.failing_since or now
+        endpoint.last_error = error
+        failing_for = (now - endpoint.failing_since).total_seconds()
+        wait = backoff(row.attempts, failing_for)
+        log.info("webhook #%s: will retry %s in %.1fs (%s)", endpoint.id, row.key, wait, error)
+        session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.state) == PENDING)
+            .values(claimed_until=None, next_attempt_at=now + timedelta(seconds=wait),
+                    status=answer.status, error=error)
+        )  # fmt: skip
+        if now - endpoint.failing_since >= PAUSE_AFTER and endpoint.paused_at is None:
+            endpoint.paused_at = now
+            self._tell_paused(session, endpoint, now)
+        session.add(endpoint)
+
+    def _tell_paused(self, session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
+        """Each lead of the endpoint's release hears, once, that it was paused and why."""
+        release = releases.get(session, endpoint.release_id)
+        log.warning("webhook #%s paused after 24 hours of failures", endpoint.id)
+        text, blocks = render.paused(release, endpoint)
+        since = endpoint.failing_since.isoformat() if endpoint.failing_since else ""
+        self.outbox.queue(
+            session,
+            *(
+                Message(
+                    key=f"webhook:{endpoint.id}:paused:{since}:{lead}",
+                    channel=lead,
+                    text=text,
+                    blocks=blocks,
+                )
+                for lead in releases.leads(session, endpoint.release_id)
+                if not is_group(lead)
+            ),
+            now=now,
+        )

@@ -1,0 +1,80 @@
+"""The webhook commands, each one transaction: the rule in `service`, the answer rendered."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.core.blocks import Blocks
+from bot.core.services import Services
+from bot.release import service as releases
+from bot.release.models import Release
+from bot.webhooks import render
+from bot.webhooks import service as webhooks
+
+
+def add(services: Services, channel_id: str, url: str, events: str | None, actor: str) -> str:
+    """Add an endpoint to the channel's release (leads); the answer shows its secret once."""
+    now = services.now()
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        made = webhooks.add(
+            s,
+            release,
+            url,
+            events,
+            actor=actor,
+            admins=services.settings.admins,
+            allow=services.settings.gate_allow,
+            now=now,
+            members_of=services.people.members_of,
+        )
+        endpoint = made.endpoint
+        assert endpoint.id is not None
+        return render.added(endpoint.id, endpoint.url, endpoint.events, made.secret)
+
+
+def listing(services: Services, channel_id: str) -> tuple[str, Blocks]:
+    """The channel's release's endpoints (anyone in the channel; never a secret)."""
+    with services.db.read() as s:
+        release = releases.active_release(s, channel_id)
+        return render.listing(release, webhooks.listing(s, release))
+
+
+def remove(services: Services, channel_id: str, named: str, actor: str) -> str:
+    """Remove an endpoint (leads): what is still owed to it is dropped."""
+    now = services.now()
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        endpoint, dropped = webhooks.remove(
+            s,
+            release,
+            named,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
+        )
+        return render.removed(endpoint.id or 0, endpoint.url, dropped)
+
+
+def resume(services: Services, channel_id: str, named: str, actor: str) -> str:
+    """Deliver to a paused endpoint again (leads), what it missed first."""
+    now = services.now()
+    with services.db.session() as s:
+        release = releases.lock_active(s, channel_id)
+        endpoint = webhooks.resume(
+            s,
+            release,
+            named,
+            actor=actor,
+            admins=services.settings.admins,
+            now=now,
+            members_of=services.people.members_of,
+        )
+        waiting = _waiting(s, release, endpoint.id or 0)
+    return render.resumed(endpoint.id or 0, waiting)
+
+
+def _waiting(session: Session, release: Release, number: int) -> int:
+    found = [e for e in webhooks.listing(session, release) if e.number == number]
+    return found[0].pending if found else 0
