@@ -15,8 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.checklist import messages, notes, rehearsal, render, steps, timers
+from bot.checklist import events, messages, notes, rehearsal, render, steps, timers
 from bot.checklist import service as checklists
+from bot.checklist.board import Outcome
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
@@ -64,6 +65,7 @@ def start(services: Services, channel_id: str, actor: str, template: Template) -
         )
         owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
         services.outbox.queue(s, *owed, now=now)
+        _emit(services, s, outcome, now)
     services.scheduler.poke()
 
 
@@ -109,6 +111,7 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
                 assert outcome.checklist.id is not None
                 owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
             _owe(services, s, outcome.checklist, owed, now)
+            _emit(services, s, outcome, now)
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
@@ -240,6 +243,12 @@ def _owe(
     services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
+def _emit(services: Services, s: Session, outcome: Outcome, now: datetime) -> None:
+    """Owe the steps' changes to the release's webhooks, in the change's transaction."""
+    for event in events.of_outcome(outcome, now):
+        services.outbox.emit(s, event)
+
+
 # --- timers ----------------------------------------------------------------------------------
 
 
@@ -266,6 +275,7 @@ def _open(services: Services, step_id: int, now: datetime) -> None:
         if outcome is None:
             return
         _owe(services, s, outcome.checklist, messages.opened(outcome), now)
+        _emit(services, s, outcome, now)
     services.scheduler.poke()  # its expected-time nudges are due from now
 
 

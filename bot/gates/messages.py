@@ -33,7 +33,7 @@ from bot.core.outbox import (
     Wait,
     forget_pending,
 )
-from bot.gates import alerting, render, transitions
+from bot.gates import alerting, events, render, transitions
 from bot.gates.alerting import Change, Ping
 from bot.gates.models import Gate
 from bot.gates.owners import owners_of
@@ -96,6 +96,9 @@ def after_change(
     """Owe what a visible transition owes: the alert or recovery note, and a fresh card."""
     if change.event is None or gate.id is None:
         return
+    event = events.of_change(session, gate, release, now)
+    if event is not None:
+        outbox.emit(session, event)
     zone = ZoneInfo(release.zone)
     if change.event == alerting.ALERT:
         text, blocks = render.alert(gate, zone, owners_of(session, gate), now=now)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
-from bot.gonogo import render
+from bot.gonogo import events, render
 from bot.gonogo import service as gonogo
 from bot.gonogo.models import Poll
 from bot.gonogo.votes import Voted
@@ -46,6 +46,7 @@ def owe_poll(outbox: Outbox, session: Session, poll: Poll, now: datetime) -> Non
         ),
         now=now,
     )
+    _emit(outbox, session, poll.id, now)
 
 
 def owe_refresh(outbox: Outbox, session: Session, poll_id: int, now: datetime) -> None:
@@ -70,6 +71,14 @@ def owe_result(outbox: Outbox, session: Session, poll_id: int, now: datetime) ->
         ),
         now=now,
     )
+    _emit(outbox, session, poll_id, now)
+
+
+def _emit(outbox: Outbox, session: Session, poll_id: int, now: datetime) -> None:
+    """Owe the poll's opening or closing to the release's webhooks, in its transaction."""
+    event = events.of_poll(session, poll_id, now)
+    if event is not None:
+        outbox.emit(session, event)
 
 
 def owe_votes(

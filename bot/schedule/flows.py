@@ -28,7 +28,7 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import countdown, options, render, templates
+from bot.schedule import countdown, events, options, render, templates
 from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
@@ -156,6 +156,9 @@ def add(
         )
         message = render.added(release, milestone, owner_of(s, release, milestone), actor, now)
         _announce(services.outbox, s, release, "milestone.added", message, now)
+        services.outbox.emit(
+            s, events.of_milestone(release, milestone, "added", actor=actor, now=now)
+        )
     services.scheduler.poke()
     return Change(release, milestone, spec.when)
 
@@ -227,6 +230,10 @@ def _move(
     owner = owner_of(s, release, milestone)
     message = render.moved(release, milestone, done.before, owner, actor, reason, now)
     _announce(services.outbox, s, release, "milestone.moved", message, now)
+    moved = events.of_milestone(
+        release, milestone, "moved", actor=actor, now=now, before=done.before, reason=reason
+    )
+    services.outbox.emit(s, moved)
     return Change(release, milestone, when, done.before, done.was_relative)
 
 
@@ -252,6 +259,9 @@ def remove(services: Services, channel_id: str, name: str, *, actor: str, now: d
             "milestone.removed",
             render.removed(release, milestone, actor),
             now,
+        )
+        services.outbox.emit(
+            s, events.of_milestone(release, milestone, "removed", actor=actor, now=now)
         )
     services.scheduler.poke()
     return Change(release, milestone)
@@ -288,6 +298,11 @@ def apply(
             now,
         )
         _announce(services.outbox, s, release, "schedule.applied", message, now)
+        laid = [("added", done.created), ("moved", done.updated), ("removed", done.removed)]
+        for kind, found in laid:
+            for milestone in found:
+                event = events.of_milestone(release, milestone, kind, actor=actor, now=now)
+                services.outbox.emit(s, event)
     services.scheduler.poke()
     return release, done
 

@@ -27,7 +27,7 @@ from bot.core.services import Services
 from bot.release import service as releases
 from bot.release.models import Release
 from bot.release.permissions import require_lead
-from bot.schedule import checking, imports, render_upstream
+from bot.schedule import checking, events, imports, render_upstream
 from bot.schedule.countdown import notice_prefix
 from bot.schedule.flows import announce
 from bot.schedule.imports import Laid
@@ -207,6 +207,7 @@ def _owe(
         key = f"schedule:{release.id}:slip:{milestone.id}:{milestone.moves}"
         message = Message(key=key, channel=release.channel_id, text=text, blocks=blocks)
         services.outbox.queue(session, message, now=now)
+    _emit(services, session, release, laid, now)
     if announce_created and laid.created:
         audit.record(
             session,
@@ -219,6 +220,22 @@ def _owe(
         )
         post = render_upstream.added_from_source(release, laid.source, laid.created, now)
         announce(services.outbox, session, release, "schedule.synced", post, now)
+
+
+def _emit(
+    services: Services, session: Session, release: Release, laid: Laid, now: datetime
+) -> None:
+    """Owe the release's webhooks each milestone the published schedule added or moved."""
+    why = f"the published schedule {laid.source.title} changed"
+    for milestone in laid.created:
+        event = events.of_milestone(release, milestone, "added", actor=audit.SYSTEM_ACTOR, now=now)
+        services.outbox.emit(session, event)
+    for done in laid.moved:
+        event = events.of_milestone(
+            release, done.milestone, "moved", actor=audit.SYSTEM_ACTOR, now=now,
+            before=done.before, reason=why,
+        )  # fmt: skip
+        services.outbox.emit(session, event)
 
 
 # --- once a day, on the leader -----------------------------------------------------------------
