@@ -161,4 +161,4 @@ def test_a_day_of_failures_pauses_the_endpoint_and_tells_each_lead_once(
     )
     assert "delivering again" in resumed and "1 events" in resumed
     receiver.wait_for(1)
-    assert [d.state for d in deliveries(hooked)] == [DELIVERED]
+    hooked.fake.wait_for(lambda: [d.state for d in deliveries(hooked)] == [DELIVERED])
