@@ -1,7 +1,8 @@
 """Logging for the `releasebot` command: text or JSON lines, and no secret value in any line.
 
 Every line (tracebacks included) passes a formatter that replaces the values of the bot's
-tokens, signing secret, database password and granted gate secrets by `****`; uncaught
+tokens, signing secret, database password and granted gate secrets by `****`, and so any
+webhook signing secret (`whsec_...`, shown once to a lead, and logged by Bolt at DEBUG); uncaught
 exceptions, in any thread, are logged through it instead of printed raw. With
 LOG_FORMAT=json each line is one JSON object, with the request id and channel of the Slack
 request being handled when there is one.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +28,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Set while a Slack request is handled (bot.core.web), read by the JSON formatter.
 REQUEST_ID: ContextVar[str | None] = ContextVar("releasebot_request_id", default=None)
 CHANNEL: ContextVar[str | None] = ContextVar("releasebot_channel", default=None)
+# Secrets the bot makes (not configured): masked by their form.
+MADE_SECRETS = re.compile(r"whsec_[A-Za-z0-9+/]{16,}={0,2}")
 
 
 @contextmanager
@@ -54,7 +58,7 @@ class MaskingFormatter(logging.Formatter):
         """The text with every secret value replaced by ****."""
         for secret in self.secrets:
             text = text.replace(secret, "****")
-        return text
+        return MADE_SECRETS.sub("whsec_****", text)
 
 
 class JsonFormatter(MaskingFormatter):
