@@ -9,27 +9,32 @@ answer, and it is never sent again.
 
 Failures (no answer, a timeout, a refused address, any status outside 2xx) keep the
 delivery at the head of its endpoint's line and retry it with exponential backoff and
-jitter. The backoff is capped at a quarter of how long the endpoint has been failing
+jitter. The backoff is capped at an eighth of how long the endpoint has been failing
 (between CAP_MIN and CAP_MAX), so a receiver that was down a minute gets its backlog within
-seconds of coming back, and one down for hours is asked every quarter hour. An endpoint
+seconds of coming back, and one down for hours is asked every quarter hour at most. An endpoint
 failing for PAUSE_AFTER (24 hours) is paused: nothing more is sent or owed to it until a
 lead resumes it, and each lead hears of it once, in Slack, through the outbox.
 
-The crash window: a receiver answered 2xx and the process died before the row was marked
-delivered. The next leader sends it again, with the same webhook-id, which is what
-receivers deduplicate on.
+A worker claims up to AHEAD deliveries at once and writes down the 2xx answers together,
+within RECORD_WITHIN (50 ms) of the first, before it claims more and before anything else
+is written. The crash window: deliveries a receiver answered 2xx in those last 50 ms (at
+most AHEAD) before the process died are sent again by the next leader, after their claim
+runs out, with the same webhook-id, which is what receivers deduplicate on.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -48,9 +53,11 @@ log = logging.getLogger(__name__)
 CLAIM = timedelta(seconds=60)
 PAUSE_AFTER = timedelta(hours=24)
 FIRST_WAIT = 0.5
-CAP_MIN = 10.0
+CAP_MIN = 5.0
 CAP_MAX = 900.0
-BATCH = 200  # deliveries one worker sends before it gives the endpoint back
+BATCH = 500  # deliveries one worker sends before it gives the endpoint back
+AHEAD = 20  # deliveries claimed at once (sent one by one, in order)
+RECORD_WITHIN = 0.05  # seconds: a 2xx is written down within this long (at most AHEAD at once)
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class Settings:
 
 def backoff(attempts: int, failing_for: float) -> float:
     """Seconds until the next attempt after `attempts` failed ones (capped, jittered)."""
-    cap = min(CAP_MAX, max(CAP_MIN, failing_for / 4))
+    cap = min(CAP_MAX, max(CAP_MIN, failing_for / 8))
     ceiling = min(cap, FIRST_WAIT * 2 ** max(attempts - 1, 0))
     return random.uniform(ceiling / 2, ceiling)
 
@@ -89,6 +96,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.poll_seconds = poll_seconds
+        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -99,7 +107,9 @@ class Dispatcher:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start delivering in the background."""
+        """Start delivering in the background (again, after a stop)."""
+        if self._stop.is_set():
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="webhooks")
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
         self._thread.start()
@@ -183,49 +193,94 @@ class Dispatcher:
             self._pool.submit(self._run, endpoint_id)
 
     def _run(self, endpoint_id: int) -> None:
+        """Send the endpoint's due deliveries in order until one fails or none is due."""
         poster = Poster(
             allow=self.settings.allow, timeout=self.settings.timeout, proxy=self.settings.proxy
         )
+        claimed: deque[WebhookDelivery] = deque()
+        done: list[tuple[WebhookDelivery, int]] = []
         try:
+            with self.db.read() as session:
+                endpoint = session.get(WebhookEndpoint, endpoint_id)
+                if endpoint is None:
+                    return
+                url, secret = endpoint.url, endpoint.secret  # neither ever changes
+            since = time.monotonic()
             for _ in range(BATCH):
-                if self._stop.is_set() or not self.leading():
-                    return
-                claimed = self._claim_head(endpoint_id)
-                if claimed is None:
-                    return
-                row, url, secret = claimed
+                if not claimed:
+                    self._settle(endpoint_id, done)
+                    claimed.extend(self._claim(endpoint_id))
+                    if not claimed:
+                        return
+                row = claimed.popleft()
                 answer = poster.send(url, secret, row.webhook_id, row.body)
-                if not self._record(row, answer):
+                if not answer.ok:
+                    self._settle(endpoint_id, done)
+                    self._failed(row, answer, behind=[r.id or 0 for r in claimed])
+                    claimed.clear()
                     return
+                if not done:
+                    since = time.monotonic()
+                done.append((row, answer.status or 200))
+                if time.monotonic() - since >= RECORD_WITHIN:
+                    self._settle(endpoint_id, done)
         except Exception:
             log.exception("delivering to webhook #%s failed unexpectedly", endpoint_id)
         finally:
+            self._wind_up(endpoint_id, done, claimed)
             poster.close()
             with self._lock:
                 self._busy.discard(endpoint_id)
             self._wake.set()
 
-    def _claim_head(self, endpoint_id: int) -> tuple[WebhookDelivery, str, str] | None:
-        """Claim the endpoint's oldest pending delivery if it is due; it, the URL and secret."""
+    def _wind_up(
+        self, endpoint_id: int, done: list[tuple[WebhookDelivery, int]], claimed: Iterable[Any]
+    ) -> None:
+        """Write down what was delivered and give back what was claimed but not sent."""
+        try:
+            self._settle(endpoint_id, done)
+            left = [row.id for row in claimed]
+            if left:
+                with self.db.session() as session:
+                    _unclaim(session, left)
+        except Exception:
+            log.exception("webhook #%s: recording its deliveries failed", endpoint_id)
+
+    def _claim(self, endpoint_id: int) -> list[WebhookDelivery]:
+        """Claim the endpoint's oldest pending deliveries (up to AHEAD), if its oldest is due.
+
+        Only an unbroken run from the oldest one is claimed, so they go in order. Nothing is
+        claimed for a paused or removed endpoint, by a replica that no longer leads, or once
+        the loop stops.
+        """
+        if self._stop.is_set() or not self.leading():
+            return []
         now = self.clock()
         with self.db.session() as session:
-            endpoint = session.get(WebhookEndpoint, endpoint_id)
-            if endpoint is None or endpoint.paused_at or endpoint.removed_at:
-                return None
-            head = session.exec(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == PENDING)
+            heads = session.exec(
+                select(WebhookDelivery.id, WebhookDelivery.next_attempt_at,
+                       WebhookDelivery.claimed_until)
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint_id,
+                    WebhookDelivery.state == PENDING,
+                    col(WebhookEndpoint.paused_at).is_(None),
+                    col(WebhookEndpoint.removed_at).is_(None),
+                )
                 .order_by(col(WebhookDelivery.id))
-                .limit(1)
-            ).first()
-            if head is None or head.next_attempt_at > now:
-                return None
-            if head.claimed_until is not None and head.claimed_until > now:
-                return None
+                .limit(AHEAD)
+            ).all()  # fmt: skip
+            run: list[int] = []
+            for row_id, due, claimed_until in heads:
+                if due > now or (claimed_until is not None and claimed_until > now):
+                    break
+                run.append(int(row_id or 0))
+            if not run:
+                return []
             won = session.execute(
                 update(WebhookDelivery)
                 .where(
-                    col(WebhookDelivery.id) == head.id,
+                    col(WebhookDelivery.id).in_(run),
                     col(WebhookDelivery.state) == PENDING,
                     or_(
                         col(WebhookDelivery.claimed_until).is_(None),
@@ -233,73 +288,64 @@ class Dispatcher:
                     ),
                 )
                 .values(claimed_until=now + CLAIM, attempts=WebhookDelivery.attempts + 1)
-                .returning(col(WebhookDelivery.id))
-            ).first()
-            if won is None:
-                return None
-            session.expunge(head)
-            head.attempts += 1
-            return head, endpoint.url, endpoint.secret
+                .returning(WebhookDelivery)
+                .execution_options(synchronize_session=False)
+            ).scalars()
+            got = {row.id: row for row in won}
+            kept = list(itertools.takewhile(lambda i: i in got, run))  # another leader: stop
+            _unclaim(session, [i for i in got if i not in kept])
+            for row in got.values():
+                session.expunge(row)
+            return [got[i] for i in kept]
 
-    def _record(self, row: WebhookDelivery, answer: Answer) -> bool:
-        """Write down how the attempt went; True when the endpoint may go on with the next."""
+    def _settle(self, endpoint_id: int, done: list[tuple[WebhookDelivery, int]]) -> None:
+        """Write down the deliveries answered 2xx (one transaction), and forget them."""
+        if not done:
+            return
         now = self.clock()
+        with self.db.session() as session:
+            for status in {status for _, status in done}:
+                ids = [row.id for row, answered in done if answered == status]
+                session.execute(
+                    update(WebhookDelivery)
+                    .where(col(WebhookDelivery.id).in_(ids))
+                    .values(state=DELIVERED, delivered_at=now, status=status, error=None,
+                            claimed_until=None)
+                )  # fmt: skip
+            session.execute(
+                update(WebhookEndpoint)
+                .where(col(WebhookEndpoint.id) == endpoint_id)
+                .values(failures=0, failing_since=None, last_delivered_at=now,
+                        last_attempt_at=now, last_status=done[-1][1], last_error=None)
+            )  # fmt: skip
+        done.clear()
+
+    def _failed(self, row: WebhookDelivery, answer: Answer, behind: list[int]) -> None:
+        """A failed attempt: retried later, the claims behind it given back; paused after a day."""
+        now = self.clock()
+        error = (answer.error or "failed")[:500]
         with self.db.session() as session:
             endpoint = session.get(WebhookEndpoint, row.endpoint_id)
             assert endpoint is not None
             endpoint.last_attempt_at = now
             endpoint.last_status = answer.status
-            if answer.ok:
-                self._delivered(session, row, endpoint, answer, now)
-                return True
-            self._failed(session, row, endpoint, answer, now)
-            return False
-
-    def _delivered(
-        self,
-        session: Session,
-        row: WebhookDelivery,
-        endpoint: WebhookEndpoint,
-        answer: Answer,
-        now: datetime,
-    ) -> None:
-        session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == row.id)
-            .values(state=DELIVERED, delivered_at=now, status=answer.status, error=None,
-                    claimed_until=None)
-        )  # fmt: skip
-        endpoint.failures = 0
-        endpoint.failing_since = None
-        endpoint.last_delivered_at = now
-        endpoint.last_error = None
-        session.add(endpoint)
-
-    def _failed(
-        self,
-        session: Session,
-        row: WebhookDelivery,
-        endpoint: WebhookEndpoint,
-        answer: Answer,
-        now: datetime,
-    ) -> None:
-        error = (answer.error or "failed")[:500]
-        endpoint.failures += 1
-        endpoint.failing_since = endpoint.failing_since or now
-        endpoint.last_error = error
-        failing_for = (now - endpoint.failing_since).total_seconds()
-        wait = backoff(row.attempts, failing_for)
-        log.info("webhook #%s: will retry %s in %.1fs (%s)", endpoint.id, row.key, wait, error)
-        session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.state) == PENDING)
-            .values(claimed_until=None, next_attempt_at=now + timedelta(seconds=wait),
-                    status=answer.status, error=error)
-        )  # fmt: skip
-        if now - endpoint.failing_since >= PAUSE_AFTER and endpoint.paused_at is None:
-            endpoint.paused_at = now
-            self._tell_paused(session, endpoint, now)
-        session.add(endpoint)
+            endpoint.failures += 1
+            endpoint.failing_since = endpoint.failing_since or now
+            endpoint.last_error = error
+            failing_for = (now - endpoint.failing_since).total_seconds()
+            wait = backoff(row.attempts, failing_for)
+            log.info("webhook #%s: will retry %s in %.1fs (%s)", endpoint.id, row.key, wait, error)
+            session.execute(
+                update(WebhookDelivery)
+                .where(col(WebhookDelivery.id) == row.id, col(WebhookDelivery.state) == PENDING)
+                .values(claimed_until=None, next_attempt_at=now + timedelta(seconds=wait),
+                        status=answer.status, error=error)
+            )  # fmt: skip
+            _unclaim(session, behind)
+            if now - endpoint.failing_since >= PAUSE_AFTER and endpoint.paused_at is None:
+                endpoint.paused_at = now
+                self._tell_paused(session, endpoint, now)
+            session.add(endpoint)
 
     def _tell_paused(self, session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
         """Each lead of the endpoint's release hears, once, that it was paused and why."""
@@ -320,4 +366,14 @@ class Dispatcher:
                 if not is_group(lead)
             ),
             now=now,
+        )
+
+
+def _unclaim(session: Session, ids: list[Any]) -> None:
+    """Give back claimed deliveries that were not sent (their attempt did not happen)."""
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id).in_(ids), col(WebhookDelivery.state) == PENDING)
+            .values(claimed_until=None, attempts=WebhookDelivery.attempts - 1)
         )

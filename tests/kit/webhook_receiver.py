@@ -6,6 +6,7 @@ It can be down (not listening: connections are refused, as for a stopped service
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import deque
@@ -102,6 +103,10 @@ class Receiver:
 def _handler(owner: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()  # answer at once, as web servers do (no Nagle wait on the body)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)

@@ -87,6 +87,7 @@ def test_a_receiver_that_is_down_gets_everything_in_order_once_back(
     got = receiver.wait_for(3, timeout=15)
     assert days_of(got, secret) == DAYS
     assert len(receiver.received) == 3  # none twice
+    hooked.fake.wait_for(lambda: endpoint(hooked, number).failures == 0)
     after = endpoint(hooked, number)
     assert after.failures == 0 and after.last_delivered_at is not None
     shown = listed(hooked)
@@ -162,3 +163,21 @@ def test_a_day_of_failures_pauses_the_endpoint_and_tells_each_lead_once(
     assert "delivering again" in resumed and "1 events" in resumed
     receiver.wait_for(1)
     hooked.fake.wait_for(lambda: [d.state for d in deliveries(hooked)] == [DELIVERED])
+
+
+def test_a_failure_behind_a_delivered_event_holds_back_the_rest_in_order(
+    hooked: RunningBot, receiver: Receiver
+) -> None:
+    dispatcher = hooked.services.outbox.webhooks.dispatcher  # type: ignore[attr-defined]
+    dispatcher.stop()  # owe all three before any goes, so they are claimed together
+    _, secret = add_webhook(hooked, receiver.url())
+    for day in DAYS:
+        postpone(hooked, day)
+    receiver.statuses.extend([200, 500])
+    dispatcher.start()
+    got = receiver.wait_for(3)
+    assert [r.status for r in receiver.received] == [200, 500, 200, 200]
+    assert receiver.received[1].headers["webhook-id"] == receiver.received[2].headers["webhook-id"]
+    assert days_of(got, secret) == DAYS
+    hooked.fake.wait_for(lambda: [d.state for d in deliveries(hooked)] == [DELIVERED] * 3)
+    assert [d.attempts for d in deliveries(hooked)] == [1, 2, 1]
