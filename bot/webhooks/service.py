@@ -32,8 +32,9 @@ from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.events import EVENTS, Delivery, Event
 from bot.gates.probe import guard
 from bot.release import service as releases
+from bot.release.groups import MembersOf
 from bot.release.models import Release
-from bot.release.service import MembersOf
+from bot.release.permissions import require_lead
 from bot.webhooks.models import DROPPED, PENDING, Listed, WebhookDelivery, WebhookEndpoint
 
 MAX_ENDPOINTS = 10
@@ -101,10 +102,10 @@ def add(
     admins: Iterable[str],
     allow: Sequence[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> Added:
     """Add an endpoint to the release (leads only); the URL must pass the address guard."""
-    releases.require_lead(session, release, actor, admins, "add a webhook", members_of)
+    require_lead(session, release, actor, admins, "add a webhook", members_of)
     url = url.strip().strip("<>")
     if len(url) > MAX_URL:
         raise DomainError(f"That URL is too long (at most {MAX_URL} characters).")
@@ -165,10 +166,10 @@ def remove(
     actor: str,
     admins: Iterable[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> tuple[WebhookEndpoint, int]:
     """Remove an endpoint (leads only): nothing more is sent to it. It and what was dropped."""
-    releases.require_lead(session, release, actor, admins, "remove a webhook", members_of)
+    require_lead(session, release, actor, admins, "remove a webhook", members_of)
     endpoint = find(session, release, named)
     endpoint.removed_at = now
     session.add(endpoint)
@@ -194,10 +195,10 @@ def resume(
     actor: str,
     admins: Iterable[str],
     now: datetime,
-    members_of: MembersOf | None = None,
+    members_of: MembersOf,
 ) -> WebhookEndpoint:
     """Deliver to a paused endpoint again (leads only), starting with what it missed."""
-    releases.require_lead(session, release, actor, admins, "resume a webhook", members_of)
+    require_lead(session, release, actor, admins, "resume a webhook", members_of)
     endpoint = find(session, release, named)
     if endpoint.paused_at is None:
         raise Conflict(f"Webhook #{endpoint.id} is not paused.")
