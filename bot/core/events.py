@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlmodel import Session
 
 from bot.core.errors import NotFound
@@ -117,6 +117,20 @@ EVENTS: dict[str, type[_Data]] = {
     "milestone.moved": MilestoneData,
     "milestone.removed": MilestoneData,
 }
+
+
+def envelope(event_type: str) -> type[BaseModel]:
+    """The model of a whole delivered body of this type: {"type", "timestamp", "data"}."""
+    data = EVENTS[event_type]
+    name = "".join(part.title() for part in event_type.split(".")) + "Event"
+    return create_model(
+        name,
+        __doc__=f"The body of a `{event_type}` delivery. {data.__doc__ or ''}".strip(),
+        __config__=ConfigDict(extra="forbid"),
+        type=(Literal[event_type], Field(description="The event type")),  # type: ignore[arg-type]
+        timestamp=(datetime, Field(description="When it happened (UTC)")),
+        data=(data, ...),
+    )
 
 
 class _Release(Protocol):

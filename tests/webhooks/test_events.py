@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.core.events import EVENTS
+from bot.core.events import EVENTS, envelope
 from bot.gates.models import Gate
 from tests.conftest import RunningBot
 from tests.kit.webhook_receiver import Receiver
@@ -22,8 +22,11 @@ def say(bot: RunningBot, command: str, text: str, channel: str = CHANNEL) -> str
 
 
 def bodies(receiver: Receiver, count: int, secret: str) -> list[dict[str, Any]]:
-    """The first `count` deliveries, verified, in arrival order."""
-    return [r.verified(secret) for r in receiver.wait_for(count)]
+    """The first `count` deliveries, verified and valid as documented, in arrival order."""
+    found = [r.verified(secret) for r in receiver.wait_for(count)]
+    for body in found:
+        envelope(str(body["type"])).model_validate(body)  # the documented model, field for field
+    return found
 
 
 def test_checklist_steps_arrive_in_order(make_bot: Any, tmp_path: Path, receiver: Receiver) -> None:
