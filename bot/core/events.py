@@ -125,12 +125,31 @@ def envelope(event_type: str) -> type[BaseModel]:
     name = "".join(part.title() for part in event_type.split(".")) + "Event"
     return create_model(
         name,
-        __doc__=f"The body of a `{event_type}` delivery. {data.__doc__ or ''}".strip(),
+        __doc__=f"The body of a `{event_type}` delivery: {WHEN[event_type]}.",
         __config__=ConfigDict(extra="forbid"),
         type=(Literal[event_type], Field(description="The event type")),  # type: ignore[arg-type]
         timestamp=(datetime, Field(description="When it happened (UTC)")),
         data=(data, ...),
     )
+
+
+WHEN = {
+    "release.postponed": "release day moved",
+    "release.closed": "the release was released or cancelled",
+    "step.active": "a checklist step is up (opened, reopened by a retry, or its time came)",
+    "step.done": "a checklist step was marked done",
+    "step.failed": "a checklist step was marked failed",
+    "step.skipped": "a checklist step was skipped",
+    "gate.green": "a gate turned green (passing)",
+    "gate.red": "a gate turned red (failing)",
+    "gate.yellow": "a gate turned yellow (flaky or stale, not green)",
+    "gate.unknown": "a gate's state became unknown (no result it can trust)",
+    "poll.opened": "a go/no-go poll opened",
+    "poll.closed": "a go/no-go poll closed, with its outcome",
+    "milestone.added": "a milestone was added",
+    "milestone.moved": "a milestone moved",
+    "milestone.removed": "a milestone was removed",
+}
 
 
 class _Release(Protocol):

@@ -18,7 +18,7 @@ from slack_bolt import App
 import bot.api
 from bot.api.access import Gatekeeper
 from bot.core.services import Services
-from handlers.api import checklist, gates, gonogo, problems, release, schedule
+from handlers.api import checklist, gates, gonogo, problems, release, schedule, webhooks
 from handlers.api.access import Access
 
 DESCRIPTION = (
@@ -44,6 +44,7 @@ def build(services: Services, keeper: Gatekeeper) -> FastAPI:
     access = Access(keeper)
     for module in (release, checklist, gates, schedule, gonogo):
         app.include_router(module.router(services, access), prefix=bot.api.PREFIX)
+    webhooks.register(app)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     return app
 
@@ -57,6 +58,7 @@ def _document(app: FastAPI) -> dict[str, Any]:
             openapi_version=app.openapi_version,
             description=app.description,
             routes=app.routes,
+            webhooks=app.webhooks.routes,
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         problem = dict(problems.PROBLEM_SCHEMA)

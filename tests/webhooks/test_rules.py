@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from bot.core.events import EVENTS
+from bot.core.events import EVENTS, WHEN
 from bot.webhooks import delivery, service
 from bot.webhooks.post import signed_headers
 
@@ -49,3 +49,7 @@ def test_signatures_verify_with_the_reference_library_and_only_with_the_secret()
         Webhook(other).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(body.replace("done", "failed"), headers)
+
+
+def test_every_event_says_when_it_is_sent() -> None:
+    assert set(WHEN) == set(EVENTS)
