@@ -3,9 +3,10 @@
 One loop on the leader replica looks, for every endpoint that is neither paused nor removed,
 at its oldest pending delivery; when that one is due, a worker takes the endpoint and sends
 its deliveries one after another, oldest first, until none is due or one fails. A delivery
-is claimed in the database (`claimed_until`) before it is sent, so a leader handing over
-never sends it twice at once; a 2xx marks it delivered in the transaction that records the
-answer, and it is never sent again.
+is claimed in the database (`claimed_until`) before it is sent, under the leader's epoch
+(`fence`), so a leader handing over never sends it twice at once; a replica whose lease ran
+out sends nothing more, and what it writes down is refused (`guard`, StaleLeader). A 2xx
+marks it delivered in the transaction that records the answer, and it is never sent again.
 
 Failures (no answer, a timeout, a refused address, any status outside 2xx) keep the
 delivery at the head of its endpoint's line and retry it with exponential backoff and
@@ -40,7 +41,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.db import Database
-from bot.core.leader import Leadership
+from bot.core.leader import Leadership, StaleLeader
 from bot.core.models import utcnow
 from bot.core.outbox import Message, Outbox
 from bot.release import service as releases
@@ -144,7 +145,12 @@ class Dispatcher:
         """True on the replica that delivers (the leader; SQLite's only process)."""
         return self.db.is_sqlite or self.leadership.is_leader
 
+    def _may_send(self, epoch: int | None) -> bool:
+        """True while this replica still leads with the epoch its claims carry."""
+        return not self._stop.is_set() and (self.db.is_sqlite or self.leadership.holds(epoch))
+
     def _loop(self) -> None:
+        leading = False
         while not self._stop.is_set():
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
@@ -152,10 +158,27 @@ class Dispatcher:
                 return
             try:
                 if self.leading():
+                    if not leading and not self.db.is_sqlite:
+                        self._orphaned_claims()
+                    leading = True
                     self.tick()
+                else:
+                    leading = False
             except Exception:
                 log.exception("webhook delivery stumbled; trying again shortly")
                 time.sleep(0.5)
+
+    def _orphaned_claims(self) -> None:
+        """On taking the lead: claims standing now are the old leader's; they may go at once."""
+        now = self.clock()
+        with self.db.session() as session:
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.state) == PENDING, col(WebhookDelivery.claimed_until) > now
+                )
+                .values(claimed_until=now)
+            )
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -199,7 +222,10 @@ class Dispatcher:
         )
         claimed: deque[WebhookDelivery] = deque()
         done: list[tuple[WebhookDelivery, int]] = []
+        epoch = self.leadership.epoch  # every claim and record of this run carries it
         try:
+            if epoch is None and not self.db.is_sqlite:
+                return
             with self.db.read() as session:
                 endpoint = session.get(WebhookEndpoint, endpoint_id)
                 if endpoint is None:
@@ -208,52 +234,65 @@ class Dispatcher:
             since = time.monotonic()
             for _ in range(BATCH):
                 if not claimed:
-                    self._settle(endpoint_id, done)
-                    claimed.extend(self._claim(endpoint_id))
+                    self._settle(endpoint_id, done, epoch)
+                    claimed.extend(self._claim(endpoint_id, epoch))
                     if not claimed:
                         return
+                if not self._may_send(epoch):
+                    return  # the lead (or this loop) ended: a claim of a stale epoch is void
                 row = claimed.popleft()
                 answer = poster.send(url, secret, row.webhook_id, row.body)
                 if not answer.ok:
-                    self._settle(endpoint_id, done)
-                    self._failed(row, answer, behind=[r.id or 0 for r in claimed])
+                    self._settle(endpoint_id, done, epoch)
+                    self._failed(row, answer, [r.id or 0 for r in claimed], epoch)
                     claimed.clear()
                     return
                 if not done:
                     since = time.monotonic()
                 done.append((row, answer.status or 200))
                 if time.monotonic() - since >= RECORD_WITHIN:
-                    self._settle(endpoint_id, done)
+                    self._settle(endpoint_id, done, epoch)
+        except StaleLeader:
+            log.info("webhook #%s: another replica leads now; it takes over", endpoint_id)
+            done.clear()
+            claimed.clear()
         except Exception:
             log.exception("delivering to webhook #%s failed unexpectedly", endpoint_id)
         finally:
-            self._wind_up(endpoint_id, done, claimed)
+            self._wind_up(endpoint_id, done, claimed, epoch)
             poster.close()
             with self._lock:
                 self._busy.discard(endpoint_id)
             self._wake.set()
 
     def _wind_up(
-        self, endpoint_id: int, done: list[tuple[WebhookDelivery, int]], claimed: Iterable[Any]
+        self,
+        endpoint_id: int,
+        done: list[tuple[WebhookDelivery, int]],
+        claimed: Iterable[Any],
+        epoch: int | None,
     ) -> None:
         """Write down what was delivered and give back what was claimed but not sent."""
         try:
-            self._settle(endpoint_id, done)
+            self._settle(endpoint_id, done, epoch)
             left = [row.id for row in claimed]
             if left:
                 with self.db.session() as session:
+                    self.leadership.guard(session, epoch)
                     _unclaim(session, left)
+        except StaleLeader:
+            log.info("webhook #%s: another replica leads now; it takes over", endpoint_id)
         except Exception:
             log.exception("webhook #%s: recording its deliveries failed", endpoint_id)
 
-    def _claim(self, endpoint_id: int) -> list[WebhookDelivery]:
+    def _claim(self, endpoint_id: int, epoch: int | None) -> list[WebhookDelivery]:
         """Claim the endpoint's oldest pending deliveries (up to AHEAD), if its oldest is due.
 
         Only an unbroken run from the oldest one is claimed, so they go in order. Nothing is
         claimed for a paused or removed endpoint, by a replica that no longer leads, or once
         the loop stops.
         """
-        if self._stop.is_set() or not self.leading():
+        if not self._may_send(epoch):
             return []
         now = self.clock()
         with self.db.session() as session:
@@ -286,6 +325,7 @@ class Dispatcher:
                         col(WebhookDelivery.claimed_until).is_(None),
                         col(WebhookDelivery.claimed_until) <= now,
                     ),
+                    self.leadership.fence(epoch),
                 )
                 .values(claimed_until=now + CLAIM, attempts=WebhookDelivery.attempts + 1)
                 .returning(WebhookDelivery)
@@ -298,12 +338,19 @@ class Dispatcher:
                 session.expunge(row)
             return [got[i] for i in kept]
 
-    def _settle(self, endpoint_id: int, done: list[tuple[WebhookDelivery, int]]) -> None:
-        """Write down the deliveries answered 2xx (one transaction), and forget them."""
+    def _settle(
+        self, endpoint_id: int, done: list[tuple[WebhookDelivery, int]], epoch: int | None
+    ) -> None:
+        """Write down the deliveries answered 2xx (one transaction), and forget them.
+
+        Under the epoch of their claim: a replica that lost the lead records nothing
+        (StaleLeader), and the new leader sends them again, with the same webhook-ids.
+        """
         if not done:
             return
         now = self.clock()
         with self.db.session() as session:
+            self.leadership.guard(session, epoch)
             for status in {status for _, status in done}:
                 ids = [row.id for row, answered in done if answered == status]
                 session.execute(
@@ -320,11 +367,14 @@ class Dispatcher:
             )  # fmt: skip
         done.clear()
 
-    def _failed(self, row: WebhookDelivery, answer: Answer, behind: list[int]) -> None:
+    def _failed(
+        self, row: WebhookDelivery, answer: Answer, behind: list[int], epoch: int | None
+    ) -> None:
         """A failed attempt: retried later, the claims behind it given back; paused after a day."""
         now = self.clock()
         error = (answer.error or "failed")[:500]
         with self.db.session() as session:
+            self.leadership.guard(session, epoch)
             endpoint = session.get(WebhookEndpoint, row.endpoint_id)
             assert endpoint is not None
             endpoint.last_attempt_at = now
