@@ -2,7 +2,7 @@
 (webhook_delivery)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0019
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.core.models
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
