@@ -2,73 +2,50 @@
 
 Each route reads JSON into a pydantic model, makes the call a Slack click makes (the same
 flow, rules, trail and outbox), and answers a pydantic model; the OpenAPI 3.1 document at
-/api/v1/openapi.json is generated from those models. FastAPI runs inside the WSGI server
-through a2wsgi, so HTTP mode and Socket Mode serve it on the port of the probes.
+/api/v1/openapi.json is generated from those models (`handlers.api.app`). FastAPI runs
+inside the WSGI server through a2wsgi, so HTTP mode and Socket Mode serve it on the port of
+the probes. It is imported and built on the first API request, keeping it off start-up.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from a2wsgi import ASGIMiddleware
-from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from slack_bolt import App
 
 import bot.api
 from bot.api.access import Gatekeeper
-from bot.core.services import Services
-from handlers.api import checklist, gates, gonogo, problems, release, schedule, webhooks
-from handlers.api.access import Access
-
-DESCRIPTION = (
-    "Drive a release from jobs: read where it stands, mark checklist steps, report gates, "
-    "move milestones. Every call acts through the same rules and trail as a click in Slack. "
-    "Authenticate with a release's token (`Authorization: Bearer rbt_…`), made by a lead "
-    "with `/release token add NAME [read|write]`. Errors are RFC 9457 problem details."
-)
+from bot.core.services import Services, WSGIApp
 
 
-def build(services: Services, keeper: Gatekeeper) -> FastAPI:
-    """The API application for this running app."""
-    app = FastAPI(
-        title="releasebot",
-        version="1",
-        description=DESCRIPTION,
-        openapi_url=f"{bot.api.PREFIX}/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-        generate_unique_id_function=lambda route: route.name,
-    )
-    problems.install(app, services.people.name_of)
-    access = Access(keeper)
-    for module in (release, checklist, gates, schedule, gonogo):
-        app.include_router(module.router(services, access), prefix=bot.api.PREFIX)
-    webhooks.register(app)
-    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
-    return app
+class LazyApi:
+    """The API's WSGI app, built on its first request (FastAPI takes a while to import)."""
 
+    def __init__(self, services: Services, keeper: Gatekeeper) -> None:
+        self.services = services
+        self.keeper = keeper
+        self._app: WSGIApp | None = None
+        self._lock = threading.Lock()
 
-def _document(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document, with the problem details schema every error refers to."""
-    if app.openapi_schema is None:
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            openapi_version=app.openapi_version,
-            description=app.description,
-            routes=app.routes,
-            webhooks=app.webhooks.routes,
-        )
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        problem = dict(problems.PROBLEM_SCHEMA)
-        schemas.update(problem.pop("$defs", {}))
-        schemas["Problem"] = problem
-        app.openapi_schema = document
-    return app.openapi_schema
+    def app(self) -> WSGIApp:
+        """The built application (built now if it is not yet)."""
+        with self._lock:
+            if self._app is None:
+                from handlers.api.app import wsgi
+
+                self._app = wsgi(self.services, self.keeper)
+            return self._app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        found: Iterable[bytes] = self.app()(environ, start_response)
+        return found
 
 
 def register(app: App, services: Services) -> None:
     """Serve the API under /api/v1 on the bot's web port."""
     keeper = bot.api.register(services)
-    services.add_mount(bot.api.PREFIX, ASGIMiddleware(build(services, keeper)))  # type: ignore[arg-type]
+    services.add_mount(bot.api.PREFIX, LazyApi(services, keeper))
