@@ -12,9 +12,9 @@ from bot.home import flows
 
 def register(app: App, services: Services) -> None:
     """Publish the Home of whoever opens it (`flows` refreshes it when their releases change)."""
-    homes = flows.register(services)  # Home exists only beside the Slack app
+    flows.register(services)  # Home exists only beside the Slack app
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            homes.opened(str(event.get("user", "")))
+            flows.opened(services, str(event.get("user", "")))

@@ -99,9 +99,9 @@ def nudge_reply(
         lines.append(_rung_line(rung, late if index == 0 else "", owners))
         away = _away(rung)
         if away and index + 1 < len(rungs):
-            lines.append(f":zzz: {away}, outside working hours, so I am asking the next one now.")
+            lines.append(f":zzz: {away}, so I am asking the next one now.")
         elif away:
-            lines.append(f":zzz: {away}, outside working hours; there is nobody after them to ask.")
+            lines.append(f":zzz: {away}; there is nobody after them to ask.")
     if following is not None:
         lines.append(
             f"_If it is still open in {duration(rungs[-1].wait)}, I will ask "
@@ -130,10 +130,15 @@ def _rung_line(rung: Rung, late: str, owners: Owners) -> str:
 
 
 def _away(rung: Rung) -> str:
-    """`It is 03:10 for @sam and 02:10 for @kim`: the people told who are off work now."""
+    """Why the people told cannot answer now, or "" when someone of them can.
+
+    `It is 03:10 for @sam, outside working hours; @ana is on holiday (Republic Day)`.
+    """
     parts = [f"{clock} for {mentions([person])}" for person, clock in rung.away.items()]
     parts += [f"night for every member of {mentions([group])}" for group in rung.groups_away]
-    return ("It is " + " and ".join(parts)) if parts else ""
+    hours = ("It is " + " and ".join(parts) + ", outside working hours") if parts else ""
+    others = [f"{mentions([p])} is {why}" for p, why in rung.why.items() if p not in rung.away]
+    return "; ".join(part for part in [hours, *others] if part)
 
 
 def _who(rung: Rung) -> str:

@@ -120,6 +120,7 @@ class Database:
         self._write_lock: AbstractContextManager[object]
         self._readonly = self.engine.execution_options(releasebot_readonly=True)
         self._on_change: list[Callable[[set[int]], object]] = []
+        self._before_commit: list[Callable[[Session, set[int]], object]] = []
         # SQLite has one writer at a time anyway; queueing writers on a lock here wakes the
         # next one the moment the last commits, where SQLite's busy handler would sleep and
         # poll (and starve some writers for seconds under load).
@@ -136,6 +137,10 @@ class Database:
         with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
+                changed_now = session.info.get(CHANGED_RELEASES)
+                if changed_now:
+                    for hook in self._before_commit:
+                        hook(session, set(changed_now))
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -144,6 +149,11 @@ class Database:
         if changed:
             for listener in self._on_change:
                 listener(set(changed))
+
+    def before_commit(self, hook: Callable[[Session, set[int]], object]) -> None:
+        """Call `hook(session, release_ids)` inside a session that changed releases, before it
+        commits: what the hook writes commits (or rolls back) with the change itself."""
+        self._before_commit.append(hook)
 
     def on_change(self, listener: Callable[[set[int]], object]) -> None:
         """Call `listener` with the ids of releases whose state a committed session changed."""

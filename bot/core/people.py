@@ -1,21 +1,62 @@
-"""People's Slack profiles as far as the bot needs them (timezone, name), and user groups."""
+"""People's Slack profiles as far as the bot needs them (timezone, name, whether they are away),
+and user groups."""
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import DomainError
+from bot.core.holidays import holiday_in_zone
+from bot.core.text.escape import escape, shorten
 
 log = logging.getLogger(__name__)
 
 FALLBACK_ZONE = ZoneInfo("UTC")
 TTL_SECONDS = 3600.0
+# A Slack status is read again after this long (people set and clear it during the day).
+STATUS_TTL_SECONDS = 600.0
+AWAY_EMOJI = frozenset({":palm_tree:", ":desert_island:", ":airplane:"})
+AWAY_WORDS = re.compile(
+    r"\b(vacation|vacationing|holiday|holidays|out of (the )?office|ooo|on leave|pto|off sick)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the bot keeps of a person's Slack profile."""
+
+    zone: ZoneInfo
+    name: str
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0  # Unix seconds; 0: the status does not expire
+
+
+def away_by_status(profile: Profile, now: datetime) -> str | None:
+    """`away (Vacationing)` when the Slack status says the person is away now, else None.
+
+    Away is the :palm_tree: emoji (or a plane, an island) or words like "vacation" or "out of
+    office", with no expiry or one still ahead.
+    """
+    if profile.status_expiration and profile.status_expiration <= now.timestamp():
+        return None
+    text = profile.status_text.strip()
+    if profile.status_emoji not in AWAY_EMOJI and not AWAY_WORDS.search(text):
+        return None
+    shown = escape(shorten(text, 80)) if text else f"status {profile.status_emoji}"
+    return f"away ({shown})"
+
+
 # How long a user group's members are kept before Slack is asked again.
 GROUP_TTL_SECONDS = 60.0
 
@@ -31,12 +72,29 @@ class Directory:
     def __init__(self, client: WebClient, groups: Groups | None = None) -> None:
         self.client = client
         self.groups = groups or Groups(client)
-        self._cache: dict[str, tuple[float, ZoneInfo, str]] = {}
+        self._cache: dict[str, tuple[float, Profile]] = {}
         self._lock = threading.Lock()
 
     def zone_of(self, user_id: str) -> ZoneInfo:
         """The user's profile timezone; UTC when Slack does not say."""
-        return self._profile(user_id)[0]
+        return self._profile(user_id).zone
+
+    def away_of(self, user_id: str, now: datetime) -> str | None:
+        """Why the person is away now, or None: their Slack status, or a public holiday in
+        their country (from their timezone): `on holiday (Republic Day)`.
+
+        Read from the profile cache (the status at most 10 minutes old); meant for timers
+        and senders, never a click's request path. None when Slack cannot say.
+        """
+        try:
+            profile = self._profile(user_id, STATUS_TTL_SECONDS)
+        except DomainError:
+            return None
+        by_status = away_by_status(profile, now)
+        if by_status:
+            return by_status
+        found = holiday_in_zone(profile.zone.key, now.astimezone(profile.zone).date())
+        return f"on holiday ({escape(found.name)})" if found else None
 
     def zones_of(self, user_ids: list[str]) -> dict[str, ZoneInfo]:
         """Profile timezones of several people."""
@@ -50,7 +108,7 @@ class Directory:
         try:
             if holder.startswith("S"):
                 return self.groups.handle_of(holder)
-            return self._profile(holder)[1]
+            return self._profile(holder).name
         except DomainError:
             return "a user group" if holder.startswith("S") else "a teammate"
 
@@ -58,17 +116,17 @@ class Directory:
         """The members of a user group now (cached briefly); DomainError when Slack cannot say."""
         return self.groups.members_of(group_id)
 
-    def _profile(self, user_id: str) -> tuple[ZoneInfo, str]:
+    def _profile(self, user_id: str, max_age: float = TTL_SECONDS) -> Profile:
         with self._lock:
             hit = self._cache.get(user_id)
-            if hit and time.monotonic() - hit[0] < TTL_SECONDS:
-                return hit[1], hit[2]
-        zone, name = self._fetch(user_id)
+            if hit and time.monotonic() - hit[0] < max_age:
+                return hit[1]
+        profile = self._fetch(user_id)
         with self._lock:
-            self._cache[user_id] = (time.monotonic(), zone, name)
-        return zone, name
+            self._cache[user_id] = (time.monotonic(), profile)
+        return profile
 
-    def _fetch(self, user_id: str) -> tuple[ZoneInfo, str]:
+    def _fetch(self, user_id: str) -> Profile:
         try:
             user = self.client.users_info(user=user_id)["user"]
         except Exception as err:
@@ -82,9 +140,23 @@ class Directory:
             profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
         )
         try:
-            return ZoneInfo(user.get("tz") or "UTC"), name
+            zone = ZoneInfo(user.get("tz") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
-            return FALLBACK_ZONE, name
+            zone = FALLBACK_ZONE
+        return Profile(
+            zone,
+            name,
+            str(profile.get("status_emoji") or ""),
+            str(profile.get("status_text") or ""),
+            _int(profile.get("status_expiration")),
+        )
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
 
 
 class Groups:

@@ -3,8 +3,8 @@
 A result is pass, fail, yellow (not good enough: a flaky blocking job) or unknown (the check
 could not tell: a rate limit, incomplete results, a network error). Damping: a failing
 result turns a gate red only after `damping` failures in a row. One alert per turn to red,
-one recovery note per turn back; while red, a re-ping every `repeat_seconds`, and after
-`escalate_after` of them the lead is pulled in as well.
+one recovery note per turn back; while red, a re-ping of the owners every `repeat_seconds`
+(who else is asked, and when, is the release's escalation ladder: `bot.release.escalation`).
 
 Yellow is shown and counts as not green; it alerts like red (damped, re-pinged, recovered
 from) only on gates that ask for it (`alert_yellow`). Unknown is never green: a gate that
@@ -61,10 +61,9 @@ class Change:
 
 @dataclass(frozen=True)
 class Ping:
-    """A re-ping of a failing gate: its number, whether the lead is pulled in, the next one."""
+    """A re-ping of a failing gate: its number, and when the next one is due."""
 
     number: int
-    escalate: bool
     next_at: datetime
 
 
@@ -123,7 +122,7 @@ def _alarm(prev: Snapshot, state: str, now: datetime) -> Change:
     return Change(red, ALERT)
 
 
-def ping_due(prev: Snapshot, now: datetime, escalate_after: int) -> Ping | None:
+def ping_due(prev: Snapshot, now: datetime) -> Ping | None:
     """The re-ping a failing gate owes at `now`, or None; a missed one is sent once, not many."""
     if not alarmed(prev.state, prev.alert_yellow) or prev.next_ping_at is None:
         return None
@@ -134,4 +133,4 @@ def ping_due(prev: Snapshot, now: datetime, escalate_after: int) -> Ping | None:
     next_at = prev.next_ping_at + step
     if next_at <= now:
         next_at = now + step
-    return Ping(number, number > escalate_after, next_at)
+    return Ping(number, next_at)

@@ -43,6 +43,7 @@ from bot.gates.pool import CheckPool
 from bot.gates.probe import check
 from bot.gates.probe.secrets import GateSecrets, url_host
 from bot.gates.signal import github, testgrid
+from bot.release import escalation
 from bot.release import service as releases
 from bot.release.models import Release
 
@@ -302,6 +303,11 @@ class GateRunner:
             assert gate.id is not None and gate.next_ping_at is not None
             key = f"gate:ping:{gate.id}:{gate.pings}"
             timers.append(Timer(key, gate.next_ping_at, partial(self.ping, gate.id, gate.pings)))
+        for gate in gates.climbs_due(session, until):
+            assert gate.id is not None and gate.rung_due_at is not None
+            key = f"gate:rung:{gate.id}:{messages.spell(gate)}:{gate.rungs_told}"
+            run = partial(self.climb, gate.id, gate.rungs_told)
+            timers.append(Timer(key, gate.rung_due_at, run))
         return timers
 
     def scheduled_check(self, gate_id: int, due: datetime, now: datetime) -> None:
@@ -332,18 +338,64 @@ class GateRunner:
         return True
 
     def ping(self, gate_id: int, pings: int, now: datetime) -> None:
-        """A re-ping of a failing gate, owed in the transaction that claims it."""
-        escalate_after = self.settings.gate_escalate_after
+        """A re-ping of a failing gate's owners, owed in the transaction that claims it."""
         with self.services.db.session() as session:
-            got = transitions.claim_ping(session, gate_id, pings, now, escalate_after)
+            got = transitions.claim_ping(session, gate_id, pings, now)
             if got is None:
                 return
             gate, ping = got
             release = releases.get(session, gate.release_id)
-            leads = releases.leads(session, release.id or 0) if ping.escalate else []
-            first = ping.number == escalate_after + 1
-            owed = messages.reping(session, gate, release, ping, leads, first=first)
+            owed = messages.reping(session, gate, release, ping)
             self.services.outbox.queue(session, owed, now=now)
+
+    def climb(self, gate_id: int, rungs_told: int, now: datetime) -> None:
+        """A look at a red gate's escalation ladder: the next rung is asked when it is due.
+
+        Who can answer (zones, Slack status, holidays) is read before the write, from the
+        directory's caches; the look is claimed, and what it asks owed, in one transaction.
+        """
+        with self.services.db.read() as session:
+            looked = self._look(session, gate_id, rungs_told, now)
+        if looked is None:
+            return
+        gate, decision = looked
+        with self.services.db.session() as session:
+            won = transitions.claim_climb(
+                session, gate, rungs_told=decision.rungs_told, due_at=decision.due_at, now=now
+            )
+            if won and decision.told is not None:
+                release = releases.get(session, gate.release_id)
+                owed = messages.asked(session, gate, release, decision, now)
+                self.services.outbox.queue(session, owed, now=now)
+                transitions.record_climb(session, gate, release, decision, now)
+        self.services.scheduler.poke()
+
+    def _look(
+        self, session: Session, gate_id: int, rungs_told: int, now: datetime
+    ) -> tuple[Gate, escalation.Climb] | None:
+        gate = session.get(Gate, gate_id)
+        if gate is None or gate.rungs_told != rungs_told or gate.rung_due_at is None:
+            return None
+        if not alerting.alarmed(gate.state, gate.alert_yellow) or gate.state_since is None:
+            return None
+        release = releases.get(session, gate.release_id)
+        people = self.services.people
+        presence = escalation.Presence(people.zone_of, people.members_of, people.away_of)
+        default = timedelta(seconds=gate.repeat_seconds * (self.settings.gate_escalate_after + 1))
+        ladder = escalation.owners_ladder(
+            session,
+            release,
+            gates.owners_of(session, gate),
+            gate.role_names(),
+            now,
+            presence,
+            default_wait=default,
+        )
+        first_look = gate.rung_due_at == gate.state_since
+        decision = escalation.climb(
+            ladder, rungs_told, first_look=first_look, since=gate.state_since, now=now
+        )
+        return gate, decision
 
     # --- checks --------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from bot.gates import alerting, events, render, transitions
 from bot.gates.alerting import Change, Ping
 from bot.gates.models import Gate
 from bot.gates.owners import owners_of
+from bot.release.escalation import LEADS, Climb
 from bot.release.models import Release
 
 CARD = "gate"  # the live card, and the renderer of its first post
@@ -122,19 +123,39 @@ def after_change(
     outbox.refresh(session, CARD, gate.id, now)
 
 
-def reping(
-    session: Session, gate: Gate, release: Release, ping: Ping, leads: list[str], *, first: bool
-) -> Message:
-    """A re-ping of the red spell: in the alert's thread, or (a first escalation) the channel."""
+def reping(session: Session, gate: Gate, release: Release, ping: Ping) -> Message:
+    """A re-ping of the red spell's owners, in the alert's thread."""
     alert = red_key(gate)
-    thread_key, thread_ts = (None, None) if first else (alert, _legacy_alert_ts(session, gate))
-    args = {"gate": gate.id, "spell": spell(gate), "number": ping.number, "leads": leads}
+    args = {"gate": gate.id, "spell": spell(gate), "number": ping.number}
     return Message(
         key=f"{alert}:ping:{ping.number}",
         channel=release.channel_id,
-        thread_key=thread_key,
-        thread_ts=thread_ts,
+        thread_key=alert,
+        thread_ts=_legacy_alert_ts(session, gate),
         render=(PING, args),
+    )
+
+
+def asked(session: Session, gate: Gate, release: Release, climb: Climb, now: datetime) -> Message:
+    """The next rungs of the red spell's ladder asked, in the alert's thread.
+
+    Asking the lead is also shown in the channel (a reply broadcast), as the lead's first
+    word on a red gate always was.
+    """
+    assert climb.told is not None and gate.state_since is not None
+    alert = red_key(gate)
+    assert climb.before is not None
+    first = climb.rungs_told - len(climb.told.rungs)  # the index of the first rung asked now
+    red_for = now - gate.state_since
+    text, blocks = render.asked(gate, climb, climb.before, red_for, owners_of(session, gate))
+    return Message(
+        key=f"{alert}:rung:{first}",
+        channel=release.channel_id,
+        text=text,
+        blocks=blocks,
+        thread_key=alert,
+        thread_ts=_legacy_alert_ts(session, gate),
+        broadcast=any(rung.label == LEADS for rung in climb.told.rungs),
     )
 
 
@@ -190,9 +211,8 @@ def draw_ping(session: Session, args: dict[str, Any], now: datetime) -> Drawn:
         return None
     if spell(gate) != int(args["spell"]):
         return None
-    leads = [str(u) for u in args.get("leads") or []]
     owners = owners_of(session, gate)
-    return render.reping(gate, int(args["number"]), leads, now, ZoneInfo(release.zone), owners)
+    return render.reping(gate, now, ZoneInfo(release.zone), owners)
 
 
 def card_update(session: Session, ref: str) -> Update | Wait | None:

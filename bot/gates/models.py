@@ -58,6 +58,9 @@ class Gate(SQLModel, table=True):
     pings: int = Field(default=0)
     next_ping_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     alert_ts: str | None = Field(default=None, max_length=32)
+    # The escalation ladder of the current red spell: rungs told, and when to look again.
+    rungs_told: int = Field(default=0)
+    rung_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     message_ts: str | None = Field(default=None, max_length=32)
     version: int = Field(default=0)
     created_by: str = Field(max_length=32)

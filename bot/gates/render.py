@@ -19,9 +19,11 @@ from bot.gates.alerting import FAILING, PASSING, UNKNOWN, UNSURE, YELLOW
 from bot.gates.models import CHECKED, GITHUB, MANUAL, PUSH, TESTGRID, Gate
 from bot.gates.outcome import load_findings
 from bot.gates.signal import render as signal
+from bot.release.escalation import BACKUP, LEADS, SHADOW, Climb, Rung, why_text
 from bot.release.groups import mentions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
 USER = re.compile(r"[UW][A-Z0-9_]{1,20}")
 SECTION_ROOM = 2_900  # one section's text (Slack: 3,000)
 STATUS_ROOM = 2_700  # the gates section of `/release status`, under its title
@@ -200,27 +202,71 @@ def alert(
 
 def reping(
     gate: Gate,
-    number: int,
-    leads: list[str],
     now: datetime,
     zone: ZoneInfo,
     owners: list[str] | None = None,
 ) -> tuple[str, Blocks]:
-    """A reminder while the gate stays red; with leads when it is escalated."""
+    """A reminder to the owners while the gate stays red (the ladder asks anyone else)."""
     red = duration(now - gate.state_since) if gate.state_since else "a while"
     who = mentions(gate.owner_ids() if owners is None else owners)
     word = WORDS.get(gate.state, gate.state)
     color = "yellow" if gate.state == YELLOW else "red"
     line = f":rotating_light: `{gate.name}` is still {word} ({color} for {red}). {who}"
-    if leads:
-        line += (
-            f"\n{mentions(leads)}: pulling you in, it stayed red through {number - 1} reminders."
-        )
     seen = last_check(gate, zone)
     text = f"Gate {gate.name} is still {word} ({color} for {red}). {who}"
-    if leads:
-        text += f" {mentions(leads)}"
-    return text, [mrkdwn(line), *([context(seen)] if seen else [])]
+    return text, [mrkdwn(cut(line, SECTION_ROOM)), *([context(seen)] if seen else [])]
+
+
+def asked(
+    gate: Gate, climb: Climb, before: Rung, red_for: timedelta, owners: list[str]
+) -> tuple[str, Blocks]:
+    """The next rungs of the ladder asked about a red gate, each with why the one before
+    could not answer (off hours, away, on holiday) or did not (no answer in its wait)."""
+    assert climb.told is not None
+    word = WORDS.get(gate.state, gate.state)
+    since = (
+        f"has been {word} for {duration(red_for)}" if red_for >= MINUTE else f"just turned {word}"
+    )
+    lines: list[str] = []
+    previous, answerless = before, climb.answerless
+    for rung in climb.told.rungs:
+        lines.append(f"{_moved_on(previous, answerless)}, so I am asking {_rung_name(rung)}.")
+        lines.append(_ask(gate, rung, since, owners))
+        previous, answerless = rung, False
+    following = climb.told.following
+    if following is not None:
+        wait = duration(climb.told.rungs[-1].wait)
+        lines.append(f"_If it is still {word} in {wait}, I will ask {_rung_name(following)}._")
+    elif not previous.awake:
+        lines.append(f":zzz: {why_text(previous)}; there is nobody after them to ask.")
+    text = cut("\n".join(lines), SECTION_ROOM)
+    return text, [mrkdwn(text)]
+
+
+def _moved_on(rung: Rung, answerless: bool) -> str:
+    """Why the ladder moved past a rung: no answer in its wait, or why they cannot answer."""
+    if answerless:
+        return f":hourglass: No answer from {mentions(rung.holders)} in {duration(rung.wait)}"
+    return f":zzz: {why_text(rung) or mentions(rung.holders) + ' cannot answer now'}"
+
+
+def _rung_name(rung: Rung) -> str:
+    if rung.label == BACKUP:
+        return f"the backup ({mentions(rung.holders)})"
+    if rung.label == LEADS:
+        return f"the lead ({mentions(rung.holders)})"
+    return f"the owners ({mentions(rung.holders)})"
+
+
+def _ask(gate: Gate, rung: Rung, since: str, owners: list[str]) -> str:
+    who = mentions(rung.holders)
+    owned = f" Owners: {mentions(owners)}." if owners else ""
+    if rung.label == BACKUP:
+        role = escape(rung.role.replace(SHADOW, ""))
+        return (
+            f":sos: {who}, backup for *{role}*: `{gate.name}` {since}. Can you take it over?{owned}"
+        )
+    return f":rotating_light: {who}: `{gate.name}` {since}; pulling you in.{owned}"
 
 
 def recovered(gate: Gate, red_for: timedelta | None) -> tuple[str, Blocks]:

@@ -433,8 +433,11 @@ def blocking(session: Session, release_id: int, names: list[str]) -> list[tuple[
     return found
 
 
-def failing_gates_for(session: Session, user_id: str) -> list[tuple[Release, Gate]]:
-    """The failing gates of active releases that the user owns (for App Home)."""
+def failing_gates_for(
+    session: Session, user_id: str, groups: set[str] | None = None
+) -> list[tuple[Release, Gate]]:
+    """The failing gates of active releases that the user owns, in person or through one of
+    their user groups (`groups`), for App Home."""
     query = (
         select(Release, Gate)
         .join(Gate, col(Gate.release_id) == col(Release.id))
@@ -443,7 +446,8 @@ def failing_gates_for(session: Session, user_id: str) -> list[tuple[Release, Gat
     )
     found = list(session.exec(query))
     owners = owners_by_gate(session, [gate for _, gate in found])
-    return [(r, g) for r, g in found if user_id in owners.get(g.id or 0, [])]
+    mine = {user_id, *(groups or ())}
+    return [(r, g) for r, g in found if mine & set(owners.get(g.id or 0, []))]
 
 
 def in_active_releases(session: Session) -> list[Gate]:
@@ -458,6 +462,14 @@ def planned(session: Session, until: datetime) -> tuple[list[Gate], list[Gate]]:
         col(Gate.state).in_((FAILING, YELLOW)), col(Gate.next_ping_at) < until
     )
     return list(session.exec(checks)), list(session.exec(pings))
+
+
+def climbs_due(session: Session, until: datetime) -> list[Gate]:
+    """Red gates whose escalation ladder is to be looked at before `until`."""
+    query = _in_active_releases().where(
+        col(Gate.state).in_((FAILING, YELLOW)), col(Gate.rung_due_at) < until
+    )
+    return list(session.exec(query))
 
 
 def _in_active_releases() -> SelectOfScalar[Gate]:

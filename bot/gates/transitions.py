@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.errors import Conflict
 from bot.gates import history
-from bot.gates.alerting import Change, Ping, Snapshot, after_outcome, ping_due
+from bot.gates.alerting import ALERT, Change, Ping, Snapshot, after_outcome, alarmed, ping_due
 from bot.gates.models import Gate
 from bot.gates.outcome import Outcome, of_verdict
+from bot.release.escalation import Climb, why_text
 from bot.release.models import Release
 
 
@@ -79,6 +80,7 @@ def transition(
         fail_streak=s.fail_streak,
         pings=s.pings,
         next_ping_at=s.next_ping_at,
+        **_ladder_values(change, now),
         **values,
     )
     if moved and "last_result" in values:
@@ -104,6 +106,55 @@ def transition(
             at=now,
         )
     return moved
+
+
+def _ladder_values(change: Change, now: datetime) -> dict[str, Any]:
+    """A turn to red starts the ladder (the alert tells the owners; look again now); an end
+    of the red spell stops it."""
+    s = change.snapshot
+    if change.event == ALERT:
+        return {"rungs_told": 1, "rung_due_at": now}
+    if not alarmed(s.state, s.alert_yellow):
+        return {"rung_due_at": None}
+    return {}
+
+
+def claim_climb(
+    session: Session, gate: Gate, *, rungs_told: int, due_at: datetime | None, now: datetime
+) -> bool:
+    """Record a look at the gate's ladder, if the gate is still as it was read; True once."""
+    statement = (
+        update(Gate)
+        .where(
+            col(Gate.id) == gate.id,
+            col(Gate.rungs_told) == gate.rungs_told,
+            col(Gate.rung_due_at) == gate.rung_due_at,
+            col(Gate.state_since) == gate.state_since,
+        )
+        .values(rungs_told=rungs_told, rung_due_at=due_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def record_climb(
+    session: Session, gate: Gate, release: Release, climb: Climb, now: datetime
+) -> None:
+    """Audit who the ladder asked about the red gate, and why the rung before did not do."""
+    if climb.told is None or climb.before is None:
+        return
+    asked = "; ".join(f"{r.label} {' '.join(r.holders)}" for r in climb.told.rungs)
+    before = " ".join(climb.before.holders)
+    why = f"no answer from {before}" if climb.answerless else why_text(climb.before)
+    audit.record(
+        session,
+        release=release,
+        actor=audit.SYSTEM_ACTOR,
+        action="gate.escalated",
+        subject=gate.name,
+        detail=f"asked {asked}: {why}"[:500],
+        at=now,
+    )
 
 
 def apply_result(
@@ -185,27 +236,17 @@ def claim_check(session: Session, gate_id: int, due: datetime, lease_until: date
 
 
 def claim_ping(
-    session: Session, gate_id: int, pings: int, now: datetime, escalate_after: int
+    session: Session, gate_id: int, pings: int, now: datetime
 ) -> tuple[Gate, Ping] | None:
     """Claim the next re-ping of a failing gate; None when it is not due or someone took it."""
     gate = fresh(session, gate_id)
     if gate is None or gate.pings != pings:
         return None
-    ping = ping_due(snapshot(gate), now, escalate_after)
+    ping = ping_due(snapshot(gate), now)
     if ping is None:
         return None
     if not guarded_update(session, gate, pings=ping.number, next_ping_at=ping.next_at):
         return None
-    if ping.number == escalate_after + 1:
-        audit.record(
-            session,
-            release=session.get(Release, gate.release_id),
-            actor=audit.SYSTEM_ACTOR,
-            action="gate.escalated",
-            subject=gate.name,
-            detail=f"still failing after {escalate_after} re-pings; lead pulled in",
-            at=now,
-        )
     return fresh(session, gate_id) or gate, ping
 
 

@@ -444,3 +444,13 @@ def require_go(session: Session, release: Release, step: Any) -> None:
         f"*{escape(step.title)}* needs a GO from the team, and {said}. Ask with `/gonogo` "
         "(the lead can close it early with `/gonogo close`), then mark this step done."
     )
+
+
+def voting_groups_for(session: Session, user_id: str) -> dict[int, str]:
+    """Open poll id -> the user group through which the person was asked to vote (for Home)."""
+    query = (
+        select(PollVoter.poll_id, PollVoter.via)
+        .join(Poll, col(Poll.id) == col(PollVoter.poll_id))
+        .where(Poll.state == "open", PollVoter.user_id == user_id, col(PollVoter.via).is_not(None))
+    )
+    return {poll_id: str(via) for poll_id, via in session.exec(query) if via}

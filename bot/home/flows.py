@@ -3,117 +3,115 @@
 A person's Home is a live message of the outbox (kind "home", ref = their user id): opening
 it, or a change to a release they are involved in, notes that it must be refreshed, and the
 sender publishes it from the database (at most once a second per person, after an outage
-too). Only people who opened their Home within the last day on this replica are refreshed
-on changes: the `Homes` object that remembers them is made by `register` and held by the
-listener.
+too). Who looked recently is kept in the database (`home_viewer`), so every replica knows
+it; a change's refreshes are noted inside the change's own transaction (a hook run before it
+commits), so none is lost between the commit and the refresh, whichever replica made it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from functools import partial
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from bot.core.outbox import Update
 from bot.core.services import Services
 from bot.home import agenda, render
+from bot.home.models import HomeViewer
 from bot.release import service as releases
+from bot.release.groups import MembersOf
 from bot.schedule import flows as schedule
 
 log = logging.getLogger(__name__)
 KIND = "home"
-VIEWER_TTL = 24 * 3600.0
+VIEWER_TTL = timedelta(days=1)
 
 
-class Viewers:
-    """People who opened their Home recently on this replica: only their Home is refreshed."""
+def opened(services: Services, user_id: str) -> None:
+    """The person opened their Home: remember them and owe its publication, at once.
 
-    def __init__(self) -> None:
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def saw(self, user_id: str) -> None:
-        """Remember that the person looked at their Home."""
-        with self._lock:
-            self._seen[user_id] = time.monotonic()
-
-    def any(self) -> bool:
-        """True when anyone looked at their Home within the last day."""
-        cutoff = time.monotonic() - VIEWER_TTL
-        with self._lock:
-            return any(seen > cutoff for seen in self._seen.values())
-
-    def among(self, users: set[str]) -> set[str]:
-        """Those of `users` who looked at their Home within the last day."""
-        cutoff = time.monotonic() - VIEWER_TTL
-        with self._lock:
-            return {u for u in users if u in self._seen and self._seen[u] > cutoff}
-
-
-class Homes:
-    """Everyone's App Home on this replica: refreshed when opened and when releases change.
-
-    Changes are heard after they commit; the releases changed meanwhile are gathered and
-    their viewers' refreshes owed in one transaction on a worker of its own, off the
-    thread that committed (a vote burst must not wait for it).
+    Which user groups they are in is read from Slack afterwards, off the request thread
+    (`learn_groups`), so a later change to work a group owns reaches them without asking
+    Slack inside that change.
     """
+    if not user_id:
+        return
+    now = services.now()
+    with services.db.session() as s:
+        _remember(s, user_id, now)
+        s.execute(delete(HomeViewer).where(col(HomeViewer.seen_at) < now - VIEWER_TTL))
+        services.outbox.refresh(s, KIND, user_id, now)
+    services.notifier.later(learn_groups, services, user_id)
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.viewers = Viewers()
-        self._lock = threading.Lock()
-        self._changed: set[int] = set()
-        self._draining = False
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="home")
 
-    def opened(self, user_id: str) -> None:
-        """The person opened their Home: remember them and owe its publication."""
-        self.viewers.saw(user_id)
-        with self.services.db.session() as s:
-            self.services.outbox.refresh(s, KIND, user_id, self.services.now())
+def learn_groups(services: Services, user_id: str) -> None:
+    """Keep, with the person's Home memory, the user groups holding roles that they are in."""
+    with services.db.read() as s:
+        candidates = agenda.groups_in_active_releases(s)
+    groups = " ".join(sorted(groups_of(user_id, candidates, services.people.members_of)))
+    with services.db.session() as s:
+        viewer = s.get(HomeViewer, user_id)
+        if viewer is not None and viewer.groups != groups:
+            viewer.groups = groups
+            s.add(viewer)
 
-    def changed(self, release_ids: set[int]) -> None:
-        """Releases changed (committed): their viewers' Homes are to be refreshed."""
-        if not self.viewers.any():
-            return
-        with self._lock:
-            self._changed |= release_ids
-            if self._draining:
+
+def groups_of(user_id: str, candidates: set[str], members_of: MembersOf) -> set[str]:
+    """Those of the user groups that the person is in now (a group Slack cannot read: not)."""
+    found = set()
+    for group in sorted(candidates):
+        try:
+            if user_id in members_of(group):
+                found.add(group)
+        except Exception:
+            log.info("could not read the members of %s for a Home", group)
+    return found
+
+
+def _remember(session: Session, user_id: str, now: datetime) -> None:
+    make = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(HomeViewer).values(user_id=user_id, seen_at=now, groups="")
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_={"seen_at": now})
+    session.execute(stmt)
+
+
+def owe_refreshes(services: Services, session: Session, release_ids: set[int]) -> None:
+    """Inside a change's transaction: owe a refresh of each recent viewer it concerns.
+
+    Run in a savepoint, so a failure here is logged and never undoes the change itself.
+    """
+    now = services.now()
+    try:
+        with session.begin_nested():
+            viewers = list(
+                session.exec(select(HomeViewer).where(HomeViewer.seen_at > now - VIEWER_TTL))
+            )
+            if not viewers:
                 return
-            self._draining = True
-        self._worker.submit(self._drain)
-
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                release_ids, self._changed = self._changed, set()
-                if not release_ids:
-                    self._draining = False
-                    return
-            try:
-                self._owe_refreshes(release_ids)
-            except Exception:
-                log.exception("noting the Homes to refresh after a change failed")
-
-    def _owe_refreshes(self, release_ids: set[int]) -> None:
-        services = self.services
-        with services.db.read() as s:
-            viewers = self.viewers.among(agenda.people_involved(s, release_ids))
-        if not viewers:
-            return
-        with services.db.session() as s:
-            for user_id in sorted(viewers):
-                services.outbox.refresh(s, KIND, user_id, services.now())
+            people = agenda.people_involved(session, release_ids)
+            groups = agenda.groups_involved(session, release_ids)
+            for viewer in viewers:
+                if viewer.user_id in people or viewer.group_ids() & groups:
+                    services.outbox.refresh(session, KIND, viewer.user_id, now)
+    except Exception:
+        log.exception("noting the Homes to refresh after a change failed")
 
 
 def home_of(services: Services, session: Session, user_id: str) -> dict[str, object]:
-    """The person's Home view, rendered from the database as it stands."""
+    """The person's Home view, rendered from the database as it stands.
+
+    Work their user groups own counts as theirs (read from Slack, cached briefly: this runs
+    in the sender, never in a click's request path).
+    """
     now = services.now()
-    mine = agenda.agenda_for(session, user_id, now)
+    candidates = agenda.groups_in_active_releases(session)
+    groups = groups_of(user_id, candidates, services.people.members_of)
+    mine = agenda.agenda_for(session, user_id, now, groups)
     states = []
     for release in mine.releases:
         assert release.id is not None
@@ -135,9 +133,7 @@ def refresher(services: Services, session: Session, user_id: str) -> Update:
     )
 
 
-def register(services: Services) -> Homes:
-    """Teach the outbox to publish Homes; returns the Homes the listener tells of opens."""
-    homes = Homes(services)
+def register(services: Services) -> None:
+    """Teach the outbox to publish Homes, and changes to owe their viewers' refreshes."""
     services.outbox.refreshers[KIND] = partial(refresher, services)
-    services.db.on_change(homes.changed)
-    return homes
+    services.db.before_commit(partial(owe_refreshes, services))

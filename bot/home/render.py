@@ -25,6 +25,7 @@ from bot.core.text.timefmt import when
 from bot.gates.render import state_line
 from bot.gonogo.render import vote_buttons
 from bot.home.agenda import Agenda
+from bot.release.groups import mention
 from bot.release.models import Release
 from bot.release.render import state_blocks
 from bot.schedule.render import home_lines
@@ -56,11 +57,18 @@ def _where(release: Release) -> str:
     return f"*{escape(release.name)}* in <#{release.channel_id}>"
 
 
+def _for(agenda: Agenda, kind: str, item_id: int | None) -> str:
+    """` _for @group_` when the thing waits on the person through one of their user groups."""
+    group = agenda.via.get((kind, item_id or 0))
+    return f" _for {mention(group)}_" if group else ""
+
+
 def waiting_items(agenda: Agenda) -> list[Waiting]:
     """Each thing that waits on the person, most pressing first, with its buttons."""
     items: list[Waiting] = []
     for release, gate in agenda.gates:
         line = f":rotating_light: *Your gate is red:* {state_line(gate, ZoneInfo(release.zone))}"
+        line += _for(agenda, "gate", gate.id)
         items.append(
             Waiting([mrkdwn(f"{line} ({_where(release)})")], "red gate", release.channel_id)
         )
@@ -69,6 +77,7 @@ def waiting_items(agenda: Agenda) -> list[Waiting]:
         blocks = [
             mrkdwn(
                 f":arrow_forward: *Your step:* {escape(active.title)} ({escape(active.role)})"
+                f"{_for(agenda, 'step', active.step_id)}"
                 f" in {escape(active.release_name)} <#{active.channel_id}>{since}"
             )
         ]
@@ -77,7 +86,8 @@ def waiting_items(agenda: Agenda) -> list[Waiting]:
     for poll, release in agenda.votes:
         closes = when(poll.deadline, ZoneInfo(release.zone)) if poll.deadline else None
         line = (
-            f":ballot_box_with_ballot: *Your vote is missing:* {escape(poll.question)} "
+            f":ballot_box_with_ballot: *Your vote is missing:* {escape(poll.question)}"
+            f"{_for(agenda, 'vote', poll.id)} "
             f"({_where(release)}{f', closes {closes}' if closes else ''})"
         )
         blocks = [mrkdwn(line), actions(vote_buttons(poll))]

@@ -6,9 +6,10 @@ one is told when its wait has passed: the release's own waits (`/release escalat
 the last one repeating) or, by default, the wait the caller gives (a step's expected duration),
 so without a shadow and without waits the ladder is the old "owners once, then the lead".
 
-Working hours: a rung whose people are all outside 08:00-20:00 in their Slack profile zone is
-still told (pings are never withheld, and the message says what time it is for them), and the
-next rung is told at once instead of after the wait, until one is told with someone awake.
+Who can answer: a rung whose people are all outside 08:00-20:00 in their Slack profile zone,
+away by their Slack status, or on a public holiday in their country (`AwayOf`) is still told
+(pings are never withheld, and the message says why each cannot answer), and the next rung is
+told at once instead of after the wait, until one is told with someone who can answer.
 
 Pure rules over the role holders; zones and group members come in as functions, so any
 feature (checklist steps, gates) can ask the same ladder.
@@ -26,7 +27,7 @@ from sqlmodel import Session
 from bot.core import audit
 from bot.core.errors import DomainError
 from bot.core.text.timeparse import ParseError, parse_duration
-from bot.release.groups import MembersOf, is_group
+from bot.release.groups import MembersOf, is_group, mention
 from bot.release.models import Release
 from bot.release.service import LEAD, require_lead, role_holders
 
@@ -36,6 +37,9 @@ MAX_WAITS = 5
 OWNERS, BACKUP, LEADS = "owners", "backup", "lead"
 # A person's id -> their Slack profile timezone (DomainError when Slack cannot say).
 ZoneOf = Callable[[str], ZoneInfo]
+# A person's id and the instant -> why they are away then ("on holiday (Republic Day)",
+# "away (vacation)"), or None when nothing says so.
+AwayOf = Callable[[str, datetime], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,10 @@ class Rung:
 
     `holders` are as assigned (people and user groups: a group is mentioned as itself).
     `away` gives, for each person told who is outside working hours, their local time
-    (`"03:10"`); `groups_away` the groups whose every member is outside them. `awake` is
-    False when nobody of the rung is inside working hours now.
+    (`"03:10"`); `groups_away` the groups whose every member cannot answer. `why` says, for
+    each person or group who cannot answer now, why ("outside working hours (03:10 there)",
+    "on holiday (Republic Day)", "away (vacation)"). `awake` is False when nobody of the rung
+    can answer now.
     """
 
     label: str
@@ -56,6 +62,7 @@ class Rung:
     away: dict[str, str] = field(default_factory=dict)
     groups_away: list[str] = field(default_factory=list)
     fell_to_lead: bool = False
+    why: dict[str, str] = field(default_factory=dict)
 
 
 def shadow_of(role: str) -> str:
@@ -129,32 +136,77 @@ def escalation_ladder(
     *,
     default_wait: timedelta,
     members_of: MembersOf | None = None,
+    away_of: AwayOf | None = None,
 ) -> list[Rung]:
     """The rungs to tell about something `role` owns, in order: owners, backup, lead.
 
     A rung nobody holds is left out (an empty role's owners are the leads, and then the
-    lead rung is not repeated). Each rung says whether anyone of it is in working hours
-    `now` (an unknown zone counts as awake: nobody is skipped on a guess).
+    lead rung is not repeated). Each rung says whether anyone of it can answer `now` (an
+    unknown zone counts as awake: nobody is skipped on a guess).
     """
     assert release.id is not None
     holders = role_holders(session, release.id)
-    leads = holders.get(LEAD, [])
     owners = holders.get(role, [])
+    people = Presence(zone_of, members_of, away_of)
+    return _ladder(release, holders, owners, [role], now, people, default_wait)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How the ladder learns who can answer: zones, group members, and who is away."""
+
+    zone_of: ZoneOf
+    members_of: MembersOf | None = None
+    away_of: AwayOf | None = None
+
+
+def owners_ladder(
+    session: Session,
+    release: Release,
+    owners: list[str],
+    roles: list[str],
+    now: datetime,
+    people: Presence,
+    *,
+    default_wait: timedelta,
+) -> list[Rung]:
+    """The ladder of something owned by people and roles (a gate): owners, backups, lead.
+
+    `owners` are who owns it now (people and the roles' holders; empty falls to the lead);
+    the backup rung holds the holders of each of `roles`' `ROLE-shadow`.
+    """
+    assert release.id is not None
+    holders = role_holders(session, release.id)
+    return _ladder(release, holders, owners, roles, now, people, default_wait)
+
+
+def _ladder(
+    release: Release,
+    holders: dict[str, list[str]],
+    owners: list[str],
+    roles: list[str],
+    now: datetime,
+    people: Presence,
+    default_wait: timedelta,
+) -> list[Rung]:
+    leads = holders.get(LEAD, [])
+    role = ", ".join(roles) or OWNERS
     found: list[tuple[str, str, list[str], bool]] = [
-        (OWNERS, role, owners or leads, not owners and role != LEAD)
+        (OWNERS, role, owners or leads, not owners and LEAD not in roles)
     ]
-    backup = holders.get(shadow_of(role), [])
+    shadows = [shadow_of(r) for r in roles]
+    backup = list(dict.fromkeys(h for name in shadows for h in holders.get(name, [])))
     if backup:
-        found.append((BACKUP, shadow_of(role), backup, False))
+        found.append((BACKUP, ", ".join(shadows), backup, False))
     if leads and set(leads) != set(found[0][2]):
         found.append((LEADS, LEAD, leads, False))
     waits = waits_of(release) or (default_wait,)
     rungs = []
-    for index, (label, name, people, fell) in enumerate(found):
-        if not people:
+    for index, (label, name, holding, fell) in enumerate(found):
+        if not holding:
             continue
         wait = waits[min(index, len(waits) - 1)]
-        rungs.append(_rung(label, name, people, wait, fell, now, zone_of, members_of))
+        rungs.append(_rung(label, name, holding, wait, fell, now, people))
     return rungs
 
 
@@ -190,27 +242,44 @@ def _rung(
     wait: timedelta,
     fell: bool,
     now: datetime,
-    zone_of: ZoneOf,
-    members_of: MembersOf | None,
+    people: Presence,
 ) -> Rung:
-    """A rung with who of it is outside working hours now."""
+    """A rung with who of it cannot answer now, and why."""
     away: dict[str, str] = {}
+    why: dict[str, str] = {}
     groups_away: list[str] = []
     awake = False
     for holder in holders:
         if is_group(holder):
-            clocks = [_clock(m, now, zone_of) for m in _members(holder, members_of)]
-            if not clocks or any(c is None or _working(c) for c in clocks):
+            members = _members(holder, people.members_of)
+            if not members or any(_absence(m, now, people) is None for m in members):
                 awake = True
             else:
                 groups_away.append(holder)
             continue
-        clock = _clock(holder, now, zone_of)
-        if clock is None or _working(clock):
+        absence = _absence(holder, now, people)
+        if absence is None:
             awake = True
-        else:
-            away[holder] = f"{clock:%H:%M}"
-    return Rung(label, role, list(holders), wait, awake, away, groups_away, fell)
+            continue
+        why[holder], clock = absence
+        if clock:
+            away[holder] = clock
+    return Rung(label, role, list(holders), wait, awake, away, groups_away, fell, why)
+
+
+def _absence(person: str, now: datetime, people: Presence) -> tuple[str, str] | None:
+    """Why the person cannot answer now, and their clock when off hours is why; None: they can.
+
+    Away by status and public holidays come first: they say more than the hour does.
+    """
+    if people.away_of is not None:
+        reason = people.away_of(person, now)
+        if reason:
+            return reason, ""
+    clock = _clock(person, now, people.zone_of)
+    if clock is None or _working(clock):
+        return None
+    return f"outside working hours ({clock:%H:%M} there)", f"{clock:%H:%M}"
 
 
 def _members(group: str, members_of: MembersOf | None) -> list[str]:
@@ -232,3 +301,50 @@ def _clock(person: str, now: datetime, zone_of: ZoneOf) -> time | None:
 
 def _working(clock: time) -> bool:
     return WORK_START <= clock < WORK_END
+
+
+@dataclass(frozen=True)
+class Climb:
+    """What a look at a red spell's ladder decides: who to tell now, and when to look again.
+
+    `told` is None when nobody is told now; `rungs_told` counts the rungs told after it;
+    `due_at` is the next look (None: the ladder's end); `answerless` is True when the rung
+    before was told long enough ago and did not answer (False: it could not answer now).
+    """
+
+    told: Told | None
+    rungs_told: int
+    due_at: datetime | None
+    answerless: bool = False
+    before: Rung | None = None  # the rung told last before this look
+
+
+def climb(
+    ladder: list[Rung], rungs_told: int, *, first_look: bool, since: datetime, now: datetime
+) -> Climb:
+    """Look at the ladder when `rungs_told` rungs were told (the first at `since`).
+
+    The next rung is told now when those told last cannot answer now (asleep, away, on
+    holiday), or when this is not the first look (the look was planned for the end of the
+    last rung's wait). At the first look, with someone told able to answer, the next look
+    is planned for the end of the first rung's wait.
+    """
+    if rungs_told < 1 or rungs_told >= len(ladder):
+        return Climb(None, rungs_told, None)
+    last = ladder[rungs_told - 1]
+    if first_look and last.awake:
+        return Climb(None, rungs_told, since + last.wait)
+    told = next_rungs(ladder, rungs_told)
+    wait = told.wait
+    due = now + wait if wait is not None else None
+    return Climb(told, rungs_told + len(told.rungs), due, last.awake, last)
+
+
+def why_text(rung: Rung) -> str:
+    """Why nobody of the rung can answer now: `@ana is on holiday (Republic Day)`; or ""."""
+    parts = [f"{mention(person)} is {why}" for person, why in rung.why.items()]
+    parts += [
+        f"every member of {mention(group)} is off hours, away or on holiday"
+        for group in rung.groups_away
+    ]
+    return "; ".join(parts)

@@ -84,34 +84,32 @@ def test_turning_red_schedules_the_first_reping() -> None:
     assert red.next_ping_at == T0 + timedelta(seconds=600)
 
 
-def test_repings_every_interval_then_the_lead_is_pulled_in() -> None:
+def test_repings_every_interval() -> None:
     prev = after_result(gate(streak=1), False, T0).snapshot
-    assert ping_due(prev, T0 + 29 * MIN, escalate_after=3) is None
-    numbers, escalations = [], []
+    assert ping_due(prev, T0 + 29 * MIN) is None
+    numbers = []
     now = T0
     for _ in range(5):
         assert prev.next_ping_at is not None
         now = prev.next_ping_at
-        ping = ping_due(prev, now, escalate_after=3)
-        assert ping is not None and ping_due(prev, now - MIN, 3) is None
+        ping = ping_due(prev, now)
+        assert ping is not None and ping_due(prev, now - MIN) is None
         numbers.append(ping.number)
-        escalations.append(ping.escalate)
         prev = Snapshot(**{**prev.__dict__, "pings": ping.number, "next_ping_at": ping.next_at})
     assert numbers == [1, 2, 3, 4, 5]
-    assert escalations == [False, False, False, True, True]
     assert now == T0 + 5 * 30 * MIN
 
 
 def test_after_downtime_one_reping_not_a_storm() -> None:
     prev = after_result(gate(streak=1), False, T0).snapshot
     late = T0 + 5 * 60 * MIN
-    ping = ping_due(prev, late, escalate_after=3)
+    ping = ping_due(prev, late)
     assert ping is not None and ping.number == 1
     assert ping.next_at == late + 30 * MIN
 
 
 def test_no_reping_for_a_green_gate() -> None:
-    assert ping_due(gate(PASSING, next_ping_at=T0), T0 + 60 * MIN, 3) is None
+    assert ping_due(gate(PASSING, next_ping_at=T0), T0 + 60 * MIN) is None
 
 
 def outcomes(prev: Snapshot, results: list[str]) -> list[tuple[str, str | None]]:

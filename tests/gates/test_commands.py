@@ -16,6 +16,7 @@ from bot.gates.probe import guard
 from tests.conftest import RunningBot
 from tests.gates.builders import BROKEN, CHANNEL, LEAD, OK, OTHER, OWNER, gate_named, say
 from tests.kit.gate_server import Answer, GateServer
+from tests.support.checklist import awake
 
 
 @pytest.fixture
@@ -38,6 +39,7 @@ def posts_with(bot: RunningBot, needle: str) -> list[dict]:  # type: ignore[type
 def test_flipping_service_alerts_once_repings_escalates_and_recovers(
     gbot: RunningBot, server: GateServer
 ) -> None:
+    awake(gbot, OWNER, LEAD)
     server.set(200, OK)
     reply = say(
         gbot,
@@ -55,13 +57,16 @@ def test_flipping_service_alerts_once_repings_escalates_and_recovers(
     alert_text = gbot.fake.texts_of(alert)
     assert f"<@{OWNER}>" in alert_text and '"broken"' in alert_text
 
+    # Without waits set, the lead is asked after 3 re-pings' time (4 x 1 s) of no answer.
     escalation = gbot.fake.wait_for(lambda: posts_with(gbot, "pulling you in"), timeout=10)
-    assert f"<@{LEAD}>" in gbot.fake.texts_of(escalation[0])
+    asked = gbot.fake.texts_of(escalation[0])
+    assert f"No answer from <@{OWNER}> in 4s, so I am asking the lead (<@{LEAD}>)" in asked
+    assert escalation[0].get("reply_broadcast") is True  # the lead's ask shows in the channel
     alert_ts = (gate_named(gbot, "ci") or Gate()).alert_ts  # type: ignore[call-arg]
-    assert alert_ts
-    thread = gbot.fake.replies(CHANNEL, alert_ts)
-    assert len(thread) == 3 and all(f"<@{OWNER}>" in gbot.fake.texts_of(p) for p in thread)
-    assert all(f"<@{LEAD}>" not in gbot.fake.texts_of(p) for p in thread)
+    assert alert_ts and escalation[0].get("thread_ts") == alert_ts
+    repings = [p for p in gbot.fake.replies(CHANNEL, alert_ts) if "still failing" in str(p)]
+    assert len(repings) >= 3 and all(f"<@{OWNER}>" in gbot.fake.texts_of(p) for p in repings)
+    assert all(f"<@{LEAD}>" not in gbot.fake.texts_of(p) for p in repings)
 
     server.set(200, OK)
     recovery = gbot.fake.wait_for(lambda: posts_with(gbot, "passing again"))

@@ -114,7 +114,7 @@ def test_a_planned_check_is_claimed_once(db: Database) -> None:
         assert not transitions.claim_check(s, ids["ci"], T0, lease)
 
 
-def test_a_reping_is_claimed_once_and_the_escalation_is_audited(db: Database) -> None:
+def test_a_reping_is_claimed_once(db: Database) -> None:
     _, ids = setup(db, ("ci", "http"))
     result(db, ids["ci"], False, T0)
     result(db, ids["ci"], False, T0)
@@ -123,15 +123,27 @@ def test_a_reping_is_claimed_once_and_the_escalation_is_audited(db: Database) ->
     for pings in range(4):
         now += timedelta(minutes=10)
         with db.session() as s:
-            got = transitions.claim_ping(s, ids["ci"], pings, now, escalate_after=3)
+            got = transitions.claim_ping(s, ids["ci"], pings, now)
         with db.session() as s:
-            assert transitions.claim_ping(s, ids["ci"], pings, now, escalate_after=3) is None
+            assert transitions.claim_ping(s, ids["ci"], pings, now) is None
         assert got is not None
-        numbers.append((got[1].number, got[1].escalate))
-    assert numbers == [(1, False), (2, False), (3, False), (4, True)]
+        numbers.append(got[1].number)
+    assert numbers == [1, 2, 3, 4]
+
+
+def test_a_turn_to_red_starts_the_ladder_and_a_recovery_stops_it(db: Database) -> None:
+    _, ids = setup(db, ("ci", "http"))
+    result(db, ids["ci"], False, T0)
+    red_at = T0 + timedelta(minutes=1)
+    result(db, ids["ci"], False, red_at)
     with db.read() as s:
-        escalated = s.exec(select(AuditEvent).where(AuditEvent.action == "gate.escalated")).all()
-    assert len(escalated) == 1
+        gate = s.get(Gate, ids["ci"])
+        assert gate is not None and gate.state == "failing"
+        assert (gate.rungs_told, gate.rung_due_at) == (1, red_at)
+    result(db, ids["ci"], True, red_at + timedelta(minutes=5))
+    with db.read() as s:
+        gate = s.get(Gate, ids["ci"])
+        assert gate is not None and gate.rung_due_at is None
 
 
 def test_manual_set_checks_who_and_what_the_button_showed(db: Database) -> None:

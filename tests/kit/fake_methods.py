@@ -160,6 +160,9 @@ class SlackMethods:
         now = datetime.now(ZoneInfo(tz))
         offset = now.utcoffset()
         profile = {"display_name": entry.pop("display_name", name), "real_name": real_name}
+        for field in ("status_emoji", "status_text", "status_expiration"):  # a Slack status
+            if field in entry:
+                profile[field] = entry.pop(field)
         return {
             "id": user_id,
             "team_id": "T1",
