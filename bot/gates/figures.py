@@ -86,8 +86,7 @@ def post_chart(notifier: Notifier, drawn: Chart) -> bool:
             title=f"Burndown of gate {drawn.gate}",
             initial_comment=(
                 f"The burndown of gate `{drawn.gate}` over release "
-                f"*{escape(drawn.release)}*: {len(drawn.points)} checks, "
-                f"now {_number(drawn.points[-1][1])}."
+                f"*{escape(drawn.release)}*: now {_number(drawn.points[-1][1])}."
             ),
         )
     except Exception:  # the notifier's rule: log, never raise into the caller's flow

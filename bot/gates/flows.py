@@ -31,7 +31,7 @@ from sqlmodel import Session
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gates import alerting, figures, messages, render, transitions
+from bot.gates import alerting, figures, history, messages, render, transitions
 from bot.gates import service as gates
 from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
@@ -106,6 +106,7 @@ def register(services: Services) -> GateRunner:
     """
     runner = GateRunner(services)
     services.scheduler.add_planner("gates", runner.planner)
+    services.scheduler.add_planner("gates.history", partial(thinning_planner, services))
     messages.register(services.outbox)
     services.add_section("gates", 50, status_section)
     services.add_check(check_gates)
@@ -132,6 +133,35 @@ def report(services: Services, release_id: int, name: str, outcome: Outcome, act
     # Its deadline moved later: the timer planned for the old one finds the claim gone, and
     # the next replan plans the new one, so the scheduler need not replan for each report.
     return gate
+
+
+THIN_AT_MINUTE = 17  # past each hour: away from the round hours other timers favour
+
+
+def thinning_planner(
+    services: Services, session: Session, now: datetime, until: datetime
+) -> list[Timer]:
+    """The hourly thinning of gate histories (on the leader, like every timer)."""
+    due = now.replace(minute=THIN_AT_MINUTE, second=0, microsecond=0)
+    if due <= now:
+        due += timedelta(hours=1)
+    if due >= until:
+        return []
+    return [Timer(f"gate:thin:{due.isoformat()}", due, partial(thin_history, services))]
+
+
+def thin_history(services: Services, now: datetime) -> None:
+    """Thin every gate's history older than a week, in bounded transactions."""
+    with services.db.read() as session:
+        gate_ids = history.gates_with_old_rows(session, now)
+    done = history.thin(services.db.session, gate_ids, now)
+    if done.deleted:
+        log.info(
+            "gate history: %d of %d old rows thinned over %d gates",
+            done.deleted,
+            done.read,
+            done.gates,
+        )
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:

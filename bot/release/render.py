@@ -108,18 +108,21 @@ def escalation_text(waits: tuple[timedelta, ...]) -> str:
     else:
         how = (
             "its owners are asked first, then the role's backup (`ROLE-shadow`, when it has "
-            "one), then the lead, each after the step's expected duration (the default)"
+            "one), then the lead, each after the step's expected duration (the default; for a "
+            "gate, the time of its first re-pings)"
         )
     return (
-        f"When a step runs past its expected time, {how}. Someone outside 08:00–20:00 in their "
-        "Slack timezone is still pinged, with their local time, and the next person is asked "
-        "at once instead of after the wait."
+        f"When a step runs past its expected time or a gate stays red, {how}. Someone outside "
+        "08:00–20:00 in their Slack timezone, away by their Slack status, or on a public "
+        "holiday in their country is still pinged, with why, and the next person is asked at "
+        "once instead of after the wait."
     )
 
 
 def escalation_set(waits: tuple[timedelta, ...], actor: str) -> tuple[str, Blocks]:
     """The channel note that a lead changed how overdue steps escalate."""
-    note = f"<@{actor}> changed the escalation of overdue steps: {escalation_text(waits)}"
+    how = escalation_text(waits)
+    note = f"<@{actor}> changed the escalation of overdue steps and red gates: {how}"
     return note, [mrkdwn(f":ladder: {note}")]
 
 

@@ -128,7 +128,7 @@ def test_yellow_is_shown_at_once_and_alerts_nobody_by_default() -> None:
         (YELLOW, None),
         (PASSING, FIRST_PASS),
     ]
-    assert ping_due(after_outcome(gate(), "yellow", T0).snapshot, T0 + 99 * MIN, 3) is None
+    assert ping_due(after_outcome(gate(), "yellow", T0).snapshot, T0 + 99 * MIN) is None
 
 
 def test_yellow_alerts_like_red_when_the_gate_asks_for_it() -> None:
@@ -140,7 +140,7 @@ def test_yellow_alerts_like_red_when_the_gate_asks_for_it() -> None:
         (PASSING, RECOVERED),
     ]
     red = after_outcome(after_outcome(loud, "yellow", T0).snapshot, "yellow", T0).snapshot
-    assert ping_due(red, T0 + 30 * MIN, 3) is not None
+    assert ping_due(red, T0 + 30 * MIN) is not None
 
 
 def test_a_red_gate_turning_flaky_is_no_longer_red_but_not_green() -> None:
