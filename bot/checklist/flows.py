@@ -283,7 +283,7 @@ def _nudge(services: Services, due: timers.NudgeDue, now: datetime) -> None:
     """Tell the next rung of an overdue step's ladder (zones are read before the write)."""
     people = services.people
     with services.db.read() as s:
-        told = timers.ladder_for(s, due, now, people.zone_of, people.members_of)
+        told = timers.ladder_for(s, due, now, people.zone_of, people.members_of, people.away_of)
     if told is None:
         return
     with services.db.session() as s:

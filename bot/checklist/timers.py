@@ -20,7 +20,7 @@ from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
 from bot.core.errors import DomainError
-from bot.release.escalation import Told, ZoneOf, escalation_ladder, next_rungs
+from bot.release.escalation import AwayOf, Told, ZoneOf, escalation_ladder, next_rungs
 from bot.release.groups import MembersOf, holds
 from bot.release.models import Release
 from bot.release.service import role_holders
@@ -125,6 +125,7 @@ def ladder_for(
     now: datetime,
     zone_of: ZoneOf,
     members_of: MembersOf | None = None,
+    away_of: AwayOf | None = None,
 ) -> Told | None:
     """Who the due nudge tells: its rung, and at once the next while they are all asleep.
 
@@ -139,7 +140,14 @@ def ladder_for(
         return None
     wait = timedelta(seconds=step.expected_seconds)
     ladder = escalation_ladder(
-        session, release, step.owner, now, zone_of, default_wait=wait, members_of=members_of
+        session,
+        release,
+        step.owner,
+        now,
+        zone_of,
+        default_wait=wait,
+        members_of=members_of,
+        away_of=away_of,
     )
     if due.level > len(ladder):
         return None

@@ -173,7 +173,7 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 
 def register(services: Services) -> None:
     """Add the poll's messages, timers, status section and the `requires: gonogo` guard."""
-    messages.register(services.outbox)
+    messages.register(services.outbox, services.people.away_of)
     services.add_step_guard(gonogo.require_go)
     services.scheduler.add_planner("gonogo", partial(planner, services))
     services.add_section("gonogo", 40, status_section)

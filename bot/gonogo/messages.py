@@ -9,13 +9,15 @@ mentions every missing voter, a hundred to a message, and is worth sending until
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.core.models import utcnow
 from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
 from bot.gonogo import events, render
 from bot.gonogo import service as gonogo
@@ -139,13 +141,28 @@ def _state(session: Session, poll_id: int) -> tuple[gonogo.Tally, ZoneInfo]:
     return gonogo.tally(session, poll), zone
 
 
+# A person and the instant -> why they are away then, or None (bot.core.people.Directory).
+AwayOf = Callable[[str, datetime], "str | None"]
+
+
+def away_of_missing(tally: gonogo.Tally, away_of: AwayOf | None, now: datetime) -> dict[str, str]:
+    """The named required voters still missing who are away now, with why (read when the
+    poll is drawn by the sender, from the profile cache: never on the vote path)."""
+    if away_of is None or tally.poll.state != "open":
+        return {}
+    named = [u for u in tally.missing if u not in tally.via][: render.SHOWN_PEOPLE]
+    found = {user: away_of(user, now) for user in named}
+    return {user: why for user, why in found.items() if why}
+
+
 def render_poll(
-    session: Session, args: dict[str, Any], _now: datetime
+    session: Session, args: dict[str, Any], now: datetime, away_of: AwayOf | None = None
 ) -> tuple[str, list[Any] | None] | None:
     """The poll message as the poll stands now (None if the poll is gone)."""
     if session.get(Poll, int(args["poll"])) is None:
         return None
-    return render.poll_message(*_state(session, int(args["poll"])))
+    tally, zone = _state(session, int(args["poll"]))
+    return render.poll_message(tally, zone, away_of_missing(tally, away_of, now))
 
 
 def render_reminder(
@@ -169,7 +186,7 @@ def on_sent(session: Session, ref: str, ts: str) -> None:
     gonogo.set_message(session, int(ref), ts)
 
 
-def refresher(session: Session, ref: str) -> Update | Wait | None:
+def refresher(session: Session, ref: str, away_of: AwayOf | None = None) -> Update | Wait | None:
     """The chat.update that brings the poll message to the stored tally (WAIT until posted)."""
     poll = session.get(Poll, int(ref))
     if poll is None:
@@ -177,14 +194,19 @@ def refresher(session: Session, ref: str) -> Update | Wait | None:
     if not poll.message_ts:
         owed = session.exec(select(OutboxRow.state).where(OutboxRow.key == poll_key(int(ref))))
         return WAIT if owed.first() == PENDING else None
-    text, blocks = render.poll_message(*_state(session, int(ref)))
+    tally, zone = _state(session, int(ref))
+    away = away_of_missing(tally, away_of, utcnow())
+    text, blocks = render.poll_message(tally, zone, away)
     args = {"channel": poll.channel_id, "ts": poll.message_ts, "text": text, "blocks": blocks}
     return Update("chat.update", args)
 
 
-def register(outbox: Outbox) -> None:
-    """Teach the outbox the poll message, its refreshes and the reminder."""
+def register(outbox: Outbox, away_of: AwayOf | None = None) -> None:
+    """Teach the outbox the poll message, its refreshes and the reminder.
+
+    With `away_of`, the poll shows which required voters are away (drawn by the sender).
+    """
     outbox.on_sent[KIND] = on_sent
-    outbox.refreshers[KIND] = refresher
-    outbox.renderers[POLL] = render_poll
+    outbox.refreshers[KIND] = partial(refresher, away_of=away_of)
+    outbox.renderers[POLL] = partial(render_poll, away_of=away_of)
     outbox.renderers[REMINDER] = render_reminder

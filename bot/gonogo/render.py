@@ -140,7 +140,14 @@ def _missing_named(tally: Tally) -> list[str]:
     return [u for u in tally.missing if u not in tally.via]
 
 
-def _body(tally: Tally) -> Blocks:
+def away_line(away: dict[str, str]) -> str:
+    """`*Away* (still counted): @ana (on holiday (Republic Day))`, or "" when nobody is."""
+    shown = [f"{mentions([user])} ({why})" for user, why in list(away.items())[:SHOWN_PEOPLE]]
+    more = f" and {len(away) - SHOWN_PEOPLE} more" if len(away) > SHOWN_PEOPLE else ""
+    return f"*Away* (still counted): {', '.join(shown)}{more}" if shown else ""
+
+
+def _body(tally: Tally, away: dict[str, str] | None = None) -> Blocks:
     counted = mrkdwn(f"*Required votes:* {counts(tally)}")
     counted["accessory"] = button("All votes", ids.VOTES_ACTION, ids.encode_poll(tally.poll.id))
     blocks = [counted]
@@ -154,6 +161,9 @@ def _body(tally: Tally) -> Blocks:
     named = _missing_named(tally)
     if named and tally.poll.state == "open":
         blocks.append(mrkdwn(f"*Still to vote:* {people(named)}"))
+        missing_away = {u: why for u, why in (away or {}).items() if u in set(tally.missing)}
+        if missing_away:
+            blocks.append(mrkdwn(cut(away_line(missing_away), SECTION_LIMIT)))
     if tally.advisory:
         line = (
             f"*Advisory* (not counted): {len(tally.advisory_go)} Go · "
@@ -176,14 +186,20 @@ def vote_buttons(poll: Poll) -> list[Block]:
     ]
 
 
-def poll_message(tally: Tally, zone: ZoneInfo) -> tuple[str, Blocks]:
-    """The poll's channel message: question, tally, who is missing, deadline, buttons."""
+def poll_message(
+    tally: Tally, zone: ZoneInfo, away: dict[str, str] | None = None
+) -> tuple[str, Blocks]:
+    """The poll's channel message: question, tally, who is missing, deadline, buttons.
+
+    `away` names required voters who are away now (their Slack status, a public holiday),
+    with why: shown as away, still counted as required.
+    """
     poll = tally.poll
     question = escape(poll.question)
     blocks: Blocks = [
         header("Go / No-Go"),
         mrkdwn(f"*{question}*\nAsked by <@{poll.created_by}>."),
-        *_body(tally),
+        *_body(tally, away),
     ]
     if poll.state == "open":
         close = button("Close poll", ids.CLOSE_ACTION, ids.encode_poll(poll.id))
