@@ -99,6 +99,13 @@ def _checklist_ts(bot: RunningBot) -> str:
     return bot.fake.wait_for(ts)
 
 
+def later(bot: RunningBot, user: str, what: str) -> str:
+    """A schedule command that answers later, by an ephemeral message: that answer."""
+    before = len(told(bot, user))
+    assert "…" in say(bot, "/release", f"schedule {what}", user)
+    return bot.fake.wait_for(lambda: told(bot, user)[before:])[-1]
+
+
 # --- the cases --------------------------------------------------------------------------------
 
 
@@ -141,6 +148,15 @@ CASES: dict[str, Case] = {
     "gate add": Case("/gate", "add ci http://127.0.0.1:9/health", "added"),
     "gate github": Case("/gate", "github blockers repo:o/r is:open", "added"),
     "gate testgrid": Case("/gate", "testgrid signal sig-release-master-blocking", "added"),
+    "gate push": Case("/gate", "push deploy", "added"),
+    "release token add": Case("/release", "token add ci write", "ci"),
+    "release token revoke": Case(
+        "/release", "token revoke ci", "ci", setup=[("/release", "token add ci write")]
+    ),
+    "release schedule import": Case(
+        "/release", "schedule import http://127.0.0.1:9/schedule.yaml", ""
+    ),
+    "release schedule sync": Case("", "", "", act=lambda bot, user: later(bot, user, "sync")),
     "gate remove": Case(
         "/gate", "remove docs-ready", "removed", setup=[("/gate", "manual docs-ready")]
     ),
