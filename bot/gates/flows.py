@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.event import listen
 from sqlmodel import Session
 
 from bot.core.scheduler import Timer
@@ -33,6 +34,7 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.gates import alerting, figures, history, messages, render, transitions
 from bot.gates import service as gates
+from bot.gates.alerting import Change
 from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
 from bot.gates.models import CHECKED, GITHUB, PUSH, TESTGRID, Gate, parse_spec
@@ -129,10 +131,24 @@ def report(services: Services, release_id: int, name: str, outcome: Outcome, act
             now=now,
             members_of=services.people.members_of,
         )
-        messages.after_change(services.outbox, session, gate, release, change, now)
+        owe_after_change(services, session, gate, release, change, now)
     # Its deadline moved later: the timer planned for the old one finds the claim gone, and
     # the next replan plans the new one, so the scheduler need not replan for each report.
     return gate
+
+
+def owe_after_change(
+    services: Services,
+    session: Session,
+    gate: Gate,
+    release: Release,
+    change: Change,
+    now: datetime,
+) -> None:
+    """Owe what a transition owes; a turn to red also has its ladder looked at once committed."""
+    messages.after_change(services.outbox, session, gate, release, change, now)
+    if change.event == alerting.ALERT:
+        listen(session, "after_commit", lambda _s: services.scheduler.poke(), once=True)
 
 
 THIN_AT_MINUTE = 17  # past each hour: away from the round hours other timers favour
@@ -271,7 +287,7 @@ class GateRunner:
                 members_of=self.services.people.members_of,
             )
             release = releases.get(session, gate.release_id)
-            messages.after_change(self.services.outbox, session, gate, release, change, now)
+            owe_after_change(self.services, session, gate, release, change, now)
 
     def chart(self, channel_id: str, name: str) -> figures.Chart:
         """What `/gate chart NAME` draws (the channel's release, or its latest one)."""
@@ -364,7 +380,7 @@ class GateRunner:
             if applied is not None:
                 gate, change = applied
                 release = releases.get(session, gate.release_id)
-                messages.after_change(self.services.outbox, session, gate, release, change, now)
+                owe_after_change(self.services, session, gate, release, change, now)
         return True
 
     def ping(self, gate_id: int, pings: int, now: datetime) -> None:
@@ -455,7 +471,7 @@ class GateRunner:
             if applied is not None:
                 gate, change = applied
                 release = releases.get(session, gate.release_id)
-                messages.after_change(self.services.outbox, session, gate, release, change, now)
+                owe_after_change(self.services, session, gate, release, change, now)
         return outcome
 
     def fetch(self, probe: Probe, now: datetime) -> Outcome:
