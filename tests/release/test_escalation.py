@@ -128,7 +128,10 @@ def test_the_command_shows_sets_announces_and_resets_the_ladder(bot: RunningBot)
         cmd = f"escalation {text}".strip()
         return answer(bot.slack.command("/release", cmd, user_id=user, channel_id=CHANNEL))
 
-    assert "each after the step's expected duration (the default)" in escalation("")
+    shown = escalation("")
+    assert "When a step runs past its expected time or a gate stays red" in shown
+    assert "each after the step's expected duration (the default; for a gate" in shown
+    assert "away by their Slack status, or on a public holiday" in shown
     assert "Only a lead of this release can set the escalation" in escalation("30m", "U_X")
     shown = escalation("30m,45m")
     assert "backup (`ROLE-shadow`, when it has one) after 30m, then the lead after 45m" in shown
@@ -138,5 +141,5 @@ def test_the_command_shows_sets_announces_and_resets_the_ladder(bot: RunningBot)
     assert f"<@{LEAD}> changed the escalation" in mrkdwn_of(note[0])
     assert "after 30m" in escalation("")
     assert escalation("30m,45m").startswith("Nothing changed.")
-    assert "(the default)" in escalation("default")
+    assert "(the default; for a gate" in escalation("default")
     assert "is not a duration" in escalation("soon")
