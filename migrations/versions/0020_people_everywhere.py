@@ -2,7 +2,7 @@
 App Home's shared memory of who looked (home_viewer)
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import bot.core.models
 
 revision: str = "0020"
-down_revision: str | None = "0019"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
