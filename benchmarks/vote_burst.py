@@ -54,6 +54,13 @@ GROUP = "S0BENCHVOTERS"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+class Started(BotProcess):
+    """The bot, given a minute to start: with CPU-bound neighbours it starts slowly."""
+
+    def __enter__(self) -> BotProcess:
+        return self.start(timeout=60.0)
+
+
 @dataclass(frozen=True)
 class Required:
     """How the voters are required: `roles` of `size` people each, or one user group."""
@@ -152,7 +159,7 @@ def run_releasebot(name: str, database_url: str, required: Required, spread: flo
     """The burst against the real bot on one database."""
     count = required.voters
     users = voters(count)
-    with FakeSlack() as fake, BotProcess(bot_env(fake.url, database_url, SECRET)) as proc:
+    with FakeSlack() as fake, Started(bot_env(fake.url, database_url, SECRET)) as proc:
         fake.usergroups = {GROUP: users}
         db = Database(database_url)
         with SlackClient(proc.url, SECRET) as slack:
