@@ -101,6 +101,8 @@ def job_line(job: ChecklistJob) -> str:
         return f"simulated run {going}, {by} (nothing was dispatched)"
     if job.state == "sending":
         return f"starting the job, {by}"
+    if job.kind == "webhook" and job.state == "running":
+        return f"sent to its job, {by}; waiting for its report"
     if job.state == "running":
         status = f" ({escape(job.status.replace('_', ' '))})" if job.status else ""
         return f"running: {job_link(job)}{status}, {by}"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.checklist.jobs.flows import check_token
-from bot.checklist.jobs.spec import GITHUB, fields_of, filled
+from bot.checklist.jobs.spec import GITHUB, WEBHOOK, fields_of, filled
 from bot.checklist.templates import BUILTIN_DIR, TemplateInvalid, parse
 from bot.core.config import Settings
 from tests.support.checklist import CHANNEL, LEAD, MakeBot, answer
@@ -164,3 +164,18 @@ def test_doctor_says_when_job_steps_have_no_token_granted(tmp_path: Path) -> Non
     (good,) = check_token(granted, None)  # type: ignore[arg-type]
     assert good.ok and "1 checklist step(s) run GitHub workflows at api.github.com" in good.what
     assert check_token(Settings(), None) == []  # type: ignore[arg-type]
+
+
+def test_a_webhook_run_is_read_with_its_url_and_a_default_timeout() -> None:
+    template = parse(
+        HEAD + "    run:\n      webhook: {url: https://jobs.example.com/publish}\n", "j.yaml"
+    )
+    run = template.steps[0].run
+    assert run is not None and run.kind == WEBHOOK
+    assert run.url == "https://jobs.example.com/publish" and run.timeout == timedelta(hours=1)
+    said = errors_of(HEAD + "    run:\n      webhook: {url: ftp://jobs.example.com}\n")
+    assert said == ["teams/jobs.yaml:6: webhook's url must start with https:// (or http://)."]
+    said = errors_of(HEAD + "    run:\n      webhook: {}\n")
+    assert said == [
+        "teams/jobs.yaml:6: run's webhook needs `url`, like https://jobs.example.com/hook."
+    ]

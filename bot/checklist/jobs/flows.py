@@ -22,22 +22,24 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.checklist import messages
+from bot.checklist import events, messages
 from bot.checklist import service as checklists
 from bot.checklist.board import owners_of
 from bot.checklist.ids import StepRef
-from bot.checklist.jobs import github, notes, rules
+from bot.checklist.jobs import github, notes, rules, webhook
 from bot.checklist.jobs.rules import FAILED_RUN, GOING, SENDING, SUCCEEDED, UNKNOWN, Job
-from bot.checklist.jobs.spec import GITHUB
+from bot.checklist.jobs.spec import GITHUB, WEBHOOK
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import catalog
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
+from bot.core.errors import DomainError, NotFound
 from bot.core.leader import StaleLeader
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
+from bot.core.text.escape import escape
 from bot.core.text.timefmt import duration
 from bot.gates.probe.secrets import GateSecrets, url_host
 from bot.release.service import role_holders
@@ -107,12 +109,30 @@ def run(services: Services, actor: str, ref: StepRef, simulated: str | None = No
         if found.job.simulated:
             note = notes.simulated_started(found.step, found.job, first)
             owed.append(_reply(found, "simulated", note))
+        elif found.spec.kind == WEBHOOK:
+            _call_webhook(services, s, found, now)
+            owed.append(_reply(found, "sent", notes.sent(found.step, found.job, found.spec)))
         owe(services, s, found.checklist, owed, now)
-        job_id, send = found.job.id, found.job.simulated is None
+        job_id = found.job.id
+        send = found.job.simulated is None and found.spec.kind == GITHUB
     assert job_id is not None
     if send:
         threading.Thread(target=send_job, args=(services, job_id), daemon=True).start()
     services.scheduler.poke()
+
+
+def _call_webhook(services: Services, s: Session, found: Job, now: datetime) -> None:
+    """Owe the signed `step.run` event to the step's endpoint, in the claim's transaction."""
+    event = webhook.event(found, now, services.settings.public_url)
+    try:
+        webhook_id = services.outbox.webhooks.send_to(s, found.spec.url, event)
+    except NotFound:
+        raise DomainError(
+            f"*{escape(found.step.title)}* calls {escape(found.spec.url)}, which is not one of "
+            "this release's webhooks, so there is no secret to sign its event: a lead adds it "
+            "with `/release webhook add URL`. Nothing was sent."
+        ) from None
+    rules.moved(s, found.job.id or 0, (GOING,), detail=f"webhook-id {webhook_id}")
 
 
 def _rehearsal(session: Session, step_id: int) -> bool:
@@ -186,6 +206,8 @@ def _end(
         outcome = rules.conclude(s, found, ok, reason, now)
         if outcome is None:  # a person moved the step meanwhile: theirs stands
             return
+        for event in events.of_outcome(outcome, now):  # the release's webhooks hear it too
+            services.outbox.emit(s, event)
         owed = [
             _reply(found, "done" if ok else "failed", notes.concluded(outcome, found.job, reason))
         ]
@@ -265,7 +287,8 @@ def _look(services: Services, found: Job, now: datetime, epoch: int) -> None:
         reason = "the simulated run ended success" if ok else "the simulated run ended failure"
         _end(services, job_id, ok=ok, reason=reason, now=now, conclusion=job.simulated, epoch=epoch)
     elif now >= job.deadline_at:
-        reason = f"no result within the template's timeout of {_span(found)}"
+        heard = "heard nothing from the job" if job.kind == WEBHOOK else "no result"
+        reason = f"{heard} within the template's timeout of {_span(found)}"
         _end(
             services,
             job_id,
@@ -275,6 +298,9 @@ def _look(services: Services, found: Job, now: datetime, epoch: int) -> None:
             expected=rules.OPEN_STATES,
             epoch=epoch,
         )
+    elif job.kind == WEBHOOK:  # it reports through the API; only its timeout is watched
+        with _writing(services, epoch) as s:
+            rules.moved(s, job_id, (GOING,), next_check_at=job.deadline_at)
     elif job.state == SENDING:
         _lookup(services, found, now, epoch)
     else:

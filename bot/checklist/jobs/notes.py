@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.checklist.board import Outcome, Owners
-from bot.checklist.jobs.spec import RunSpec
+from bot.checklist.jobs.spec import WEBHOOK, RunSpec
 from bot.checklist.models import ChecklistJob, ChecklistStep
 from bot.checklist.notes import _pulled_in
 from bot.checklist.render import job_link as link
@@ -19,7 +19,18 @@ SIMULATED = "simulated: nothing was dispatched"
 
 def what(spec: RunSpec) -> str:
     """The job as people read it: `kubernetes/release` workflow `promote.yaml` on `main`."""
+    if spec.kind == WEBHOOK:
+        return f"the webhook {escape(spec.url)}"
     return f"`{escape(spec.repo)}` workflow `{escape(spec.workflow)}` on `{escape(spec.ref)}`"
+
+
+def sent(step: ChecklistStep, job: ChecklistJob, spec: RunSpec) -> str:
+    """A webhook job's event is on its way: the job reports through the API."""
+    return (
+        f":gear: {name_of(step)}: <@{job.started_by}> started its job; a signed event goes to "
+        f"{what(spec)}, and the job reports done or failed through the API within "
+        f"{duration(spec.timeout)}."
+    )
 
 
 def simulated_started(step: ChecklistStep, job: ChecklistJob, wait: timedelta) -> str:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from bot.checklist import steps
 from bot.checklist.advance import open_step, record, returned
 from bot.checklist.board import ACTIVE, DONE, FAILED, RUNNING, Outcome, owners_of
-from bot.checklist.jobs.spec import RunSpec, fields_of, filled
+from bot.checklist.jobs.spec import WEBHOOK, RunSpec, fields_of, filled
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError
@@ -121,13 +121,15 @@ def _insert(
         step_id=step.id,
         attempt=step.activations,
         kind=spec.kind,
-        state=GOING if simulated else SENDING,
+        # A webhook's event is owed in this very transaction: it needs no lookup.
+        state=GOING if simulated or spec.kind == WEBHOOK else SENDING,
         simulated=simulated,
         started_by=actor,
         claimed_at=now,
         correlation=correlation,
         inputs=json.dumps(inputs, sort_keys=True),
-        next_check_at=now + first_check,
+        next_check_at=now
+        + (spec.timeout if spec.kind == WEBHOOK and not simulated else first_check),
         deadline_at=now + spec.timeout,
     )
     try:

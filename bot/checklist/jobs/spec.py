@@ -10,7 +10,9 @@
         correlation: releasebot_run     # optional: the input that names the run
       timeout: 2h                       # optional (default 6h)
 
-or `run: {webhook: {url: https://jobs.example.com/hook}}`. Input values may use
+or `run: {webhook: {url: https://jobs.example.com/hook}}` (one of the release's webhook
+endpoints, whose secret signs the event; it waits 1h by default for the job's report).
+Input values may use
 `{release.name}`, `{release.version}` (the name without a leading v) and `{release.day}`
 (the release day, YYYY-MM-DD); nothing else is filled in, so no text in a template can
 reach the environment or a credential.
@@ -34,6 +36,7 @@ RUN_KEYS = (GITHUB, WEBHOOK, "timeout")
 GITHUB_KEYS = ("repo", "workflow", "ref", "inputs", "correlation")
 WEBHOOK_KEYS = ("url",)
 DEFAULT_TIMEOUT = timedelta(hours=6)
+DEFAULT_WEBHOOK_TIMEOUT = timedelta(hours=1)
 MAX_TIMEOUT = timedelta(days=3)
 MAX_INPUTS = 25  # what GitHub accepts for workflow_dispatch
 MAX_INPUT = 1000
@@ -117,25 +120,25 @@ def read_run(reader: Reader, node: Node) -> RunSpec | None:
     keys = reader.mapping(node, RUN_KEYS, "run")
     if not isinstance(node, MappingNode):
         return None
-    timeout = _timeout(reader, keys["timeout"]) if "timeout" in keys else DEFAULT_TIMEOUT
+    default = DEFAULT_WEBHOOK_TIMEOUT if WEBHOOK in keys else DEFAULT_TIMEOUT
+    timeout = _timeout(reader, keys["timeout"], default) if "timeout" in keys else default
     if (GITHUB in keys) == (WEBHOOK in keys):
         reader.error(node, "run needs exactly one of `github:` (a workflow) or `webhook:` (a URL).")
         return None
     if GITHUB in keys:
         return _github(reader, keys[GITHUB], timeout)
-    reader.error(keys[WEBHOOK], "webhook steps are not available yet; use `github:`.")
-    return None
+    return _webhook(reader, keys[WEBHOOK], timeout)
 
 
-def _timeout(reader: Reader, node: Node) -> timedelta:
+def _timeout(reader: Reader, node: Node, default: timedelta) -> timedelta:
     value = reader.text(node, "run's timeout", 20)
     if value is None:
-        return DEFAULT_TIMEOUT
+        return default
     try:
         span = parse_duration(value)
     except ParseError as err:
         reader.error(node, f"run's timeout: {err}")
-        return DEFAULT_TIMEOUT
+        return default
     if span > MAX_TIMEOUT or span <= timedelta(0):
         reader.error(node, "run's timeout is a duration of at most 3d, like 2h.")
     return span
