@@ -157,6 +157,13 @@ CASES: dict[str, Case] = {
         "/release", "schedule import http://127.0.0.1:9/schedule.yaml", ""
     ),
     "release schedule sync": Case("", "", "", act=lambda bot, user: later(bot, user, "sync")),
+    "release webhook add": Case("/release", "webhook add http://127.0.0.1:9/hook", ""),
+    "release webhook remove": Case(
+        "/release", "webhook remove 1", "", setup=[("/release", "webhook add http://127.0.0.1:9/h")]
+    ),
+    "release webhook resume": Case(
+        "/release", "webhook resume 1", "", setup=[("/release", "webhook add http://127.0.0.1:9/h")]
+    ),
     "gate remove": Case(
         "/gate", "remove docs-ready", "removed", setup=[("/gate", "manual docs-ready")]
     ),
