@@ -131,8 +131,12 @@ def cmd_doctor(settings: Settings) -> int:
     services = create_services(settings)
     findings = run_checks(settings, services.db, services.checks)
     for finding in findings:
-        mark = "ok  " if finding.ok else "FAIL"
-        fix = f"  -> {finding.fix}" if finding.fix and not finding.ok else ""
+        mark = "skip" if finding.skipped else "ok  " if finding.ok else "FAIL"
+        fix = (
+            f"  -> {finding.fix}"
+            if finding.fix and not (finding.ok and not finding.skipped)
+            else ""
+        )
         print(f"{mark} {finding.what}{fix}")
     bad = [f for f in findings if not f.ok]
     print("all good" if not bad else f"{len(bad)} problem(s) found")

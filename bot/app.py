@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger import messages as bolt_messages
 
 from bot.core import metrics
 from bot.core.budget import Budgets
@@ -14,7 +15,13 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.identity import authorizer
 from bot.core.leader import Leadership
-from bot.core.notify import Notifier, make_client, make_quick_client, make_sender_client
+from bot.core.notify import (
+    Notifier,
+    make_client,
+    make_modal_client,
+    make_quick_client,
+    make_sender_client,
+)
 from bot.core.outbox import Outbox
 from bot.core.people import Creators, Directory, Groups
 from bot.core.scheduler import Scheduler
@@ -33,7 +40,7 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     services = Services(
         settings=settings,
         db=db,
-        notifier=Notifier(client),
+        notifier=Notifier(client, modal_client=make_modal_client(settings)),
         people=Directory(quick, groups),
         scheduler=Scheduler(db, leadership, replan_seconds=settings.replan_seconds),
         creators=Creators(settings.release_creators, settings.admins, groups),
@@ -49,6 +56,13 @@ def create_services(settings: Settings, db: Database | None = None) -> Services:
     )
     register_features(services)
     return services
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("releasebot.bolt")
+    if not any(isinstance(found, _NothingToAct) for found in logger.filters):
+        logger.addFilter(_NothingToAct())
+    return logger
 
 
 def _report_backlog(pending: int, oldest_age: float) -> None:
@@ -72,6 +86,24 @@ def register_features(services: Services) -> None:
     webhooks.register(services)
 
 
+class _NothingToAct(logging.Filter):
+    """Drops Bolt's start-up notes about the token, which an operator can do nothing about.
+
+    The bot hands Bolt its own client and authorize function (so the token from the
+    environment is not Bolt's to use), and Bolt says so at every start.
+    """
+
+    NOTES = frozenset(
+        {
+            bolt_messages.warning_client_prioritized_and_token_skipped(),
+            bolt_messages.warning_token_skipped(),
+        }
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self.NOTES
+
+
 def create_app(services: Services) -> App:
     """The Bolt app with every feature's listeners registered."""
     from handlers import register_all
@@ -88,7 +120,7 @@ def create_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="listener"
         ),
-        logger=logging.getLogger("releasebot.bolt"),
+        logger=_bolt_logger(),
     )
 
     @app.error

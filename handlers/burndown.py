@@ -21,7 +21,7 @@ from bot.burndown.status_render import saved_note, status_form
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.release import service as releases
-from handlers.interactions import Click, Submission, on_click, on_submit
+from handlers.interactions import Click, Submission, on_click, on_submit, unopened
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ def open_status_form(click: Click) -> None:
             now=services.now(),
         )
     view = status_form(meeting.release, meeting.series, meeting.occurs_at)
-    click.client.views_open(trigger_id=click.trigger_id, view=view)
+    click.open_modal(view, unopened("the status form", "Nothing was posted."))
 
 
 def save_status(submission: Submission) -> str:

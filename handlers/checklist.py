@@ -16,7 +16,7 @@ from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.timeparse import ParseError
 from bot.gates.service import GateBlocked
-from handlers.interactions import Click, Submission, on_click, on_submit
+from handlers.interactions import Click, Submission, on_click, on_submit, unopened
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 
@@ -108,7 +108,7 @@ def _ask_reason(click: Click, action: str) -> str | None:
     ref = ids.decode_step(click.value)
     step = flows.ask(click.services, action, click.user_id, ref)
     view = render.reason_view(action, step, ref.state)
-    click.client.views_open(trigger_id=click.trigger_id, view=view)
+    click.open_modal(view, unopened("the form asking why", "The step is unchanged."))
     return None
 
 

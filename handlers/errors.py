@@ -7,7 +7,10 @@ import secrets
 from typing import Any
 
 from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
+from bot.core import unavailable
 from bot.core.errors import DomainError
 from bot.core.text.timeparse import ParseError
 
@@ -24,12 +27,32 @@ def explain(err: Exception, *, usage: str | None = None, help_hint: str | None =
         if isinstance(err, ParseError) and help_hint:
             text += f" (see `{help_hint} help`)."
         return text
+    if unavailable.is_outage(err):
+        unavailable.warn(_method_of(err), err)
+        return (
+            ":warning: Slack did not answer in time, so this was not carried out and nothing "
+            "of it was saved. Please try again in a minute."
+        )
+    if isinstance(err, OperationalError):
+        log.warning("database unavailable: %s", str(err.orig or err).splitlines()[0][:200])
+        return (
+            ":warning: The bot's database did not answer just now, so this was not saved. "
+            "Please try again in a minute."
+        )
     ref = secrets.token_hex(4)
     log.exception("unexpected error (ref %s)", ref, exc_info=err)
     return (
         ":x: Something went wrong on our side and your request was not carried out. "
         f"Please try again; if it keeps failing, give your admin the reference `{ref}`."
     )
+
+
+def _method_of(err: Exception) -> str:
+    """The Web API method a failed call was for, when Slack's error says so."""
+    if isinstance(err, SlackApiError):
+        url = str(getattr(err.response, "api_url", "") or "")
+        return url.rstrip("/").rsplit("/", 1)[-1] or "Web API"
+    return "Web API"
 
 
 def on_unhandled(error: Exception, body: dict[str, Any]) -> BoltResponse:

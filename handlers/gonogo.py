@@ -16,7 +16,7 @@ from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
 from bot.gonogo import flows, ids, render
 from bot.gonogo.writer import VoteWriter
 from bot.release.groups import group_id
-from handlers.interactions import Click, Submission, on_click, on_submit
+from handlers.interactions import Click, Submission, on_click, on_submit, unopened
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
 KEYWORDS = ("voters", "by")
@@ -108,7 +108,7 @@ def click_close(click: Click) -> str | None:
 def click_votes(click: Click) -> str | None:
     """All votes: every list of the poll in a modal, for whoever asks."""
     tally = flows.tally_of(click.services, ids.decode_poll(click.value))
-    click.client.views_open(trigger_id=click.trigger_id, view=render.votes_modal(tally))
+    click.open_modal(render.votes_modal(tally), unopened("the list of votes", "Nothing changed."))
     return None
 
 
@@ -125,7 +125,8 @@ def click_nogo(click: Click) -> str | None:
     """No-Go: ask for the reason first (the vote is stored when the modal is submitted)."""
     poll_id = ids.decode_poll(click.value)
     poll = flows.votable(click.services, poll_id, click.channel_id)
-    click.client.views_open(trigger_id=click.trigger_id, view=render.nogo_modal(poll))
+    kept = "Your No-Go is not recorded yet: click *No-Go* again to give your reason."
+    click.open_modal(render.nogo_modal(poll), unopened("the No-Go form", kept))
     return None
 
 

@@ -7,17 +7,25 @@ click carries can crash a handler.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core import payloads
+from bot.core import payloads, unavailable
 from bot.core.db import retry_transient
+from bot.core.outbox import Message
 from bot.core.services import Services
 from handlers.errors import explain
+
+log = logging.getLogger(__name__)
+# An answer owed to a person is worth sending this long (they may have moved on after).
+ANSWER_USEFUL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,52 @@ class Click:
             self.services.notifier.ephemeral(self.channel_id, self.user_id, text)
         else:
             self.services.notifier.dm(self.user_id, text)
+
+    def tell_later(self, text: str) -> None:
+        """Owe the clicker an answer through the outbox: it waits out Slack's outages."""
+        owe_answer(self.services, self.channel_id, self.user_id, text)
+
+    def open_modal(self, view: dict[str, Any], unopened: str) -> None:
+        """Open a modal before the ack: one short try (a trigger id lasts 3 s).
+
+        When Slack does not answer, the person is told `unopened` once Slack is back.
+        """
+        try:
+            self.services.notifier.open_view(self.trigger_id, view)
+        except Exception as err:
+            if not unavailable.is_outage(err):
+                raise
+            unavailable.warn("views.open", err)
+            self.tell_later(unopened)
+
+
+def unopened(what: str, kept: str) -> str:
+    """What a person is told when a form could not open: what was kept, what to retry."""
+    return (
+        f":warning: Slack did not answer in time, so {what} could not open. {kept} "
+        "Please click again."
+    )
+
+
+def owe_answer(services: Services, channel_id: str, user_id: str, text: str) -> None:
+    """An ephemeral answer (a DM without a channel) owed through the outbox, sent once."""
+    now = services.now()
+    message = Message(
+        key=f"answer:{user_id}:{uuid.uuid4().hex}",
+        channel=channel_id or user_id,
+        text=text,
+        useful_until=now + ANSWER_USEFUL,
+        ephemeral_to=user_id if channel_id else None,
+    )
+    try:
+        with services.db.session() as session:
+            services.outbox.queue(session, message, now=now)
+    except Exception as err:  # the database is away too: try Slack directly, off this thread
+        log.warning("answer for %s not queued (%s); sending it directly", user_id, err)
+        if channel_id:
+            services.notifier.later(services.notifier.ephemeral, channel_id, user_id, text)
+        else:
+            services.notifier.later(services.notifier.dm, user_id, text)
 
 
 @dataclass(frozen=True)
@@ -97,7 +151,7 @@ def on_click(app: App, action_id: str, services: Services, fn: ClickFn) -> None:
             note = retry_transient(lambda: fn(click))
         except Exception as err:
             ack()
-            click.tell(explain(err))
+            click.tell_later(explain(err))
             return
         ack()
         if note:
@@ -127,7 +181,7 @@ def on_submit(app: App, callback_id: str, services: Services, fn: SubmitFn) -> N
                 ack(response_action="errors", errors={first: text[:300]})
             else:
                 ack()
-                services.notifier.dm(submission.user_id, text)
+                owe_answer(services, "", submission.user_id, text)
             return
         ack()
         if note:

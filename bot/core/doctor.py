@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.core.config import ConfigError, Settings, safe_url
 from bot.core.db import Database
 from bot.core.migrate import pending
@@ -17,6 +19,7 @@ class Finding:
     ok: bool
     what: str
     fix: str = ""
+    skipped: bool = False  # the check could not run (its tables are not there yet)
 
 
 Check = Callable[[Settings, Database], list[Finding]]
@@ -38,7 +41,15 @@ def check_database(settings: Settings, db: Database) -> list[Finding]:
         return [Finding(False, f"database {safe_url(db.url)} unreachable", "check DATABASE_URL")]
     findings = [Finding(True, f"database {safe_url(db.url)} reachable")]
     current, head = pending(db)
-    if current != head:
+    if current is None:
+        findings.append(
+            Finding(
+                False,
+                "the database has never been migrated: it has none of the bot's tables",
+                "run: releasebot migrate",
+            )
+        )
+    elif current != head:
         findings.append(
             Finding(
                 False,
@@ -103,9 +114,31 @@ BASE_CHECKS: list[Check] = [check_tokens, check_database, check_slack]
 def run_checks(settings: Settings, db: Database, checks: list[Check]) -> list[Finding]:
     """The base checks' and the given checks' findings; a check that crashes is a finding."""
     findings: list[Finding] = []
-    for check in [*BASE_CHECKS, *checks]:
-        try:
-            findings.extend(check(settings, db))
-        except Exception as err:
-            findings.append(Finding(False, f"{check.__name__} failed: {err}"))
+    for check in BASE_CHECKS:
+        findings.extend(_run(check, settings, db, migrated=True))
+    migrated = _migrated(db)
+    for check in checks:
+        findings.extend(_run(check, settings, db, migrated=migrated))
     return findings
+
+
+def _migrated(db: Database) -> bool:
+    try:
+        current, head = pending(db)
+    except Exception:
+        return False
+    return current == head
+
+
+def _run(check: Check, settings: Settings, db: Database, *, migrated: bool) -> list[Finding]:
+    """One check's findings; one that needs tables the database lacks is reported skipped."""
+    name = check.__name__.removeprefix("check_").replace("_", " ")
+    try:
+        return check(settings, db)
+    except DBAPIError as err:
+        if not migrated:
+            what = f"{name}: skipped, it needs the database's tables"
+            return [Finding(True, what, "run: releasebot migrate", skipped=True)]
+        return [Finding(False, f"{name}: the database failed ({type(err.orig).__name__})")]
+    except Exception as err:
+        return [Finding(False, f"{check.__name__} failed: {err}")]

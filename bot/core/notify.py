@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.core import metrics
+from bot.core import metrics, unavailable
 from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def make_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
+        logger=unavailable.sdk_logger(),
         timeout=15,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -40,8 +41,24 @@ def make_quick_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
+        logger=unavailable.sdk_logger(),
         timeout=2,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+# A modal must open within Slack's 3 s (the trigger id expires): one try, given up after this.
+MODAL_TIMEOUT = 1.5
+
+
+def make_modal_client(settings: Settings) -> WebClient:
+    """A client for opening modals before the ack: one try with a short timeout, no retry."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        logger=unavailable.sdk_logger(),
+        timeout=MODAL_TIMEOUT,  # type: ignore[arg-type]  # urllib takes float seconds
+        retry_handlers=[],
     )
 
 
@@ -51,15 +68,22 @@ def make_sender_client(settings: Settings) -> WebClient:
     Its timeout bounds how long a post may stay in flight (the sender's IN_FLIGHT).
     """
     return WebClient(
-        token=settings.bot_token, base_url=settings.api_url, timeout=5, retry_handlers=[]
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=5,
+        retry_handlers=[],
+        logger=unavailable.sdk_logger(),
     )
 
 
 class Notifier:
     """Posts for the bot; failures are logged, never raised into the caller's flow."""
 
-    def __init__(self, client: WebClient, workers: int = 8) -> None:
+    def __init__(
+        self, client: WebClient, workers: int = 8, modal_client: WebClient | None = None
+    ) -> None:
         self.client = client
+        self.modal_client = modal_client or client
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify")
 
     def post(
@@ -116,6 +140,15 @@ class Notifier:
         )
         return result is not None
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal at once: one try, MODAL_TIMEOUT at most; raises when Slack fails."""
+        try:
+            self.modal_client.views_open(trigger_id=trigger_id, view=view)
+        except Exception as err:
+            metrics.count_slack_call("views.open", metrics.slack_outcome(err))
+            raise
+        metrics.count_slack_call("views.open", "ok")
+
     def later(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
         """Run a posting function on the notifier's workers, off the request thread."""
         return self._pool.submit(self._guarded, fn, *args, **kwargs)
@@ -128,8 +161,11 @@ class Notifier:
     def _guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except Exception:
-            log.exception("background post failed")
+        except Exception as err:
+            if unavailable.is_outage(err):
+                unavailable.warn(getattr(fn, "__name__", "Web API"), err)
+            else:
+                log.exception("background post failed")
             return None
 
     def _call(self, method: str, **args: Any) -> Any:
@@ -137,10 +173,13 @@ class Notifier:
             answer = getattr(self.client, method)(**args)
         except SlackApiError as err:
             metrics.count_slack_call(method, metrics.slack_outcome(err))
-            log.warning("Slack refused %s: %s", method, err.response.get("error"))
+            if unavailable.is_outage(err):
+                unavailable.warn(method, err)
+            else:
+                log.warning("Slack refused %s: %s", method, err.response.get("error"))
         except Exception as err:  # network trouble after the client's own retries
             metrics.count_slack_call(method, metrics.slack_outcome(err))
-            log.warning("calling Slack %s failed: %s", method, err)
+            unavailable.warn(method, err)
         else:
             metrics.count_slack_call(method, "ok")
             return answer

@@ -206,10 +206,10 @@ class Sender:
     def tick(self) -> None:
         """Start what can be started now: one post per channel, due refreshes."""
         now = self.clock()
-        oldest = (  # only the oldest pending row of each channel may go
+        oldest = (  # only the oldest pending row of each lane may go
             select(func.min(OutboxRow.id))
             .where(OutboxRow.state == PENDING)
-            .group_by(col(OutboxRow.channel))
+            .group_by(col(OutboxRow.channel), col(OutboxRow.ephemeral_to))
         )
         with self.db.read() as session:
             heads = list(session.exec(select(OutboxRow).where(col(OutboxRow.id).in_(oldest))))
@@ -227,21 +227,21 @@ class Sender:
             if row.next_attempt_at > now or (row.claimed_until and row.claimed_until > now):
                 continue
             with self._lock:
-                pace = self._paces.setdefault(row.channel, _Pace(at=mono))
-                if row.channel in self._busy or not pace.ready(mono):
+                pace = self._paces.setdefault(_lane(row), _Pace(at=mono))
+                if _lane(row) in self._busy or not pace.ready(mono):
                     continue
                 if not self.budgets.take(POST):
                     continue
-                self._busy.add(row.channel)
+                self._busy.add(_lane(row))
             ready.append(row)
         claimed = self._claim(ready, now)
         for row in ready:
             if row.id not in claimed:
                 self.budgets.refund(POST)
-                self._release(row.channel)
+                self._release(_lane(row))
                 continue
             with self._lock:
-                self._paces[row.channel].take()
+                self._paces[_lane(row)].take()
             uncertain = row.claimed_until is not None  # an earlier claim ran out unanswered
             self._pool.submit(self._deliver, row, uncertain)
         for item in refreshes:
@@ -344,7 +344,7 @@ class Sender:
             log.exception("delivering message %s failed unexpectedly", row.key)
             self._retry(row, None, "unexpected error", uncertain=True)
         finally:
-            self._release(row.channel)
+            self._release(_lane(row))
 
     def _attempt(self, row: OutboxRow, uncertain: bool) -> None:
         now = self.clock()
@@ -499,7 +499,7 @@ class Sender:
         if status == 429 or error == "ratelimited":
             wait = _retry_after(err)
             with self._lock:
-                self._paces.setdefault(row.channel, _Pace()).blocked_until = time.monotonic() + wait
+                self._paces.setdefault(_lane(row), _Pace()).blocked_until = time.monotonic() + wait
             self._retry(row, wait, error, count=False, uncertain=uncertain)
         elif error in PERMANENT:
             self._finish(row, FAILED, error=error)
@@ -663,6 +663,11 @@ class Sender:
                 .where(col(LiveRefresh.kind) == item.kind, col(LiveRefresh.ref) == item.ref)
                 .values(due_at=self.clock() + timedelta(seconds=wait))
             )
+
+
+def _lane(row: OutboxRow) -> str:
+    """Rows of one lane go in order, one at a time: a channel, or one person's answers there."""
+    return f"{row.channel}/{row.ephemeral_to}" if row.ephemeral_to else row.channel
 
 
 def _keyed(messages: list[Any], key: str) -> str | None:

@@ -57,3 +57,18 @@ def warn(method: str, error: BaseException | str, logger: logging.Logger = log) 
     """Log one WARNING line, no traceback: Slack unavailable: METHOD: ERROR."""
     text = error if isinstance(error, str) else plain(error)
     logger.warning("Slack unavailable: %s: %s", method.replace("_", "."), text)
+
+
+class _SaidAlready(logging.Filter):
+    """Drops slack_sdk's own ERROR line for a call that met no Slack: callers say it plainly."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request to Slack API server")
+
+
+def sdk_logger() -> logging.Logger:
+    """The logger for the bot's Web API clients: slack_sdk's own notes, minus that one."""
+    logger = logging.getLogger("releasebot.slack.sdk")
+    if not any(isinstance(found, _SaidAlready) for found in logger.filters):
+        logger.addFilter(_SaidAlready())
+    return logger
