@@ -30,10 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import yaml
-from sqlmodel import col, func, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, func, select
 
 from bot.checklist.models import ChecklistStep
 from bot.core import migrate
@@ -47,11 +49,13 @@ from tests.kit.fake_slack import Call, FakeSlack
 from tests.kit.private_postgres import PrivatePostgres
 from tests.kit.slack_requests import SlackClient
 
+T = TypeVar("T")
 SECRET = "chaos-signing-secret"
 CHANNEL = "C_CHAOS"
 LEAD = "U_LEAD"
 PER_ROLE = 20
 ACK_LIMIT = 3.0
+START_TIMEOUT = 90.0  # a replica's start on a busy machine
 LEADER_ONLY = frozenset(
     {"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"}
 )
@@ -108,6 +112,7 @@ class Ledger:
     """What was acknowledged against what was stored and what Slack got."""
 
     figures: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def clean(self) -> bool:
         """True when no promise broke."""
@@ -115,12 +120,13 @@ class Ledger:
             "votes lost", "votes phantom", "reminders twice", "reminders missing",
             "moves lost", "moves twice", "messages twice", "messages missing",
             "acks over 3 s", "seconds with two leaders acting", "outbox rows left",
+            "messages failed",
         )  # fmt: skip
         return all(self.figures.get(name, 0) == 0 for name in zero)
 
     def lines(self) -> list[str]:
         """The ledger, one figure a line."""
-        return [f"{name:<34} {value:g}" for name, value in self.figures.items()]
+        return [f"{name:<34} {value:g}" for name, value in self.figures.items()] + self.notes
 
 
 class Day:
@@ -141,6 +147,7 @@ class Day:
         self.reminder_keys: list[str] = []
         self.clicked: set[int] = set()
         self.faults_done = threading.Event()
+        self.restarts: list[threading.Thread] = []
 
     def _env(self, number: int, root: Path) -> dict[str, str]:
         return {
@@ -173,8 +180,7 @@ class Day:
         self.poll_value, self.poll_ts = json.dumps({"p": poll.id}), str(poll.message_ts)
 
     def _posted_poll(self) -> Poll | None:
-        with self.db.read() as s:
-            poll = s.exec(select(Poll)).first()
+        poll = self.read(lambda s: s.exec(select(Poll)).first())
         return poll if poll is not None and poll.message_ts else None
 
     def _reminders(self, slack: SlackClient) -> None:
@@ -238,8 +244,15 @@ class Day:
                 pool.submit(self.vote, url, user)
                 time.sleep(spread / len(self.voters))
         self.faults_done.wait()
-        for user in [u for u in self.voters if u not in self.acked]:
-            self.vote(url, user)  # "please try again": the person does
+        time.sleep(self.plan.settle)  # answers owed during the faults arrive
+        for user in self.voters:
+            if user not in self.acked or self._told_to_retry(user):
+                self.acked.pop(user, None)
+                self.vote(url, user)  # "please try again": the person does
+
+    def _told_to_retry(self, user: str) -> bool:
+        """The person was told their vote was not saved (or the form did not open)."""
+        return any(":warning:" in self.fake.texts_of(c) for c in self.fake.ephemerals(user))
 
     def walking(self) -> None:
         """Each step's Done clicked at once on both replicas, until the step is done."""
@@ -275,15 +288,20 @@ class Day:
         for thread in both:
             thread.join()
 
-    def _steps(self) -> list[ChecklistStep]:
-        for _ in range(50):
+    def read(self, query: Callable[[Session], T]) -> T:
+        """A read of the day's database, asked again while PostgreSQL restarts."""
+        for _ in range(100):
             try:
                 with self.db.read() as s:
-                    return list(s.exec(select(ChecklistStep).order_by(col(ChecklistStep.position))))
-            except Exception:  # the database is restarting: ask again
+                    return query(s)
+            except OperationalError:
                 self.db.dispose()
                 time.sleep(0.2)
         raise RuntimeError("the database did not come back")
+
+    def _steps(self) -> list[ChecklistStep]:
+        order = col(ChecklistStep.position)
+        return self.read(lambda s: list(s.exec(select(ChecklistStep).order_by(order))))
 
     def _done(self, index: int) -> bool:
         return self._steps()[index].state == "done"
@@ -308,9 +326,17 @@ class Day:
         leader = self._leader()
         if leader is not None:
             leader.kill()
-            leader.start()
+            self._restart(leader)
         time.sleep(plan.settle)
+        for thread in self.restarts:
+            thread.join()
         self.faults_done.set()
+
+    def _restart(self, replica: BotProcess) -> None:
+        """Start a killed replica again, in the background (the day goes on meanwhile)."""
+        thread = threading.Thread(target=replica.start, kwargs={"timeout": START_TIMEOUT})
+        thread.start()
+        self.restarts.append(thread)
 
     def _kill_in_crash_window(self) -> None:
         outbox_post = lambda a: bool(a.get("metadata"))  # noqa: E731
@@ -322,7 +348,7 @@ class Day:
             victim.kill()
         finally:
             self.fake.release()
-        victim.start()
+        self._restart(victim)
 
     def _leader(self) -> BotProcess | None:
         deadline = time.monotonic() + 30
@@ -343,10 +369,7 @@ class Day:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             reminders = len(self._reminder_posts())
-            with self.db.read() as s:
-                left = s.exec(
-                    select(func.count()).select_from(OutboxRow).where(OutboxRow.state == PENDING)
-                ).one()
+            left = self.read(_pending)
             if reminders >= self.plan.reminders and not left:
                 time.sleep(2.0)  # anything posted twice lands by now
                 return
@@ -367,6 +390,11 @@ class Day:
         out.figures.update(self._reminders_sent())
         out.figures.update(self._moves())
         out.figures.update(self._messages())
+        rows = self.read(lambda s: list(s.exec(select(OutboxRow).where(OutboxRow.state != SENT))))
+        for (state, key, error), count in Counter(
+            (r.state, r.key.split(":")[0], r.error) for r in rows
+        ).items():
+            out.notes.append(f"  {count} {state} ({key}): {error}")
         late = [t for t in self.requests.latencies if t > ACK_LIMIT]
         out.figures["requests acked"] = len(self.requests.latencies)
         out.figures["acks over 3 s"] = len(late)
@@ -376,9 +404,13 @@ class Day:
         return out
 
     def _votes(self) -> dict[str, float]:
-        with self.db.read() as s:
-            stored = {v.user_id: v.choice for v in s.exec(select(PollVote))}
+        stored = self.read(lambda s: {v.user_id: v.choice for v in s.exec(select(PollVote))})
         lost = [u for u, choice in self.acked.items() if stored.get(u) != choice]
+        for user in lost:
+            told = [self.fake.texts_of(c)[:120] for c in self.fake.ephemerals(user)]
+            print(
+                f"  vote of {user} acked as {self.acked[user]}, stored {stored.get(user)}: {told}"
+            )
         phantom = [u for u in stored if u not in self.tried]
         return {
             "votes acked": len(self.acked),
@@ -400,12 +432,12 @@ class Day:
 
     def _moves(self) -> dict[str, float]:
         steps = self._steps()
-        with self.db.read() as s:
-            moves = s.exec(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(col(AuditEvent.action).startswith("step."), AuditEvent.after == "done")
-            ).one()
+        query = (
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(col(AuditEvent.action).startswith("step."), AuditEvent.after == "done")
+        )
+        moves = self.read(lambda s: s.exec(query).one())
         done = sum(1 for step in steps if step.state == "done")
         return {
             "checklist moves clicked": len(self.clicked),
@@ -415,8 +447,7 @@ class Day:
         }
 
     def _messages(self) -> dict[str, float]:
-        with self.db.read() as s:
-            rows = list(s.exec(select(OutboxRow)))
+        rows = self.read(lambda s: list(s.exec(select(OutboxRow))))
         posted = Counter(
             str(c.args["metadata"]["event_payload"]["key"])
             for c in self.fake.posts()
@@ -428,10 +459,17 @@ class Day:
             "messages delivered": sum(1 for r in owed if r.key in posted),
             "messages twice": sum(1 for n in posted.values() if n > 1),
             "messages missing": sum(1 for r in owed if r.key not in posted),
-            "ephemeral answers owed / sent": len([r for r in rows if r.ephemeral_to]),
-            "messages dropped or failed": len([r for r in rows if r.state not in (SENT, PENDING)]),
+            "answers owed to one person": len([r for r in rows if r.ephemeral_to]),
+            "answers sent to them": len([r for r in rows if r.ephemeral_to and r.state == SENT]),
+            "messages dropped (moment passed)": len([r for r in rows if r.state == "dropped"]),
+            "messages failed": len([r for r in rows if r.state == "failed"]),
             "outbox rows left": len([r for r in rows if r.state == PENDING]),
         }
+
+
+def _pending(session: Session) -> int:
+    waiting = select(func.count()).select_from(OutboxRow).where(OutboxRow.state == PENDING)
+    return int(session.exec(waiting).one())
 
 
 def two_leaders(calls: list[Call]) -> float:
@@ -502,9 +540,9 @@ def run(scale: float = 1.0) -> Ledger:
         day = Day(plan, pg, fake, root)
         first, second = day.replicas
         try:
-            first.start()
+            first.start(timeout=START_TIMEOUT)
             wait(lambda: "now runs the timers" in first.log_text(), 30, "nobody leads")
-            second.start()
+            second.start(timeout=START_TIMEOUT)
             with Balancer([first.url, second.url]) as lb:
                 day.setup(lb.url)
                 spread = plan.outage + 3 * plan.settle
