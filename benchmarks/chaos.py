@@ -89,6 +89,7 @@ class Requests:
 
     latencies: list[float] = field(default_factory=list)
     cut: int = 0  # the connection was cut (a replica killed while it had the request)
+    slow: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, slack: SlackClient, kind: str, **kw: object) -> httpx.Response | None:
@@ -104,6 +105,9 @@ class Requests:
                 self.cut += 1
             else:
                 self.latencies.append(took)
+                if took > ACK_LIMIT:
+                    what = kw.get("action_id") or kw.get("callback_id")
+                    self.slow.append(f"  slow ack: {what} {took:.2f} s at {clock()}")
         return answer if answer is not None and answer.status_code == 200 else None
 
 
@@ -148,6 +152,7 @@ class Day:
         self.clicked: set[int] = set()
         self.faults_done = threading.Event()
         self.restarts: list[threading.Thread] = []
+        self.phases: list[str] = []
 
     def _env(self, number: int, root: Path) -> dict[str, str]:
         return {
@@ -313,16 +318,23 @@ class Day:
         restarted, the new leader killed; each killed replica started again."""
         plan = self.plan
         time.sleep(plan.settle)
+        self.phase("Slack answers 500")
         self.fake.down(plan.outage / 2, status=500)
         time.sleep(plan.outage / 2)
+        self.phase("Slack refuses connections")
         self.fake.refuse()
         time.sleep(plan.outage / 2)
+        self.phase("Slack back")
         self.fake.accept()
         time.sleep(plan.settle)
+        self.phase("leader killed in the crash window")
         self._kill_in_crash_window()
         time.sleep(plan.settle)
+        self.phase("pg_ctl restart -m fast")
         self.pg.restart()
+        self.phase("PostgreSQL back")
         time.sleep(plan.settle)
+        self.phase("new leader killed")
         leader = self._leader()
         if leader is not None:
             leader.kill()
@@ -337,6 +349,10 @@ class Day:
         thread = threading.Thread(target=replica.start, kwargs={"timeout": START_TIMEOUT})
         thread.start()
         self.restarts.append(thread)
+
+    def phase(self, name: str) -> None:
+        """Note when a fault began (printed beside slow acks)."""
+        self.phases.append(f"  {clock()} {name}")
 
     def _kill_in_crash_window(self) -> None:
         outbox_post = lambda a: bool(a.get("metadata"))  # noqa: E731
@@ -401,6 +417,7 @@ class Day:
         out.figures["slowest ack (s)"] = round(max(self.requests.latencies, default=0.0), 2)
         out.figures["requests cut by a kill"] = self.requests.cut
         out.figures["seconds with two leaders acting"] = round(two_leaders(self.fake.calls), 2)
+        out.notes += self.phases + self.requests.slow
         return out
 
     def _votes(self) -> dict[str, float]:
@@ -465,6 +482,12 @@ class Day:
             "messages failed": len([r for r in rows if r.state == "failed"]),
             "outbox rows left": len([r for r in rows if r.state == PENDING]),
         }
+
+
+def clock() -> str:
+    """The wall-clock time, to the tenth of a second."""
+    now = time.time()
+    return time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 10) % 10}"
 
 
 def _pending(session: Session) -> int:

@@ -26,6 +26,9 @@ from handlers.errors import explain
 log = logging.getLogger(__name__)
 # An answer owed to a person is worth sending this long (they may have moved on after).
 ANSWER_USEFUL = timedelta(minutes=15)
+# A click waits this long for a database that is briefly away, so that even then it is
+# answered well inside Slack's 3 s (the person is told to click again).
+CLICK_RETRY_BUDGET = 1.0
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def on_click(app: App, action_id: str, services: Services, fn: ClickFn) -> None:
     def listen(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         click = _click_from(body, client, services)
         try:
-            note = retry_transient(lambda: fn(click))
+            note = retry_transient(lambda: fn(click), budget=CLICK_RETRY_BUDGET)
         except Exception as err:
             ack()
             click.tell_later(explain(err))

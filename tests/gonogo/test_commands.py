@@ -31,6 +31,7 @@ def shown(bot: RunningBot, ts: str) -> str:
 
 
 def told(bot: RunningBot, user: str) -> str:
+    bot.services.sender.flush()  # refusals are owed through the outbox
     return "\n".join(str(c.args.get("text")) for c in bot.fake.ephemerals(user))
 
 

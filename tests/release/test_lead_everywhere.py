@@ -30,6 +30,7 @@ def say(bot: RunningBot, cmd: str, text: str, user: str = LEAD) -> str:
 
 
 def told(bot: RunningBot, user: str) -> list[str]:
+    bot.services.sender.flush()  # refusals are owed through the outbox
     return [str(c.args.get("text", "")) for c in bot.fake.ephemerals(user)]
 
 

@@ -111,7 +111,8 @@ def thread(bot: RunningBot, ts: str) -> list[str]:
 
 
 def told(bot: RunningBot, user: str) -> list[str]:
-    """Ephemeral texts shown to `user`."""
+    """Ephemeral texts shown to `user` (refusals are owed through the outbox)."""
+    bot.services.sender.flush()
     return [str(c.args.get("text", "")) for c in bot.fake.ephemerals(user)]
 
 
