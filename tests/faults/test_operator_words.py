@@ -46,4 +46,3 @@ def test_run_starts_without_bolt_notes_an_operator_cannot_act_on(
         started = proc.log_text()
     assert "token` will be unused" not in started
     assert "will be ignored" not in started
-    assert "WARNING" not in started, started
