@@ -43,7 +43,9 @@ def make_quick_client(settings: Settings) -> WebClient:
         base_url=settings.api_url,
         logger=unavailable.sdk_logger(),
         timeout=2,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        # No retry: a retry's back-off would hold the request past Slack's 3 s while Slack
+        # refuses connections; the lookups fall back on what they know.
+        retry_handlers=[],
     )
 
 
