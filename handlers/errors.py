@@ -36,8 +36,8 @@ def explain(err: Exception, *, usage: str | None = None, help_hint: str | None =
     if isinstance(err, OperationalError):
         log.warning("database unavailable: %s", str(err.orig or err).splitlines()[0][:200])
         return (
-            ":warning: The bot's database did not answer just now, so this was not saved. "
-            "Please try again in a minute."
+            ":warning: The bot's database did not answer just now, so this was not carried out "
+            "and nothing of it was saved. Please try again in a minute."
         )
     ref = secrets.token_hex(4)
     log.exception("unexpected error (ref %s)", ref, exc_info=err)
