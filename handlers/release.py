@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.burndown import flows as burndown
 from bot.core import audit
+from bot.core.outbox import Outbox
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape
@@ -124,11 +125,11 @@ def escalate(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def follow_release_day(
-    session: Session, release: Release, *, actor: str, now: datetime
+    session: Session, release: Release, *, actor: str, now: datetime, outbox: Outbox | None = None
 ) -> str | None:
     """What moves with release day: milestones first, then the cadence, which reads them."""
     lines = [
-        schedule.follow_release_day(session, release, actor=actor, now=now),
+        schedule.follow_release_day(session, release, actor=actor, now=now, outbox=outbox),
         burndown.follow_release_day(session, release, actor=actor, now=now),
     ]
     return "\n".join(line for line in lines if line) or None
@@ -145,7 +146,7 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
         line.reason,
         actor=ctx.user_id,
         now=now,
-        follow=partial(follow_release_day, actor=ctx.user_id, now=now),
+        follow=partial(follow_release_day, actor=ctx.user_id, now=now, outbox=ctx.services.outbox),
     )
     return Reply(text=f"Release day is now {render.release_day(release)}.")
 

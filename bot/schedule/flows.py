@@ -330,13 +330,27 @@ def set_notify(
 
 
 def follow_release_day(
-    session: Session, release: Release, *, actor: str, now: datetime
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    now: datetime,
+    outbox: Outbox | None = None,
 ) -> str | None:
-    """Move the milestones relative to release day with it; the line announcing them."""
+    """Move the milestones relative to release day with it; the line announcing them.
+
+    With the outbox, each move is owed to the release's webhooks too.
+    """
     moved = schedule.move_with_release(session, release, actor=actor, now=now)
     for done in moved:
         assert done.milestone.id is not None
         forget_pending(session, notice_prefix(done.milestone.id), "release day moved")
+        if outbox is not None:
+            event = events.of_milestone(
+                release, done.milestone, "moved", actor=actor, now=now, before=done.before,
+                reason="release day moved",
+            )  # fmt: skip
+            outbox.emit(session, event)
     return render.postponed_line(release, [(m.milestone, m.before) for m in moved])
 
 

@@ -126,3 +126,16 @@ def test_every_event_type_has_a_documented_model() -> None:
     for name, model in EVENTS.items():
         assert model.__doc__ and name in model.__doc__, name
         assert model.model_json_schema()["properties"]["release"]
+
+
+def test_a_milestone_following_release_day_moves_with_it(
+    hooked: RunningBot, receiver: Receiver
+) -> None:
+    say(hooked, "/release", "milestone add Branch cut R-7d 10:00 UTC")
+    _, secret = add_webhook(hooked, receiver.url(), "milestone.moved,release.postponed")
+    postpone(hooked, "2027-03-22")
+    got = bodies(receiver, 2, secret)
+    assert [b["type"] for b in got] == ["milestone.moved", "release.postponed"]
+    moved = got[0]["data"]
+    assert moved["milestone"] == "Branch cut" and moved["reason"] == "release day moved"
+    assert moved["before"].startswith("2027-03-08") and moved["at"].startswith("2027-03-15")
