@@ -76,6 +76,7 @@ IN_FLIGHT = timedelta(seconds=6)
 POST_INTERVAL = 1.0  # chat.postMessage: about one a second per channel
 POST_BURST = 3  # with short bursts allowed
 POST = "chat.postMessage"
+EPHEMERAL = "chat.postEphemeral"  # under the workspace's budget only: no per-channel pace
 REFRESH_INTERVAL = 1.0  # chat.update and views.publish: at most once a second per message
 MAX_BACKOFF = 5.0
 MAX_ATTEMPTS = 50  # about five minutes of trying for an error Slack does not explain
@@ -93,10 +94,11 @@ class _Pace:
     at: float = 0.0
     blocked_until: float = 0.0
 
-    def ready(self, now: float) -> bool:
+    def ready(self, now: float, *, paced: bool = True) -> bool:
+        """May the lane post now: not held by a Retry-After, and (when paced) a token left."""
         self.tokens = min(POST_BURST, self.tokens + (now - self.at) / POST_INTERVAL)
         self.at = now
-        return now >= self.blocked_until and self.tokens >= 1
+        return now >= self.blocked_until and (self.tokens >= 1 or not paced)
 
     def take(self) -> None:
         self.tokens -= 1
@@ -226,22 +228,24 @@ class Sender:
         for row in sorted(heads, key=lambda r: r.id or 0):
             if row.next_attempt_at > now or (row.claimed_until and row.claimed_until > now):
                 continue
+            method = EPHEMERAL if row.ephemeral_to else POST
             with self._lock:
                 pace = self._paces.setdefault(_lane(row), _Pace(at=mono))
-                if _lane(row) in self._busy or not pace.ready(mono):
+                if _lane(row) in self._busy or not pace.ready(mono, paced=method == POST):
                     continue
-                if not self.budgets.take(POST):
+                if not self.budgets.take(method):
                     continue
                 self._busy.add(_lane(row))
             ready.append(row)
         claimed = self._claim(ready, now)
         for row in ready:
             if row.id not in claimed:
-                self.budgets.refund(POST)
+                self.budgets.refund(EPHEMERAL if row.ephemeral_to else POST)
                 self._release(_lane(row))
                 continue
             with self._lock:
-                self._paces[_lane(row)].take()
+                if not row.ephemeral_to:
+                    self._paces[_lane(row)].take()
             uncertain = row.claimed_until is not None  # an earlier claim ran out unanswered
             self._pool.submit(self._deliver, row, uncertain)
         for item in refreshes:
@@ -358,7 +362,7 @@ class Sender:
             self._finish(row, DROPPED, error="nothing to say any more")
             return
         text, blocks, thread_ts = content
-        method = "chat.postEphemeral" if row.ephemeral_to else "chat.postMessage"
+        method = EPHEMERAL if row.ephemeral_to else POST
         try:
             channel = self._channel_of(row.channel)
             if uncertain and not row.ephemeral_to:

@@ -40,12 +40,14 @@ def write_template(directory: Path, name: str, steps: list[dict[str, Any]]) -> N
     (directory / f"{name}.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
 
 
-def bot_with(make_bot: MakeBot, tmp_path: Path, steps: list[dict[str, Any]]) -> RunningBot:
+def bot_with(
+    make_bot: MakeBot, tmp_path: Path, steps: list[dict[str, Any]], **settings: Any
+) -> RunningBot:
     """A bot whose custom templates directory holds template `t` with `steps`."""
     directory = tmp_path / "templates"
     directory.mkdir(exist_ok=True)
     write_template(directory, "t", steps)
-    return make_bot(templates_dir=directory)
+    return make_bot(templates_dir=directory, **settings)
 
 
 def new_release(bot: RunningBot, roles: dict[str, list[str]], day: str = "2027-03-15 10:00 UTC"):  # type: ignore[no-untyped-def]
