@@ -116,8 +116,21 @@ def test_run_pressed_many_times_on_two_replicas_dispatches_once(
         assert len(gh.dispatched()) == 1
         with db.read() as s:
             assert len(s.exec(select(ChecklistJob)).all()) == 1
-        refusals = [c.args.get("text", "") for c in fake_slack.ephemerals(LEAD)]
-        assert sum("already pressed Run" in t for t in refusals) == 11
+        told = fake_slack.wait_for(  # the eleven answers reach Slack one after another
+            lambda: (
+                n
+                if (
+                    n := sum(
+                        "already pressed Run" in c.args.get("text", "")
+                        for c in fake_slack.ephemerals(LEAD)
+                    )
+                )
+                >= 11
+                else 0
+            ),
+            timeout=30,
+        )
+        assert told == 11
         assert min(lb.sent) > 0, f"the balancer did not spread the clicks: {lb.sent}"
         assert "Traceback" not in one.log_text() + two.log_text()
     db.dispose()
