@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from bot.core.asks import Ask
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Check
@@ -24,6 +25,7 @@ from bot.core.status import Section, SectionFn
 
 Route = Callable[[str, str], "tuple[str, list[tuple[str, str]], bytes] | None"]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Services:
     routes: list[Route] = field(default_factory=list)
     mounts: list[tuple[str, WSGIApp]] = field(default_factory=list)
     workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
+    answers: dict[Ask[Any], list[Any]] = field(default_factory=dict)
 
     @property
     def leader(self) -> Leadership:
@@ -96,6 +99,20 @@ class Services:
     def add_mount(self, prefix: str, app: WSGIApp) -> None:
         """A WSGI application serving every path under `prefix` (the HTTP API)."""
         self.mounts[:] = [*(m for m in self.mounts if m[0] != prefix), (prefix, app)]
+
+    def provide(self, ask: Ask[T], answer: T) -> None:
+        """A feature's answer to what another feature asks (an Ask declared in bot.core.asks).
+
+        The asking feature imports only the Ask; every feature that can answer provides its
+        answer in its register(), and `answers_to(ask)` hands them over in that order.
+        """
+        found = self.answers.setdefault(ask, [])
+        if answer not in found:
+            found.append(answer)
+
+    def answers_to(self, ask: Ask[T]) -> list[T]:
+        """Every feature's answer to `ask`, in the order the features registered."""
+        return list(self.answers.get(ask, []))
 
     def add_step_guard(self, guard: StepGuard) -> None:
         """Something that can hold a checklist step back (asked before every Done)."""
