@@ -18,11 +18,12 @@ from functools import partial
 
 from sqlmodel import Session
 
-from bot.burndown import cadence, messages, reminders, render, status_updates
+from bot.burndown import cadence, home_part, messages, reminders, render, status_updates
 from bot.burndown import service as meetings
 from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.reminders import Due, Stale
 from bot.burndown.service import SeriesSpec, Upcoming
+from bot.core.asks.home import HOME_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -248,3 +249,4 @@ def register(services: Services) -> None:
     services.scheduler.add_planner("burndown", partial(planner, services))
     messages.register(services.outbox)
     services.add_section("burndown", 30, status_section)
+    services.provide(HOME_PART, home_part.PART)

@@ -11,12 +11,14 @@ from bot.burndown.recurrence import describe_days
 from bot.burndown.series import areas_of, remind_of
 from bot.burndown.service import Upcoming
 from bot.burndown.status_render import digest_lines, status_button
+from bot.burndown.status_updates import StatusDue
 from bot.core.blocks import SECTION_LIMIT, Blocks, actions, context, mrkdwn
 from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, utc_plain, when
 from bot.release.models import Release
+from bot.release.render import where
 
 PIECE_NAMES = {"weekly": "weekly", "mwf": "Mon/Wed/Fri", "daily": "every weekday"}
 # A reminder's digest and mentions may fill this many blocks; past that, "and N more".
@@ -272,3 +274,22 @@ def status_section(found: Upcoming | None, count: int) -> Section | None:
         f"{count} active series; `/burndown list` shows them.",
     ]
     return Section("Burndown", lines)
+
+
+def home_status_due(due: StatusDue) -> Blocks:
+    """App Home: a status update the person owes, with the button that opens its form."""
+    line = (
+        f":memo: *Your status update is due* for the burndown "
+        f"{meeting_time(due.series, due.occurs_at)} ({where(due.release)})"
+    )
+    return [mrkdwn(line), actions([status_button(due.series, due.occurs_at)])]
+
+
+def home_meetings(upcoming: list[Upcoming]) -> Blocks:
+    """App Home: the person's next meetings, each in their own time."""
+    if not upcoming:
+        return []
+    lines = [
+        f"• {when(m.occurs_at, ZoneInfo(m.series.zone))} ({where(m.release)})" for m in upcoming
+    ]
+    return [mrkdwn("*Your next meetings*\n" + "\n".join(lines))]

@@ -15,13 +15,14 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.checklist import events, messages, notes, rehearsal, render, steps, timers
+from bot.checklist import events, home_part, messages, notes, rehearsal, render, steps, timers
 from bot.checklist import service as checklists
 from bot.checklist.board import Outcome
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template, check_templates
+from bot.core.asks.home import HOME_PART
 from bot.core.errors import DomainError
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
@@ -39,6 +40,7 @@ def register(services: Services) -> None:
     services.add_check(check_templates)
     messages.register(services.outbox, services.people.name_of)
     jobs.register(services)
+    services.provide(HOME_PART, home_part.PART)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:

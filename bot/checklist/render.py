@@ -25,6 +25,7 @@ from bot.checklist.board import (
 from bot.checklist.jobs.spec import GITHUB, RunSpec
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.checklist.templates import Catalog, Template, mistake
+from bot.checklist.timers import ActiveStep
 from bot.core.blocks import (
     SECTION_LIMIT,
     Block,
@@ -41,6 +42,7 @@ from bot.core.text.escape import escape, shorten
 from bot.core.text.fit import cut, fit_items, fit_lines
 from bot.core.text.timefmt import duration, when
 from bot.release.groups import mentions
+from bot.release.render import on_behalf
 
 ICONS = {
     PENDING: ":white_circle:",
@@ -50,6 +52,7 @@ ICONS = {
     FAILED: ":x:",
     SKIPPED: ":fast_forward:",
 }
+UTC = ZoneInfo("UTC")
 REASON_SHOWN = 300
 PEOPLE_SHOWN = 10  # owners named on a step; the rest are counted
 SHOWN_WHOLE = 20  # a checklist up to this long shows every step in its message
@@ -473,3 +476,15 @@ def cancelled(actor: str, board: Board) -> str:
         f":no_entry_sign: <@{actor}> cancelled the release-day checklist "
         f"(`{escape(board.checklist.template)}`) at {progress(board)}."
     )
+
+
+def home_step(active: ActiveStep, step: ChecklistStep, group: str | None) -> Blocks:
+    """App Home: an active step the person owns (through `group`, if not in person), with
+    its buttons."""
+    since = f" since {when(active.activated_at, UTC)}" if active.activated_at else ""
+    line = (
+        f":arrow_forward: *Your step:* {escape(active.title)} ({escape(active.role)})"
+        f"{on_behalf(group)} in {escape(active.release_name)} <#{active.channel_id}>{since}"
+    )
+    buttons = step_buttons(step)
+    return [mrkdwn(line), *([buttons] if buttons else [])]

@@ -29,10 +29,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.event import listen
 from sqlmodel import Session
 
+from bot.core.asks.home import HOME_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gates import alerting, figures, history, messages, render, transitions
+from bot.gates import alerting, figures, history, home_part, messages, render, transitions
 from bot.gates import service as gates
 from bot.gates.alerting import Change
 from bot.gates.doctor import check_gates
@@ -113,6 +114,7 @@ def register(services: Services) -> GateRunner:
     services.add_section("gates", 50, status_section)
     services.add_check(check_gates)
     services.add_step_guard(gates.require_gates)
+    services.provide(HOME_PART, home_part.PART)
     return runner
 
 

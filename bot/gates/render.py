@@ -21,6 +21,8 @@ from bot.gates.outcome import load_findings
 from bot.gates.signal import render as signal
 from bot.release.escalation import BACKUP, LEADS, SHADOW, Climb, Rung, why_text
 from bot.release.groups import mentions
+from bot.release.models import Release
+from bot.release.render import on_behalf, where
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -442,3 +444,9 @@ def results(rows: list[tuple[str, str | None, str]]) -> str:
         icon = RESULT_ICONS.get(result or "", ":white_circle:")
         lines.append(f"{icon} `{name}`: {escape(shorten(detail, 300))}")
     return fit_lines(lines, TEXT_ROOM, lambda n: f"_…and {n} more: `/gate list` shows them_")
+
+
+def home_red_gate(release: Release, gate: Gate, group: str | None) -> Blocks:
+    """App Home: a red gate the person owns (through `group`, if not in person), and where."""
+    line = f":rotating_light: *Your gate is red:* {state_line(gate, ZoneInfo(release.zone))}"
+    return [mrkdwn(f"{line}{on_behalf(group)} ({where(release)})")]

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import audit
+from bot.core.asks.home import HOME_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gonogo import messages, render, votes
+from bot.gonogo import home_part, messages, render, votes
 from bot.gonogo import service as gonogo
 from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
 from bot.gonogo.models import Poll
@@ -177,3 +178,4 @@ def register(services: Services) -> None:
     services.add_step_guard(gonogo.require_go)
     services.scheduler.add_planner("gonogo", partial(planner, services))
     services.add_section("gonogo", 40, status_section)
+    services.provide(HOME_PART, home_part.PART)

@@ -29,6 +29,8 @@ from bot.gonogo import ids
 from bot.gonogo.models import Poll
 from bot.gonogo.service import GO, NO_GO, Tally
 from bot.gonogo.votes import CHOICES, MAX_REASON, Voted
+from bot.release.models import Release
+from bot.release.render import on_behalf, where
 
 SHOWN_PEOPLE = 40
 SHOWN_REASONS = 10
@@ -417,3 +419,14 @@ def vote_note(choice: str, voted: Voted) -> str | None:
     if voted.before and voted.before != choice:
         return f"You changed your vote from {CHOICES[voted.before]} to {label}."
     return None
+
+
+def home_vote(poll: Poll, release: Release, group: str | None) -> Blocks:
+    """App Home: a poll still missing the person's vote (asked through `group`), with buttons."""
+    closes = when(poll.deadline, ZoneInfo(release.zone)) if poll.deadline else None
+    line = (
+        f":ballot_box_with_ballot: *Your vote is missing:* {escape(poll.question)}"
+        f"{on_behalf(group)} "
+        f"({where(release)}{f', closes {closes}' if closes else ''})"
+    )
+    return [mrkdwn(line), actions(vote_buttons(poll))]

@@ -19,13 +19,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.core.asks.home import Viewer
 from bot.core.outbox import Update
 from bot.core.services import Services
 from bot.home import agenda, render
 from bot.home.models import HomeViewer
 from bot.release import service as releases
 from bot.release.groups import MembersOf
-from bot.schedule import flows as schedule
 
 log = logging.getLogger(__name__)
 KIND = "home"
@@ -93,7 +93,7 @@ def owe_refreshes(services: Services, session: Session, release_ids: set[int]) -
             )
             if not viewers:
                 return
-            people = agenda.people_involved(session, release_ids)
+            people = agenda.people_involved(session, agenda.parts_of(services), release_ids)
             groups = agenda.groups_involved(session, release_ids)
             for viewer in viewers:
                 if viewer.user_id in people or viewer.group_ids() & groups:
@@ -111,14 +111,15 @@ def home_of(services: Services, session: Session, user_id: str) -> dict[str, obj
     now = services.now()
     candidates = agenda.groups_in_active_releases(session)
     groups = groups_of(user_id, candidates, services.people.members_of)
-    mine = agenda.agenda_for(session, user_id, now, groups)
+    parts = agenda.parts_of(services)
+    mine = agenda.agenda_for(session, parts, Viewer(user_id, frozenset(groups)), now)
     states = []
     for release in mine.releases:
         assert release.id is not None
         states.append(
             render.ReleaseState(
                 release=release,
-                phase=schedule.phase(session, release, now),
+                phase=agenda.phase_of(session, parts, release, now),
                 holders=releases.role_holders(session, release.id),
                 sections=services.status_sections(session, release, now),
             )

@@ -10,7 +10,7 @@ from bot.core.status import Section
 from bot.core.text.escape import escape
 from bot.core.text.fit import fit_lines
 from bot.core.text.timefmt import duration, when
-from bot.release.groups import groups_in, mentions
+from bot.release.groups import groups_in, mention, mentions
 from bot.release.models import Release
 
 MAX_BLOCKS = 50
@@ -268,3 +268,13 @@ def closed(release: Release, actor: str) -> tuple[str, Blocks]:
         return text, [mrkdwn(f":no_entry: {text}")]
     text = f"Release {name} is out. Marked released by <@{actor}>."
     return text, [mrkdwn(f":tada: {text} Thank you all.")]
+
+
+def where(release: Release) -> str:
+    """`*name* in #channel`: where a release lives, for a line about one of its things."""
+    return f"*{escape(release.name)}* in <#{release.channel_id}>"
+
+
+def on_behalf(group: str | None) -> str:
+    """` _for @group_` when a thing waits on a person through one of their user groups."""
+    return f" _for {mention(group)}_" if group else ""

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.core.asks.home import HOME_PART
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, forget_pending
@@ -28,7 +29,7 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import countdown, events, options, render, templates
+from bot.schedule import countdown, events, home_part, options, render, templates
 from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
@@ -404,15 +405,10 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
     return render.status_section(release, found, now) if found else None
 
 
-def home_blocks(session: Session, user_id: str, now: datetime) -> list[dict[str, Any]]:
-    """App Home: the person's next milestones in their own time (empty when none)."""
-    upcoming = schedule.next_for(session, user_id, now, render.HOME_SHOWN)
-    return render.home_lines([(u.milestone, u.release, u.owned) for u in upcoming], now)
-
-
 def register(services: Services) -> None:
     """Plan the countdown, teach the outbox its notice, show the schedule in status."""
     services.scheduler.add_planner("schedule", partial(planner, services))
     services.outbox.renderers[NOTICE] = render_notice
     services.add_section("schedule", 20, status_section)
     services.add_check(templates.check_templates)
+    services.provide(HOME_PART, home_part.PART)

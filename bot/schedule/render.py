@@ -19,6 +19,7 @@ from bot.core.text.fit import fit_items, fit_lines
 from bot.core.text.timefmt import duration, when
 from bot.core.yamlfile import TemplateError
 from bot.release.models import Release
+from bot.release.render import where
 from bot.schedule.models import Milestone
 from bot.schedule.template_yaml import ScheduleTemplate
 from bot.schedule.timing import describe_notify, notice_label
@@ -366,7 +367,7 @@ def home_lines(upcoming: list[tuple[Milestone, Release, bool]], now: datetime) -
         mine = f" · yours (`{escape(milestone.owner_role or '')}`)" if owned else ""
         lines.append(
             f"• *{escape(milestone.name)}* {at_token(milestone.at, release)} "
-            f"({left(now, milestone.at)}) · *{escape(release.name)}* in <#{release.channel_id}>"
+            f"({left(now, milestone.at)}) · {where(release)}"
             f"{mine}"
         )
     return [mrkdwn("*Your next milestones*\n" + fit_lines(lines, SECTION_LIMIT - 30))]

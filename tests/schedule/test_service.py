@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.core.asks.home import Viewer
 from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.models import AuditEvent
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import flows, templates
+from bot.schedule import flows, home_part, templates
 from bot.schedule import service as schedule
 from bot.schedule.models import Milestone
 from bot.schedule.options import parse_add, parse_move, split_name
@@ -272,7 +273,7 @@ def test_next_for_shows_a_person_their_releases_milestones(db: Database) -> None
     with db.read() as s:
         mine = schedule.next_for(s, "U_DOCS", at, 3)
         assert schedule.next_for(s, "U_NOBODY", at) == []
-        blocks = flows.home_blocks(s, "U_DOCS", at)
+        blocks = home_part.next_milestones(s, Viewer("U_DOCS"), at)
     assert [(u.milestone.name, u.owned) for u in mine] == [
         ("Release branch cut and rc.0", False),
         ("Docs freeze", True),
