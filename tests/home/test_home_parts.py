@@ -28,16 +28,11 @@ def rehearsing(session: Session, release_id: int, now: datetime) -> str | None:
 
 
 def test_a_provided_part_shows_first_when_its_order_is_lowest(bot: RunningBot) -> None:
-    answer(
-        bot.slack.command(
-            "/release", "new v1 on 2027-03-15 10:00 UTC", user_id=LEAD, channel_id=CHANNEL
-        )
-    )
-    answer(
-        bot.slack.command(
-            "/gonogo", f"Ship it? voters <@{PERSON}>", user_id=LEAD, channel_id=CHANNEL
-        )
-    )
+    for command, text in (
+        ("/release", "new v1 on 2027-03-15 10:00 UTC"),
+        ("/gonogo", f"Ship it? voters <@{PERSON}>"),
+    ):
+        answer(bot.slack.command(command, text, user_id=LEAD, channel_id=CHANNEL))
     part = HomePart(order=0, waiting=first_thing, coming_up=a_talk, phase=rehearsing)
     bot.services.provide(HOME_PART, part)
     with bot.services.db.read() as s:
