@@ -1,9 +1,10 @@
 """The App Home view: what waits on the person looking, then their releases. Pure.
 
-A Home holds at most 100 blocks. What waits on the person comes first, most pressing
-first (red gates, their steps, their votes, status updates due), each whole with its
-buttons; then their next meetings; then their releases, in full while they fit and as one
-line each after that. Whatever is left out is counted, with where to find it.
+A Home holds at most 100 blocks. What waits on the person comes first, in the order of the
+features' parts (red gates, their steps, their votes, status updates due), each whole with
+the buttons its feature rendered; then what comes up for them (meetings, milestones); then
+their releases, in full while they fit and as one line each after that. Whatever is left
+out is counted, with where to find it.
 """
 
 from __future__ import annotations
