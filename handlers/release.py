@@ -11,11 +11,13 @@ from sqlmodel import Session
 
 from bot.burndown import flows as burndown
 from bot.core import audit
+from bot.core.asks.retro import RETRO_PART
 from bot.core.outbox import Outbox
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import escape
 from bot.gates import figures as gate_figures
+from bot.gates import retro_part as gate_retro
 from bot.release import escalation, flows, options, render, retro, roles
 from bot.release import service as releases
 from bot.release import timeline as timeline_render
@@ -158,8 +160,9 @@ def timeline(ctx: Ctx, line: CommandLine) -> Reply:
         release = releases.active_release_or_latest(s, ctx.channel_id)
         assert release.id is not None
         events = audit.trail(s, release.id)
-        figures = retro.figures(s, release, now, events)
-        charts = retro.charts(s, release, now)
+        parts = ctx.services.answers_to(RETRO_PART)
+        figures = retro.figures(s, release, now, events, parts=parts)
+        charts = gate_retro.charts(s, release, now)
     content = timeline_render.markdown(release, events, figures)
     filename = timeline_render.filename(release)
 

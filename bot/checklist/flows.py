@@ -21,8 +21,10 @@ from bot.checklist.board import Outcome
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.retro_part import retro_part
 from bot.checklist.templates import Template, check_templates
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import DomainError
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
@@ -41,6 +43,7 @@ def register(services: Services) -> None:
     messages.register(services.outbox, services.people.name_of)
     jobs.register(services)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(RETRO_PART, retro_part)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:

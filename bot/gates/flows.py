@@ -30,6 +30,7 @@ from sqlalchemy.event import listen
 from sqlmodel import Session
 
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.retro import RETRO_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -45,6 +46,7 @@ from bot.gates.owners import owners_by_gate
 from bot.gates.pool import CheckPool
 from bot.gates.probe import check
 from bot.gates.probe.secrets import GateSecrets, url_host
+from bot.gates.retro_part import retro_part
 from bot.gates.signal import github, testgrid
 from bot.release import escalation
 from bot.release import service as releases
@@ -115,6 +117,7 @@ def register(services: Services) -> GateRunner:
     services.add_check(check_gates)
     services.add_step_guard(gates.require_gates)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(RETRO_PART, retro_part)
     return runner
 
 

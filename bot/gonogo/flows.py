@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.core import audit
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.retro import RETRO_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -25,6 +26,7 @@ from bot.gonogo import home_part, messages, render, votes
 from bot.gonogo import service as gonogo
 from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
 from bot.gonogo.models import Poll
+from bot.gonogo.retro_part import retro_part
 from bot.gonogo.votes import Voted
 from bot.gonogo.writer import VoteWriter
 from bot.release.models import Release
@@ -179,3 +181,4 @@ def register(services: Services) -> None:
     services.scheduler.add_planner("gonogo", partial(planner, services))
     services.add_section("gonogo", 40, status_section)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(RETRO_PART, retro_part)

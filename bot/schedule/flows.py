@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, forget_pending
@@ -34,6 +35,7 @@ from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
 from bot.schedule.render import Owner, Rendered
+from bot.schedule.retro_part import retro_part
 from bot.schedule.service import Applied, When
 
 log = logging.getLogger(__name__)
@@ -412,3 +414,4 @@ def register(services: Services) -> None:
     services.add_section("schedule", 20, status_section)
     services.add_check(templates.check_templates)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(RETRO_PART, retro_part)

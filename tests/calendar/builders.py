@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
+from bot.app import create_services
 from bot.burndown.models import MeetingSeries, MeetingSkip
 from bot.burndown.recurrence import days_mask
 from bot.calendar import service as calendars
@@ -40,8 +40,11 @@ class Built:
 
 
 def services_for(db: Database, now: datetime = NOW, people: Any = None) -> Any:
-    """What `handlers.calendar.serve` needs of Services: the database, a clock, people."""
-    return SimpleNamespace(db=db, now=lambda: now, people=people, settings=Settings())
+    """The app's Services over `db` (every feature's answers), its clock at `now`, `people`."""
+    services = create_services(Settings(), db)
+    services.clock = lambda: now
+    services.people = people
+    return services
 
 
 def release(

@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core import audit
+from bot.core.asks.retro import RETRO_PART, RetroPartOf
 from bot.core.db import Database
+from bot.gates import retro_part as gate_retro
 from bot.gonogo.models import Poll, PollVote
 from bot.release import retro, timeline
 from bot.release.models import Release
@@ -15,6 +17,11 @@ from bot.schedule.models import Milestone
 from tests.calendar import builders as b
 
 FIRST_DAY = b.RELEASE_AT - timedelta(days=2)  # Mon 15 Mar 2027 10:00 PDT, later postponed
+
+
+def parts(db: Database) -> list[RetroPartOf]:
+    """Every feature's part of the retrospective, as the app registers them."""
+    return b.services_for(db).answers_to(RETRO_PART)
 
 
 def built(db: Database) -> Release:
@@ -56,7 +63,7 @@ def built(db: Database) -> Release:
 def test_figures_read_planned_against_actual(db: Database) -> None:
     rel = built(db)
     with db.read() as s:
-        figures = retro.figures(s, rel, b.NOW)
+        figures = retro.figures(s, rel, b.NOW, parts=parts(db))
 
     day = figures.release_day
     assert (day.planned, day.actual, day.postponements) == (FIRST_DAY, b.RELEASE_AT, 1)
@@ -89,7 +96,7 @@ def test_a_closed_release_counts_red_time_up_to_its_close(db: Database) -> None:
     rel = built(db)
     rel.closed_at = b.NOW - timedelta(minutes=10)
     with db.read() as s:
-        figures = retro.figures(s, rel, b.NOW + timedelta(days=3))
+        figures = retro.figures(s, rel, b.NOW + timedelta(days=3), parts=parts(db))
     assert figures.until == rel.closed_at
     gates = {gate.name: gate for gate in figures.gates}
     assert gates["docs-ready"].red_total == timedelta(minutes=30)
@@ -99,7 +106,7 @@ def test_the_timeline_gains_a_figures_section_of_tables(db: Database) -> None:
     rel = built(db)
     with db.read() as s:
         events = audit.trail(s, rel.id or 0)
-        figures = retro.figures(s, rel, b.NOW, events)
+        figures = retro.figures(s, rel, b.NOW, events, parts=parts(db))
 
     before = timeline.markdown(rel, events)
     assert "## Figures" not in before
@@ -126,7 +133,7 @@ def test_the_timeline_gains_a_figures_section_of_tables(db: Database) -> None:
 def test_charts_of_counting_gates_with_values_only(db: Database) -> None:
     rel = built(db)
     with db.read() as s:
-        charts = retro.charts(s, rel, b.NOW)
+        charts = gate_retro.charts(s, rel, b.NOW)
     assert [c.gate for c in charts] == ["blockers"]
     [chart] = charts
     assert chart.channel_id == b.CHANNEL

@@ -1,0 +1,54 @@
+"""The gates' part of the retrospective: each gate's time red, and the counting gates' charts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.core.asks.retro import GateFigure, RetroPart
+from bot.core.errors import DomainError
+from bot.gates import figures, history
+from bot.gates.models import Gate
+from bot.gates.service import counts
+from bot.release.models import Release
+
+
+def _gates(session: Session, release: Release) -> list[Gate]:
+    query = select(Gate).where(Gate.release_id == release.id).order_by(col(Gate.name))
+    return list(session.exec(query))
+
+
+def retro_part(session: Session, release: Release, until: datetime) -> RetroPart:
+    """Every gate of the release by name, red time counted up to `until`."""
+    assert release.id is not None
+    rows = history.of_release(session, release.id)
+    found = []
+    for gate in _gates(session, release):
+        checks = rows.get(gate.id or 0, [])
+        red = history.red_time(checks, until)
+        found.append(
+            GateFigure(
+                gate.name,
+                gate.state,
+                red.total,
+                red.longest,
+                red.stretches,
+                len(checks),
+                counts(gate),
+            )
+        )
+    return RetroPart(gates=tuple(found))
+
+
+def charts(session: Session, release: Release, now: datetime) -> list[figures.Chart]:
+    """The burndown chart of each counting gate that has values, to post with the timeline."""
+    found = []
+    for gate in _gates(session, release):
+        if not counts(gate):
+            continue
+        try:
+            found.append(figures.chart_of(session, release, gate, now))
+        except DomainError:
+            continue  # no values yet
+    return found
