@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
+from bot.core.fetch import guard, secrets
+from bot.core.fetch.secrets import GateSecrets
 from bot.gates import service as gates
 from bot.gates.models import Gate
-from bot.gates.probe import check, guard, secrets
-from bot.gates.probe.secrets import GateSecrets
+from bot.gates.probe import check
 
 
 def check_gates(settings: Settings, db: Database) -> list[Finding]:

@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
+from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -45,7 +46,6 @@ from bot.gates.outcome import Outcome, of_verdict, unknown
 from bot.gates.owners import owners_by_gate
 from bot.gates.pool import CheckPool
 from bot.gates.probe import check
-from bot.gates.probe.secrets import GateSecrets, url_host
 from bot.gates.retro_part import retro_part
 from bot.gates.signal import github, testgrid
 from bot.release import escalation

@@ -20,6 +20,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.core import audit
 from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.core.fetch import guard, secrets
+from bot.core.fetch.secrets import GateSecrets
 from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
 from bot.core.text.timefmt import duration
@@ -29,8 +31,7 @@ from bot.gates.models import CHECKED, GITHUB, HTTP, MANUAL, PUSH, TESTGRID, TIME
 from bot.gates.options import Options
 from bot.gates.outcome import Outcome
 from bot.gates.owners import owners_by_gate, owners_of
-from bot.gates.probe import check, expect, guard, secrets
-from bot.gates.probe.secrets import GateSecrets
+from bot.gates.probe import check, expect
 from bot.gates.signal import github, testgrid
 from bot.gates.transitions import apply_outcome, claim_check, fresh, snapshot, transition
 from bot.release import service as releases
@@ -77,7 +78,7 @@ def propose_http(name: str, url: str, given: Options, settings: Settings) -> Pro
     The guard resolves the host, so this runs before any transaction opens.
     """
     name = valid_name(name)
-    if check.host_has_variable(url):
+    if secrets.host_has_variable(url):
         raise DomainError("Environment variables may go in the URL's path or query, not its host.")
     granted = GateSecrets.from_settings(settings)
     named = secrets.named_in(url, given.headers)

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from bot.gates.probe import check, guard
+from bot.core.fetch import guard
+from bot.core.fetch.request import client_for, failure
 
 USER_AGENT = "releasebot-webhooks/1"
 
@@ -73,7 +74,7 @@ class Poster:
             return Answer(None, f"no answer within {self.timeout:g}s (timed out)")
         except Exception as err:  # a hostile or broken receiver must not stop delivery
             self.close()
-            return Answer(None, check.failure(err, url, timeout=self.timeout, proxy=self.proxy))
+            return Answer(None, failure(err, url, timeout=self.timeout, proxy=self.proxy))
         if 200 <= response.status_code < 300:
             return Answer(response.status_code, None)
         return Answer(response.status_code, f"HTTP {response.status_code}")
@@ -81,7 +82,7 @@ class Poster:
     def _post(self, target: guard.Target, headers: dict[str, str], body: bytes) -> httpx.Response:
         if self._client is None or self._for != (target.host, target.address):
             self.close()
-            self._client = check.client_for(target, proxy=self.proxy)
+            self._client = client_for(target, proxy=self.proxy)
             self._for = (target.host, target.address)
         pinned = httpx.URL(target.url).copy_with(host=target.address.split("%", 1)[0])
         default_port = guard.SCHEMES[target.scheme] == target.port

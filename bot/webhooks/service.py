@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.events import EVENTS, Delivery, Event
-from bot.gates.probe import guard
+from bot.core.fetch import guard
 from bot.release import service as releases
 from bot.release.groups import MembersOf
 from bot.release.models import Release

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.gates.probe import check, guard
-from bot.gates.probe.secrets import GateSecrets
+from bot.core.fetch import guard, request, secrets
+from bot.core.fetch.secrets import GateSecrets
+from bot.gates.probe import check
 from tests.gates.builders import certificate
 from tests.kit.gate_server import Answer, GateServer
 
@@ -132,7 +133,7 @@ def test_too_many_redirects_fail(server: GateServer) -> None:
     server.answers["/loop"] = redirect("/loop")
     verdict = run(server.url("/loop"))
     assert not verdict.ok and "redirect" in verdict.detail
-    assert server.hits("/loop") == check.MAX_REDIRECTS + 1
+    assert server.hits("/loop") == request.MAX_REDIRECTS + 1
 
 
 def test_connection_goes_to_the_checked_address_with_the_real_host_name(
@@ -197,9 +198,9 @@ def test_a_url_may_take_a_secret_from_the_environment_in_its_query(server: GateS
     assert not verdict.ok and "q-s3cr3t" not in verdict.detail
     missing = run(url, secrets=GateSecrets({"GATE_URL_TOKEN": ("127.0.0.1",)}))
     assert not missing.ok and "GATE_URL_TOKEN is not set" in missing.detail
-    assert check.host_has_variable("https://${HOST}/x")
-    assert check.host_has_variable("https://ci.example.com:${PORT}/x")
-    assert not check.host_has_variable("https://ci.example.com/x?t=${T}")
+    assert secrets.host_has_variable("https://${HOST}/x")
+    assert secrets.host_has_variable("https://ci.example.com:${PORT}/x")
+    assert not secrets.host_has_variable("https://ci.example.com/x?t=${T}")
 
 
 def test_variables_from_dotenv_reach_the_check(tmp_path: Path, server: GateServer) -> None:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
+from bot.core.fetch import guard
 from bot.core.models import AuditEvent
 from bot.gates.models import Gate
-from bot.gates.probe import guard
 from tests.conftest import RunningBot
 from tests.gates.builders import BROKEN, CHANNEL, LEAD, OK, OTHER, OWNER, gate_named, say
 from tests.kit.gate_server import Answer, GateServer

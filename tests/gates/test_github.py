@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.config import ConfigError, load_settings
+from bot.core.fetch.secrets import GateSecrets
 from bot.gates.outcome import Outcome
-from bot.gates.probe.secrets import GateSecrets
 from bot.gates.signal import github
 from bot.gates.signal import render as signal
 from tests.kit.github_server import GitHubServer, issue

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.core.db import Database
+from bot.core.fetch.request import Response
 from bot.gates import chart, history, transitions
 from bot.gates import service as gates
 from bot.gates.models import GateCheck
@@ -88,11 +89,10 @@ def test_manual_sets_are_kept_too_and_a_removed_gate_takes_its_history(db: Datab
 
 def test_a_number_compared_in_the_json_is_the_value_kept() -> None:
     counting = expect.parse("status == 200 and json.total_count <= 0")
-    seen = counting.evaluate(expect.Response(200, '{"total_count": 4}'))
+    seen = counting.evaluate(Response(200, '{"total_count": 4}'))
     assert (seen.ok, seen.value) == (False, 4.0) and counting.counts()
     assert (
-        expect.parse('json.state == "ok"').evaluate(expect.Response(200, '{"state": "ok"}')).value
-        is None
+        expect.parse('json.state == "ok"').evaluate(Response(200, '{"state": "ok"}')).value is None
     )
     assert not expect.parse('json.state == "ok"').counts()
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.gates.probe import check, guard
-from bot.gates.probe.secrets import GateSecrets
+from bot.core.fetch import guard
+from bot.core.fetch.secrets import GateSecrets
+from bot.gates.probe import check
 from tests.conftest import RunningBot
 from tests.gates.builders import certificate
 from tests.kit.gate_server import GateServer

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from bot.gates.probe import guard
+from bot.core.fetch import guard
 from bot.schedule.models import Milestone
 from tests.conftest import RunningBot
 from tests.kit.gate_server import Answer, GateServer

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core import logs
-from bot.gates.probe import guard
+from bot.core.fetch import guard
 from bot.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import RunningBot
 from tests.kit.webhook_receiver import Receiver

@@ -35,13 +35,13 @@ from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
 from bot.core.errors import DomainError, NotFound
+from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.leader import StaleLeader
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import duration
-from bot.gates.probe.secrets import GateSecrets, url_host
 from bot.release.service import role_holders
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from bot.checklist.jobs.spec import RunSpec
-from bot.gates.probe import check, guard
-from bot.gates.probe.expect import Response
-from bot.gates.probe.secrets import GateSecrets, url_host
+from bot.core.fetch import guard, request
+from bot.core.fetch.request import Response
+from bot.core.fetch.secrets import GateSecrets, url_host
 
 TOKEN = "GITHUB_TOKEN"  # noqa: S105  (the variable's name, not a value)
 MAX_WAIT = timedelta(hours=1)
@@ -61,7 +61,7 @@ class Api:
         if body is not None:
             content = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
-        return check.fetch(
+        return request.fetch(
             self.url(path),
             sent,
             allow=self.allow,
@@ -106,10 +106,10 @@ def dispatch(api: Api, spec: RunSpec, inputs: dict[str, str]) -> Dispatched:
     try:
         response = api.ask(path, body=body)
     except (guard.Refused, httpx.ConnectError, httpx.ProxyError) as err:  # nothing was sent
-        said = check.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
+        said = request.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
         return Dispatched(REFUSED, api.masked(f"GitHub could not be reached: {said}"))
     except Exception as err:  # sent, perhaps taken: only a lookup can tell
-        said = check.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
+        said = request.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
         return Dispatched(UNSURE, api.masked(f"GitHub did not answer the dispatch: {said}"))
     return _dispatched(api, response)
 
@@ -166,7 +166,7 @@ def look(api: Api, repo: str, run_id: int, etag: str | None, now: datetime) -> S
     try:
         response = api.ask(path, {"If-None-Match": etag} if etag else None)
     except Exception as err:
-        said = check.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
+        said = request.failure(err, api.url(path), timeout=api.timeout, proxy=api.proxy)
         return Seen(False, detail=api.masked(f"GitHub could not be asked: {said}"))
     wait = rate_limited_until(response, now)
     if response.status == 304:

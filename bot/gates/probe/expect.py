@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from bot.core.fetch.request import Response
 
 GRAMMAR = (
     "Write `status == 200`, `json.PATH == VALUE` (also `!=`, `<`, `<=`, `>`, `>=`; "
@@ -31,15 +32,6 @@ _MISSING = object()
 
 class ExpectError(ValueError):
     """An expectation that cannot be parsed; the message says what and shows the grammar."""
-
-
-@dataclass(frozen=True)
-class Response:
-    """What a check saw: the status code, the body text and the headers (names lowercased)."""
-
-    status: int
-    body: str
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.core.fetch import request
+from bot.core.fetch.request import Response
+from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.gates.alerting import FAIL, PASS, UNSURE
 from bot.gates.outcome import Outcome, unknown
-from bot.gates.probe import check
-from bot.gates.probe.expect import Response
-from bot.gates.probe.secrets import GateSecrets, url_host
 
 TOKEN = "GITHUB_TOKEN"  # noqa: S105  (the variable's name, not a value)
 SHOWN = 10  # items asked for and shown; the rest are counted
@@ -83,11 +83,11 @@ def check_search(
     """Run the search now; never raises: whatever goes wrong is an unknown outcome."""
     url = search_url(api, query)
     try:
-        response = check.fetch(
+        response = request.fetch(
             url, request_headers(api, secrets), allow=allow, timeout=timeout, proxy=proxy
         )
     except Exception as err:
-        reason = check.failure(err, url, timeout=timeout, proxy=proxy)
+        reason = request.failure(err, url, timeout=timeout, proxy=proxy)
         return unknown(secrets.masked(f"GitHub could not be asked: {reason}")[:1000])
     outcome = read(response, now)
     return Outcome(

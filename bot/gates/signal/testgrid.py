@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from bot.core.fetch import request
 from bot.gates.alerting import FAIL, PASS, WARN
 from bot.gates.outcome import Outcome, unknown
-from bot.gates.probe import check
 
 DASHBOARD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_DASHBOARDS = 10
@@ -86,10 +86,10 @@ def check_dashboards(
     for dashboard, is_blocking in [(d, True) for d in blocking] + [(d, False) for d in informing]:
         url = summary_url(base, dashboard)
         try:
-            response = check.fetch(url, {"Accept": "application/json"}, allow=allow,
+            response = request.fetch(url, {"Accept": "application/json"}, allow=allow,
                                    timeout=timeout, proxy=proxy)  # fmt: skip
         except Exception as err:
-            reason = check.failure(err, url, timeout=timeout, proxy=proxy)
+            reason = request.failure(err, url, timeout=timeout, proxy=proxy)
             return unknown(f"TestGrid dashboard {dashboard} could not be read: {reason}")
         if response.status != 200:
             return unknown(f"TestGrid answered HTTP {response.status} for dashboard {dashboard}.")

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.config import Settings
-from bot.gates.probe import check
-from bot.gates.probe.secrets import GateSecrets, NotGranted, named_in
+from bot.core.fetch import request
+from bot.core.fetch.secrets import (
+    GateSecrets,
+    MissingVariable,
+    NotGranted,
+    host_has_variable,
+    named_in,
+    resolve_url,
+)
 
 MAX_BYTES = 512 * 1024
 MAX_URL = 1000
@@ -49,17 +56,17 @@ def read(url: str, settings: Settings) -> Fetched:
     """GET the file; Unreadable with the reason when it cannot be had."""
     secrets = GateSecrets.from_settings(settings)
     try:
-        if check.host_has_variable(url):
+        if host_has_variable(url):
             raise NotGranted("variables may go in the URL's path or query, not its host")
         secrets.check(url, named_in(url, []))
-        target = check.resolve_url(url, secrets.values)
+        target = resolve_url(url, secrets.values)
     except NotGranted as err:
         raise Unreadable(f"not read, nothing sent: {err}") from None
-    except check.MissingVariable as err:
+    except MissingVariable as err:
         raise Unreadable(f"the environment variable {err.args[0]} is not set") from None
     timeout = settings.gate_timeout
     try:
-        response = check.fetch(
+        response = request.fetch(
             target,
             {"Accept": "text/plain, text/markdown, application/yaml, */*"},
             allow=settings.gate_allow,
@@ -67,7 +74,7 @@ def read(url: str, settings: Settings) -> Fetched:
             proxy=settings.gate_proxy or None,
         )
     except Exception as err:
-        reason = check.failure(err, url, timeout=timeout, proxy=settings.gate_proxy or None)
+        reason = request.failure(err, url, timeout=timeout, proxy=settings.gate_proxy or None)
         raise Unreadable(secrets.masked(reason)) from None
     if response.status == 404:
         raise Unreadable(f"not found there (HTTP 404): check the URL `{_shown(url)}`.")

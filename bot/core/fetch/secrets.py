@@ -22,6 +22,10 @@ class NotGranted(ValueError):
     """A variable the gate may not use here; the message says which and where it may go."""
 
 
+class MissingVariable(Exception):
+    """A header names an environment variable that is not set."""
+
+
 def host_matches(host: str, pattern: str) -> bool:
     """True when `host` is `pattern`, or a name under it for `*.example.com`."""
     host, pattern = host.lower().rstrip("."), pattern.lower().rstrip(".")
@@ -91,3 +95,28 @@ def named_in(url: str, headers: Sequence[tuple[str, str]]) -> list[str]:
     """The variables a URL and its headers name, in order, once each."""
     found = VARIABLE.findall(url) + [m for _, value in headers for m in VARIABLE.findall(value)]
     return list(dict.fromkeys(found))
+
+
+def resolve_headers(
+    headers: Sequence[tuple[str, str]], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Replace each ${VARIABLE} by its value; MissingVariable names the first one unset."""
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise MissingVariable(name)
+        return environ[name]
+
+    return {name: VARIABLE.sub(value_of, value) for name, value in headers}
+
+
+def resolve_url(url: str, environ: Mapping[str, str]) -> str:
+    """The URL with each ${VARIABLE} (allowed in its path and query) replaced by its value."""
+    return resolve_headers([("url", url)], environ)["url"]
+
+
+def host_has_variable(url: str) -> bool:
+    """True when a ${VARIABLE} sits before the path, where the guard could not see the host."""
+    rest = url.split("://", 1)[-1]
+    return bool(VARIABLE.search(re.split(r"[/?#]", rest, maxsplit=1)[0]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gates.probe import guard
+from bot.core.fetch import guard
 
 
 @pytest.fixture
