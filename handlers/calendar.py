@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bot.calendar import feed, page
 from bot.calendar import service as calendars
+from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.db import retry_transient
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
@@ -129,7 +130,7 @@ def _feed(services: Services, token: str) -> Response | None:
         release = calendars.release_for_token(s, token)
         if release is None:
             return None
-        data = calendars.feed_data(s, release, now)
+        data = calendars.feed_data(s, release, now, parts=services.answers_to(FEED_PART))
     body = feed.feed(data)
     headers = [
         ("Content-Type", "text/calendar; charset=utf-8"),
@@ -145,7 +146,7 @@ def _page(services: Services, token: str) -> Response | None:
         release = calendars.release_for_token(s, token)
         if release is None:
             return None
-        data = calendars.page_data(s, release, now)
+        data = calendars.page_data(s, release, now, parts=services.answers_to(PAGE_PART))
     nonce = secrets.token_urlsafe(16)
     body = page.render(data, _names(services), nonce=nonce).encode("utf-8")
     policy = (

@@ -18,11 +18,20 @@ from functools import partial
 
 from sqlmodel import Session
 
-from bot.burndown import cadence, home_part, messages, reminders, render, status_updates
+from bot.burndown import (
+    cadence,
+    calendar_part,
+    home_part,
+    messages,
+    reminders,
+    render,
+    status_updates,
+)
 from bot.burndown import service as meetings
 from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.reminders import Due, Stale
 from bot.burndown.service import SeriesSpec, Upcoming
+from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
@@ -250,3 +259,5 @@ def register(services: Services) -> None:
     messages.register(services.outbox)
     services.add_section("burndown", 30, status_section)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(FEED_PART, calendar_part.feed_part)
+    services.provide(PAGE_PART, calendar_part.page_part)

@@ -1,8 +1,10 @@
 """The release as an iCalendar (RFC 5545) subscription: its burndown series and release day.
 
-Pure: FeedData in, bytes out. Each active series is one recurring VEVENT in its own zone
+Pure: FeedData in, bytes out. Each recurring meeting (a burndown series the burndown
+feature answers with) is one recurring VEVENT in its own zone
 (`RRULE:FREQ=WEEKLY;BYDAY=..`, `UNTIL` in UTC, skipped days as `EXDATE` in the form of
 `DTSTART`); cancelled and ended series are left out, so subscribed clients drop them.
+Each moment (a milestone) is one VEVENT at its instant, without an end, as free time.
 
 Where the bot and RFC 5545 read a wall time differently, the feed says what the bot does:
 a meeting time that falls in a spring-forward gap is held, by the bot, at the first instant
@@ -16,7 +18,7 @@ span the feed covers (see `zones.vtimezone`), one onset per block, so that every
 reads the same offsets: Mozilla's ical.js reads only the first value of a comma-separated
 RDATE list.
 
-SEQUENCE grows with every change of the event (see `service.series_sequence`).
+SEQUENCE grows with every change of the event (each feature counts its own).
 """
 
 from __future__ import annotations
@@ -27,12 +29,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from bot.burndown.recurrence import describe_days, mask_days
-from bot.calendar.service import FeedData, SeriesEntry
+from bot.calendar.service import FeedData
 from bot.calendar.zones import vtimezone
+from bot.core.asks.calendar import Moment, Recurring
 from bot.core.text.timeparse import localize
 from bot.release.models import Release
-from bot.schedule.ical import milestone_events
 
 PRODID = "-//releasebot//release calendar 1.0//EN"
 MEETING_LENGTH = timedelta(minutes=30)  # a series has no length of its own yet
@@ -42,11 +43,6 @@ BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 OPEN_ENDED = timedelta(days=3 * 366)
 ZONE_MARGIN = timedelta(days=31)
 LAST_SECOND = time(23, 59, 59)
-
-
-def uid_of_series(series_id: int) -> str:
-    """The stable UID of a series' event."""
-    return f"series-{series_id}@releasebot"
 
 
 def uid_of_release(release_id: int) -> str:
@@ -68,14 +64,15 @@ def feed(data: FeedData) -> bytes:
     )
     stamp = data.now.astimezone(UTC)
     span: list[date] = []
-    for entry in data.series:
-        events = series_events(entry, release, stamp)
+    for entry in data.recurring:
+        events = recurring_events(entry, stamp)
         for event in events:
             cal.add_component(event)
         if events:
             first = events[0].decoded("dtstart").date()
             span += [first, _last_day(entry, first, stamp.date())]
-    for event in milestone_events(release, data.milestones, stamp):
+    for moment in data.moments:
+        event = moment_event(moment, stamp)
         cal.add_component(event)
         span.append(event.decoded("dtstart").date())
     day = release_event(release, data.release_sequence, stamp)
@@ -89,79 +86,87 @@ def feed(data: FeedData) -> bytes:
     return cal.to_ical()
 
 
-def first_day(entry: SeriesEntry) -> date | None:
-    """The series' first meeting day by its weekdays (skips aside), or None if it never meets."""
-    series = entry.series
-    if not series.days:
+def first_day(entry: Recurring) -> date | None:
+    """The first meeting day by its weekdays (skips aside), or None if it never meets."""
+    if not entry.weekdays:
         return None
-    day = series.start_date
-    while not series.days & (1 << day.weekday()):
+    day = entry.start
+    while day.weekday() not in entry.weekdays:
         day += timedelta(days=1)
-    if series.end_date is not None and day > series.end_date:
+    if entry.end is not None and day > entry.end:
         return None
     return day
 
 
-def series_events(entry: SeriesEntry, release: Release, stamp: datetime) -> list[Event]:
-    """The series' recurring event, then an override for each day the bot moves."""
-    series = entry.series
-    assert series.id is not None
+def recurring_events(entry: Recurring, stamp: datetime) -> list[Event]:
+    """The meeting's recurring event, then an override for each day the bot moves."""
     start_day = first_day(entry)
     if start_day is None:
         return []
-    zone = entry.rule.zone
-    at = entry.rule.at
-    main = Event()
-    main.add("uid", uid_of_series(series.id))
-    main.add("dtstamp", stamp)
-    main.add("sequence", entry.sequence)
-    main.add("summary", f"Burndown: release {release.name}")
-    main.add("dtstart", _wall(start_day, at, zone))
-    main.add("dtend", _wall(start_day, at, zone) + MEETING_LENGTH)
-    rule: dict[str, object] = {
-        "FREQ": "WEEKLY",
-        "BYDAY": [BYDAY[d] for d in mask_days(series.days)],
-    }
-    if series.end_date is not None:
+    zone = ZoneInfo(entry.zone)
+    main = _meeting(entry, stamp)
+    main.add("summary", entry.summary)
+    main.add("dtstart", _wall(start_day, entry.at, zone))
+    main.add("dtend", _wall(start_day, entry.at, zone) + MEETING_LENGTH)
+    rule: dict[str, object] = {"FREQ": "WEEKLY", "BYDAY": [BYDAY[d] for d in entry.weekdays]}
+    if entry.end is not None:
         # UNTIL is inclusive; the end of the last local day covers that day's meeting.
-        rule["UNTIL"] = datetime.combine(series.end_date, LAST_SECOND, zone).astimezone(UTC)
+        rule["UNTIL"] = datetime.combine(entry.end, LAST_SECOND, zone).astimezone(UTC)
     main.add("rrule", vRecur(rule))
     if entry.skips:
-        main.add("exdate", [_wall(day, at, zone) for day in entry.skips])
-    main.add("description", _description(entry, release))
-    if series.link:
-        main.add("location", series.link)
-        main.add("url", series.link)
-    main.add("status", "CONFIRMED")
+        main.add("exdate", [_wall(day, entry.at, zone) for day in entry.skips])
+    _describe(main, entry)
     events = [main]
     for day in _moved_days(entry, start_day, stamp.date()):
-        events.append(_override(entry, release, stamp, day, main))
+        events.append(_override(entry, stamp, day))
     return events
 
 
-def _override(
-    entry: SeriesEntry, release: Release, stamp: datetime, day: date, main: Event
-) -> Event:
-    """The occurrence of `day`, at the instant the bot holds it (the end of a DST gap)."""
-    series = entry.series
-    assert series.id is not None
-    zone = entry.rule.zone
-    instant = localize(day, entry.rule.at, zone).astimezone(zone)
-    if _repeated(day, entry.rule.at, zone):
-        instant = instant.astimezone(UTC)  # a wall time read alike only in UTC
+def _meeting(entry: Recurring, stamp: datetime) -> Event:
+    """An event of the meeting with what every one of its events begins with."""
     event = Event()
-    event.add("uid", uid_of_series(series.id))
+    event.add("uid", entry.uid)
     event.add("dtstamp", stamp)
     event.add("sequence", entry.sequence)
-    event.add("recurrence-id", _wall(day, entry.rule.at, zone))
-    event.add("summary", main["summary"])
+    return event
+
+
+def _describe(event: Event, entry: Recurring) -> None:
+    """What every event of the meeting ends with: its description, link and status."""
+    event.add("description", entry.description)
+    if entry.link:
+        event.add("location", entry.link)
+        event.add("url", entry.link)
+    event.add("status", "CONFIRMED")
+
+
+def _override(entry: Recurring, stamp: datetime, day: date) -> Event:
+    """The occurrence of `day`, at the instant the bot holds it (the end of a DST gap)."""
+    zone = ZoneInfo(entry.zone)
+    instant = localize(day, entry.at, zone).astimezone(zone)
+    if _repeated(day, entry.at, zone):
+        instant = instant.astimezone(UTC)  # a wall time read alike only in UTC
+    event = _meeting(entry, stamp)
+    event.add("recurrence-id", _wall(day, entry.at, zone))
+    event.add("summary", entry.summary)
     event.add("dtstart", instant)
     event.add("dtend", instant + MEETING_LENGTH)
-    event.add("description", main["description"])
-    if series.link:
-        event.add("location", series.link)
-        event.add("url", series.link)
-    event.add("status", "CONFIRMED")
+    _describe(event, entry)
+    return event
+
+
+def moment_event(moment: Moment, stamp: datetime) -> Event:
+    """The moment as one event at its instant, in its zone, without an end and as free time."""
+    event = Event()
+    event.add("uid", moment.uid)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("sequence", moment.sequence)
+    event.add("summary", moment.summary)
+    event.add("dtstart", moment.at)
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", [moment.category])
+    event.add("description", moment.description)
+    event.add("status", "CANCELLED" if moment.cancelled else "CONFIRMED")
     return event
 
 
@@ -188,41 +193,28 @@ def release_event(release: Release, sequence: int, stamp: datetime) -> Event | N
     return event
 
 
-def _description(entry: SeriesEntry, release: Release) -> str:
-    series = entry.series
-    lines = [
-        f"Burndown meeting of release {release.name}: "
-        f"{describe_days(series.days)} at {series.at_time} ({series.zone})."
-    ]
-    if series.link:
-        lines.append(f"Join: {series.link}")
-    if entry.areas:
-        lines.append("Areas: " + ", ".join(entry.areas))
-    return "\n".join(lines)
-
-
 def _wall(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The wall time `day at` in `zone`, as written in the feed (TZID form)."""
     return datetime.combine(day, at, zone)
 
 
-def _last_day(entry: SeriesEntry, first: date, today: date) -> date:
-    """The series' end, or for an open-ended one the end of the span planned from today."""
-    return entry.series.end_date or max(first, today) + OPEN_ENDED
+def _last_day(entry: Recurring, first: date, today: date) -> date:
+    """The meeting's end, or for an open-ended one the end of the span planned from today."""
+    return entry.end or max(first, today) + OPEN_ENDED
 
 
-def _moved_days(entry: SeriesEntry, first: date, today: date) -> list[date]:
+def _moved_days(entry: Recurring, first: date, today: date) -> list[date]:
     """Meeting days (skips aside) whose wall time falls in a DST gap or is repeated."""
-    rule = entry.rule
+    zone = ZoneInfo(entry.zone)
     last = _last_day(entry, first, today)
     found = []
     for year in range(first.year, last.year + 1):
-        for day in _transition_days(rule.zone.key, year):
-            if first <= day <= last and rule.meets_on(day):
-                wall = datetime.combine(day, rule.at)
-                instant = localize(day, rule.at, rule.zone)
-                moved = instant.astimezone(rule.zone).replace(tzinfo=None) != wall
-                if moved or _repeated(day, rule.at, rule.zone):
+        for day in _transition_days(entry.zone, year):
+            if first <= day <= last and entry.meets_on(day):
+                wall = datetime.combine(day, entry.at)
+                instant = localize(day, entry.at, zone)
+                moved = instant.astimezone(zone).replace(tzinfo=None) != wall
+                if moved or _repeated(day, entry.at, zone):
                     found.append(day)
     return found
 

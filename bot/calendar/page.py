@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.calendar.service import GateChart, GateRow, PageData, StepRow
-from bot.checklist.board import FINISHED
+from bot.calendar.service import PageData
+from bot.core.asks.calendar import GateView, StepRow
+from bot.core.chart import burndown_png
 from bot.core.text.timefmt import duration
-from bot.gates.chart import burndown_png
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SOMEONE = "a team member"
@@ -60,6 +60,17 @@ Names = Callable[[str], str]
 def someone(user_id: str) -> str:
     """The name shown when no people directory is given."""
     return SOMEONE
+
+
+@dataclass(frozen=True)
+class GateChart:
+    """What a counting gate's burndown chart shows; hashable, so a drawing can be reused."""
+
+    gate: str
+    points: tuple[tuple[datetime, float], ...]
+    release_day: datetime | None
+    marks: tuple[tuple[datetime, str], ...]
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,9 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
     release = data.release
     zone = ZoneInfo(release.zone)
     # Counted and numbered as the checklist's Slack message does (`checklist.render.progress`).
-    done = sum(1 for step in data.steps if step.state in FINISHED)
+    done = sum(1 for step in data.steps if step.finished)
     steps = [_step(step, data.now, zone) for step in data.steps]
-    current = next((s for s in steps if s["state"] not in FINISHED), None)
+    current = next((s for s in steps if not s["finished"]), None)
     context = {
         "nonce": nonce,
         "refresh": REFRESH_SECONDS if data.release_day else None,
@@ -126,7 +137,7 @@ def render(data: PageData, names: Names = someone, *, nonce: str = "") -> str:
         "counts": _counts(data.steps),
         "steps": steps,
         "current": current,
-        "gates": [_gate(gate, zone, data.now) for gate in data.gates],
+        "gates": [_gate(gate, _chart(gate, data), zone, data.now) for gate in data.gates],
         "failing": sum(1 for gate in data.gates if gate.state == "failing"),
         "poll": data.poll,
         "question": plain(data.poll.question, names) if data.poll else "",
@@ -166,13 +177,24 @@ def _step(step: StepRow, now: datetime, zone: ZoneInfo) -> dict[str, object]:
         "title": step.title,
         "owner": step.owner,
         "state": step.state,
+        "finished": step.finished,
         "icon": icon,
         "label": label,
         "timing": timing,
     }
 
 
-def _gate(gate: GateRow, zone: ZoneInfo, now: datetime) -> dict[str, object]:
+def _chart(gate: GateView, data: PageData) -> GateChart | None:
+    """A counting gate's chart, with release day and the milestones marked; None for others."""
+    if not gate.points:
+        return None
+    release = data.release
+    return GateChart(gate.name, gate.points, release.release_at, data.marks, release.zone)
+
+
+def _gate(
+    gate: GateView, chart: GateChart | None, zone: ZoneInfo, now: datetime
+) -> dict[str, object]:
     icon, label = GATE_STATES.get(gate.state, ("?", "not known yet"))
     red = None
     if gate.red_total:
@@ -184,8 +206,8 @@ def _gate(gate: GateRow, zone: ZoneInfo, now: datetime) -> dict[str, object]:
         "red": red,
         "recent": " ".join(RESULTS.get(result, "?") for result in gate.recent),
         "recent_words": ", ".join(gate.recent),
-        "chart": chart_uri(gate.chart, _step_of(now)) if gate.chart else None,
-        **_chart_text(gate.chart, zone),
+        "chart": chart_uri(chart, _step_of(now)) if chart else None,
+        **_chart_text(chart, zone),
         "name": gate.name,
         "kind": "manual" if gate.kind == "manual" else "checked",
         "state": gate.state,

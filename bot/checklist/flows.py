@@ -15,7 +15,17 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.checklist import events, home_part, messages, notes, rehearsal, render, steps, timers
+from bot.checklist import (
+    calendar_part,
+    events,
+    home_part,
+    messages,
+    notes,
+    rehearsal,
+    render,
+    steps,
+    timers,
+)
 from bot.checklist import service as checklists
 from bot.checklist.board import Outcome
 from bot.checklist.ids import StepRef
@@ -23,6 +33,7 @@ from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.retro_part import retro_part
 from bot.checklist.templates import Template, check_templates
+from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import DomainError
@@ -43,6 +54,7 @@ def register(services: Services) -> None:
     messages.register(services.outbox, services.people.name_of)
     jobs.register(services)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(PAGE_PART, calendar_part.page_part)
     services.provide(RETRO_PART, retro_part)
 
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.core import chart
 from bot.core.errors import DomainError
 from bot.core.notify import Notifier
 from bot.core.text.escape import escape
-from bot.gates import chart, history
+from bot.gates import history
 from bot.gates import service as gates
 from bot.gates.models import Gate
 from bot.release.models import Release

@@ -29,13 +29,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.event import listen
 from sqlmodel import Session
 
+from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
 from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gates import alerting, figures, history, home_part, messages, render, transitions
+from bot.gates import (
+    alerting,
+    calendar_part,
+    figures,
+    history,
+    home_part,
+    messages,
+    render,
+    transitions,
+)
 from bot.gates import service as gates
 from bot.gates.alerting import Change
 from bot.gates.doctor import check_gates
@@ -117,6 +127,7 @@ def register(services: Services) -> GateRunner:
     services.add_check(check_gates)
     services.add_step_guard(gates.require_gates)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(PAGE_PART, calendar_part.page_part)
     services.provide(RETRO_PART, retro_part)
     return runner
 

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.core.asks.retro import GateFigure, RetroPart
 from bot.core.errors import DomainError
 from bot.gates import figures, history
-from bot.gates.models import Gate
-from bot.gates.service import counts
+from bot.gates.service import counts, gates_of
 from bot.release.models import Release
-
-
-def _gates(session: Session, release: Release) -> list[Gate]:
-    query = select(Gate).where(Gate.release_id == release.id).order_by(col(Gate.name))
-    return list(session.exec(query))
 
 
 def retro_part(session: Session, release: Release, until: datetime) -> RetroPart:
@@ -24,7 +18,7 @@ def retro_part(session: Session, release: Release, until: datetime) -> RetroPart
     assert release.id is not None
     rows = history.of_release(session, release.id)
     found = []
-    for gate in _gates(session, release):
+    for gate in gates_of(session, release.id):
         checks = rows.get(gate.id or 0, [])
         red = history.red_time(checks, until)
         found.append(
@@ -43,8 +37,9 @@ def retro_part(session: Session, release: Release, until: datetime) -> RetroPart
 
 def charts(session: Session, release: Release, now: datetime) -> list[figures.Chart]:
     """The burndown chart of each counting gate that has values, to post with the timeline."""
+    assert release.id is not None
     found = []
-    for gate in _gates(session, release):
+    for gate in gates_of(session, release.id):
         if not counts(gate):
             continue
         try:

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import audit
+from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gonogo import home_part, messages, render, votes
+from bot.gonogo import calendar_part, home_part, messages, render, votes
 from bot.gonogo import service as gonogo
 from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
 from bot.gonogo.models import Poll
@@ -181,4 +182,5 @@ def register(services: Services) -> None:
     services.scheduler.add_planner("gonogo", partial(planner, services))
     services.add_section("gonogo", 40, status_section)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(PAGE_PART, calendar_part.page_part)
     services.provide(RETRO_PART, retro_part)

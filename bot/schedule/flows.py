@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import Conflict
@@ -30,7 +31,7 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import countdown, events, home_part, options, render, templates
+from bot.schedule import calendar_part, countdown, events, home_part, options, render, templates
 from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
@@ -414,4 +415,6 @@ def register(services: Services) -> None:
     services.add_section("schedule", 20, status_section)
     services.add_check(templates.check_templates)
     services.provide(HOME_PART, home_part.PART)
+    services.provide(FEED_PART, calendar_part.feed_part)
+    services.provide(PAGE_PART, calendar_part.page_part)
     services.provide(RETRO_PART, retro_part)

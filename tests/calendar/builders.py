@@ -12,6 +12,7 @@ from bot.burndown.recurrence import days_mask
 from bot.calendar import service as calendars
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
+from bot.core.asks.calendar import FEED_PART, PAGE_PART, FeedPartOf, PagePartOf
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.gates.models import GITHUB, Gate, GateCheck
@@ -45,6 +46,16 @@ def services_for(db: Database, now: datetime = NOW, people: Any = None) -> Any:
     services.clock = lambda: now
     services.people = people
     return services
+
+
+def feed_parts(db: Database) -> list[FeedPartOf]:
+    """Every feature's events of the calendar feed, as the app registers them."""
+    return services_for(db).answers_to(FEED_PART)
+
+
+def page_parts(db: Database) -> list[PagePartOf]:
+    """Every feature's part of the release page, as the app registers them."""
+    return services_for(db).answers_to(PAGE_PART)
 
 
 def release(

@@ -17,7 +17,7 @@ from icalendar import Calendar, Timezone
 
 from bot.burndown.models import MeetingSeries
 from bot.burndown.recurrence import days_mask, occurrences
-from bot.burndown.series import rule_of
+from bot.burndown.series import rule_of, skips_of
 from bot.calendar import service as calendars
 from bot.calendar.feed import feed
 from bot.core.db import Database
@@ -138,7 +138,7 @@ def _plan(db: Database, series_id: int) -> list[datetime]:
     with db.read() as s:
         series = s.get(MeetingSeries, series_id)
         assert series is not None
-        skips = calendars._skips(s, [series_id]).get(series_id, set())
+        skips = skips_of(s, [series_id]).get(series_id, set())
     rule = rule_of(series, skips)
     return list(occurrences(rule, WINDOW[0], WINDOW[1]))
 
@@ -167,7 +167,7 @@ def _build(db: Database) -> Feed:
     with db.read() as s:
         release = s.get(Release, rel.id)
         assert release is not None
-        body = feed(calendars.feed_data(s, release, b.NOW))
+        body = feed(calendars.feed_data(s, release, b.NOW, parts=b.feed_parts(db)))
     return Feed(body, plans, names)
 
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from bot.burndown.models import MeetingSeries, MeetingSkip
 from bot.burndown.recurrence import days_mask, occurrences
-from bot.burndown.series import rule_of
+from bot.burndown.series import rule_of, skips_of
 from bot.calendar import service as calendars
 from bot.calendar.feed import feed
 from bot.core import audit
@@ -26,7 +26,7 @@ def _feed(db: Database, release_id: int) -> bytes:
     with db.read() as s:
         release = s.get(Release, release_id)
         assert release is not None
-        return feed(calendars.feed_data(s, release, b.NOW))
+        return feed(calendars.feed_data(s, release, b.NOW, parts=b.feed_parts(db)))
 
 
 def _expanded(body: bytes, uid: str) -> list[datetime]:
@@ -41,7 +41,7 @@ def _bots_own(db: Database, series_id: int) -> list[datetime]:
     with db.read() as s:
         series = s.get(MeetingSeries, series_id)
         assert series is not None
-        skips = calendars._skips(s, [series_id]).get(series_id, set())
+        skips = skips_of(s, [series_id]).get(series_id, set())
     rule = rule_of(series, skips)
     return list(occurrences(rule, WINDOW[0] - timedelta(seconds=1), WINDOW[1]))
 

@@ -26,7 +26,7 @@ def render(db: Database, release_id: int, now: datetime = b.NOW, **kwargs: objec
     with db.read() as s:
         release = s.get(Release, release_id)
         assert release is not None
-        data = calendars.page_data(s, release, now)
+        data = calendars.page_data(s, release, now, parts=b.page_parts(db))
     return page.render(data, **kwargs)  # type: ignore[arg-type]
 
 
@@ -124,7 +124,7 @@ def test_next_meetings_merge_every_series_in_order(db: Database) -> None:
     with db.read() as s:
         release = s.get(Release, rel.id)
         assert release is not None
-        data = calendars.page_data(s, release, b.NOW, meetings=6)
+        data = calendars.page_data(s, release, b.NOW, meetings=6, parts=b.page_parts(db))
     starts = [m.at for m in data.meetings]
     assert starts == sorted(starts) and len(starts) == 6
     assert {m.zone for m in data.meetings} == {"America/Los_Angeles", "Europe/Berlin"}

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from bot.core import chart
 from bot.core.db import Database
 from bot.core.fetch.request import Response
-from bot.gates import chart, history, transitions
+from bot.gates import history, transitions
 from bot.gates import service as gates
 from bot.gates.models import GateCheck
 from bot.gates.outcome import Outcome

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from icalendar import Calendar
 
+from bot.calendar.feed import moment_event
 from bot.core.db import Database
 from bot.release.models import Release
 from bot.schedule import flows, render, templates
 from bot.schedule import service as schedule
-from bot.schedule.ical import milestone_events
+from bot.schedule.calendar_part import moments
 from bot.schedule.models import Milestone
 from tests.kit.block_rules import check_message
 from tests.schedule.builders import LA, LEAD, make_release
@@ -46,8 +47,8 @@ def test_milestones_read_back_from_the_calendar_at_their_instants(db: Database) 
     cal = Calendar()
     cal.add("prodid", "-//test//EN")
     cal.add("version", "2.0")
-    for event in milestone_events(release, found, NOW):
-        cal.add_component(event)
+    for moment in moments(release, found):
+        cal.add_component(moment_event(moment, NOW))
     cal.add_missing_timezones()
     parsed = Calendar.from_ical(cal.to_ical())
     events = recurring_ical_events.of(parsed).between(NOW, V133 + timedelta(days=1))

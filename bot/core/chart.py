@@ -1,4 +1,4 @@
-"""A counting gate's burndown chart: its value over the release's days, as PNG bytes. Pure.
+"""A burndown chart (a count over the release's days: a gate's open blockers), as PNG bytes. Pure.
 
 Drawn with matplotlib's Agg canvas on a Figure of its own (never pyplot's global state), so
 charts can be drawn on any thread at once. Names people typed (milestones, the gate) are
