@@ -9,32 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
-from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node
 
 from bot.checklist.jobs.spec import RunSpec, read_run
 from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
-from bot.core.yamlfile import (
-    STR_TAG,
-    Reader,
-    TemplateInvalid,
-    compose,
-    declared_name,
-    kind,
-)
+from bot.core.yamlfile import ROLE, Form, Reader, read_template
 
 MAX_STEPS = 100  # the message shows a window of steps, so this is no Slack limit
 MAX_TITLE = 300
 MAX_DESCRIPTION = 300
 MAX_EXPECTED = timedelta(days=7)
-LEAD = "lead"
 REQUIREMENTS = ("gonogo",)
 TEMPLATE_KEYS = ("name", "description", "roles", "steps")
 STEP_KEYS = ("title", "owner", "not_before", "expected", "gates", "requires", "run")
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+FORM = Form(example="my-release", description=MAX_DESCRIPTION, fold=False)
 GATE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})$")
 
@@ -64,75 +54,36 @@ class Template:
     source: str = "built-in"
 
 
-class _Reader(Reader):
-    """The shared reader, plus lists of names (roles, gates)."""
-
-    def names(self, node: Node, what: str, pattern: re.Pattern[str], form: str) -> list[str]:
-        if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list like [{form}], not {kind(node)}.")
-            return []
-        names: list[str] = []
-        for item in node.value:
-            name = self.text(item, f"an entry of {what}", 64)
-            if name is None:
-                continue
-            name = name.lower()
-            if not pattern.match(name):
-                self.error(item, f"`{name}` is not a valid name in {what} (like {form}).")
-            else:
-                names.append(name)
-        return names
-
-
 def parse(text: str, path: str) -> Template:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
-    stem = Path(path).stem.lower()
-    root = compose(text, path, stem)
-    reader = _Reader(path)
-    template = _template(reader, root, stem)
-    if reader.errors or template is None:
-        raise TemplateInvalid(reader.errors, declared_name(root, stem))
-    return template
+    return read_template(text, path, Reader, _template)
 
 
-def _template(reader: _Reader, root: Node, stem: str) -> Template | None:
-    top = reader.mapping(root, TEMPLATE_KEYS, "the template")
-    if not isinstance(root, MappingNode):
+def _template(reader: Reader, root: Node, stem: str) -> Template | None:
+    head = reader.head(root, stem, TEMPLATE_KEYS, FORM)
+    if head is None:
         return None
-    name = stem.lower()
-    name_node = top.get("name", root)
-    if "name" in top:
-        name = reader.text(top["name"], "name", 64) or name
-    if not NAME.match(name):
-        reader.error(name_node, f"`{name}` is not a template name (like my-release).")
-    description = ""
-    if "description" in top:
-        description = reader.text(top["description"], "description", MAX_DESCRIPTION) or ""
     roles: list[str] | None = None
-    if "roles" in top:
-        roles = reader.names(top["roles"], "roles", ROLE, "lead, branch-manager, docs")
-    if "steps" not in top:
+    if "roles" in head.top:
+        roles = reader.names(head.top["roles"], "roles", ROLE, "lead, branch-manager, docs")
+    if "steps" not in head.top:
         reader.error(root, "the template has no `steps` list.")
         return None
-    steps = _steps(reader, top["steps"], roles)
-    return Template(name, description, tuple(roles or ()), tuple(steps), source="")
+    steps = _steps(reader, head.top["steps"], roles)
+    return Template(head.name, head.description, tuple(roles or ()), tuple(steps), source="")
 
 
-def _steps(reader: _Reader, node: Node, roles: list[str] | None) -> list[StepSpec]:
-    if not isinstance(node, SequenceNode):
-        reader.error(node, f"steps must be a list of steps, not {kind(node)}.")
-        return []
-    if not node.value:
-        reader.error(node, "steps is empty: a checklist needs at least one step.")
-    if len(node.value) > MAX_STEPS:
+def _steps(reader: Reader, node: Node, roles: list[str] | None) -> list[StepSpec]:
+    entries = reader.entries(node, "steps", "checklist", "step")
+    if len(entries) > MAX_STEPS:
         reader.error(
-            node, f"a checklist can have at most {MAX_STEPS} steps; this one has {len(node.value)}."
+            node, f"a checklist can have at most {MAX_STEPS} steps; this one has {len(entries)}."
         )
-    steps = [_step(reader, item, roles) for item in node.value]
+    steps = [_step(reader, item, roles) for item in entries]
     return [step for step in steps if step is not None]
 
 
-def _step(reader: _Reader, node: Node, roles: list[str] | None) -> StepSpec | None:
+def _step(reader: Reader, node: Node, roles: list[str] | None) -> StepSpec | None:
     if not isinstance(node, MappingNode):
         reader.mapping(node, STEP_KEYS, "a step")
         return None
@@ -155,26 +106,14 @@ def _step(reader: _Reader, node: Node, roles: list[str] | None) -> StepSpec | No
     return StepSpec(title, owner, at, zone, expected, tuple(gates), requires, run)
 
 
-def _owner(reader: _Reader, step: Node, node: Node | None, roles: list[str] | None) -> str | None:
+def _owner(reader: Reader, step: Node, node: Node | None, roles: list[str] | None) -> str | None:
     if node is None:
         reader.error(step, "this step has no `owner` (the role that does it).")
         return None
-    owner = reader.text(node, "owner", 40)
-    if owner is None:
-        return None
-    owner = owner.lower()
-    if not ROLE.match(owner):
-        reader.error(node, f"`{owner}` is not a role name (like branch-manager).")
-        return None
-    if roles is not None and owner != LEAD and owner not in roles:
-        reader.error(
-            node, f"owner `{owner}` is not one of the template's roles: {', '.join(roles)}."
-        )
-        return None
-    return owner
+    return reader.owner(node, roles)
 
 
-def _not_before(reader: _Reader, node: Node) -> tuple[time | None, str | None]:
+def _not_before(reader: Reader, node: Node) -> tuple[time | None, str | None]:
     value = reader.text(node, "not_before", 80)
     if value is None:
         return None, None
@@ -192,11 +131,8 @@ def _not_before(reader: _Reader, node: Node) -> tuple[time | None, str | None]:
     return at, zone
 
 
-def _expected(reader: _Reader, node: Node) -> timedelta | None:
-    if isinstance(node, ScalarNode) and node.tag != STR_TAG:
-        reader.error(node, f"expected needs a unit, like 45m or 1h30m, not `{node.value}`.")
-        return None
-    value = reader.text(node, "expected", 20)
+def _expected(reader: Reader, node: Node) -> timedelta | None:
+    value = reader.unit_text(node, "expected", "45m or 1h30m", 20)
     if value is None:
         return None
     try:

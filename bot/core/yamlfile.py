@@ -2,20 +2,26 @@
 
 Checklist and schedule templates are both read this way: the file is composed into YAML
 nodes (which keep their line numbers), a `Reader` walks them collecting mistakes instead
-of stopping at the first, and `TemplateInvalid` carries them all.
+of stopping at the first, and `TemplateInvalid` carries them all. What both kinds share
+(a name, a description, roles and owners, a list of entries) is read here; each feature
+reads its own entries.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 STR_TAG = "tag:yaml.org,2002:str"
+LEAD = "lead"  # the role every release has, whether a template lists it or not
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,115 @@ class Reader:
             return None
         return value
 
+    def unit_text(self, node: Node, what: str, example: str, limit: int) -> str | None:
+        """A text that needs a unit: a bare number (like `45`) is a mistake."""
+        if isinstance(node, ScalarNode) and node.tag != STR_TAG:
+            self.error(node, f"{what} needs a unit, like {example}, not `{node.value}`.")
+            return None
+        return self.text(node, what, limit)
+
+    def names(self, node: Node, what: str, pattern: re.Pattern[str], form: str) -> list[str]:
+        """A list of lower-case names, each matching `pattern` (`form` shows some)."""
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list like [{form}], not {kind(node)}.")
+            return []
+        names: list[str] = []
+        for item in node.value:
+            name = self.text(item, f"an entry of {what}", 64)
+            if name is None:
+                continue
+            name = name.lower()
+            if not pattern.match(name):
+                self.error(item, f"`{name}` is not a valid name in {what} (like {form}).")
+            else:
+                names.append(name)
+        return names
+
+    def role(self, node: Node, what: str) -> str | None:
+        """One role name, lower case."""
+        value = self.text(node, what, 40)
+        if value is None:
+            return None
+        value = value.lower()
+        if not ROLE.match(value):
+            self.error(node, f"`{value}` is not a role name (like branch-manager).")
+            return None
+        return value
+
+    def owner(self, node: Node, roles: list[str] | None) -> str | None:
+        """The role that owns an entry: the lead or one of the template's roles, if it lists any."""
+        owner = self.role(node, "owner")
+        if owner is None:
+            return None
+        if roles is not None and owner != LEAD and owner not in roles:
+            self.error(
+                node, f"owner `{owner}` is not one of the template's roles: {', '.join(roles)}."
+            )
+            return None
+        return owner
+
+    def head(self, root: Node, stem: str, keys: tuple[str, ...], form: Form) -> Head | None:
+        """The template's keys, its name (the file's when it gives none) and description."""
+        top = self.mapping(root, keys, "the template")
+        if not isinstance(root, MappingNode):
+            return None
+        name = stem
+        if "name" in top:
+            given = self.text(top["name"], "name", 64) or name
+            name = given.lower() if form.fold else given
+        if not NAME.match(name):
+            self.error(
+                top.get("name", root), f"`{name}` is not a template name (like {form.example})."
+            )
+        description = ""
+        if "description" in top:
+            description = self.text(top["description"], "description", form.description) or ""
+        return Head(top, name, description)
+
+    def entries(self, node: Node, what: str, whole: str, one: str) -> list[Node]:
+        """The entries of the template's list, `what` (a `whole` needs at least `one`)."""
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list of {what}, not {kind(node)}.")
+            return []
+        if not node.value:
+            self.error(node, f"{what} is empty: a {whole} needs at least one {one}.")
+        return list(node.value)
+
+
+@dataclass(frozen=True)
+class Form:
+    """How one kind of template writes its head: an example name, the longest description."""
+
+    example: str
+    description: int
+    fold: bool  # True when a name given in capitals is read in lower case
+
+
+@dataclass(frozen=True)
+class Head:
+    """What every template starts with: its keys (to read the rest), name and description."""
+
+    top: dict[str, Node]
+    name: str
+    description: str
+
+
+R = TypeVar("R", bound=Reader)
+T = TypeVar("T")
+
+
+def read_template(
+    text: str, path: str, reader: Callable[[str], R], build: Callable[[R, Node, str], T | None]
+) -> T:
+    """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
+    stem = Path(path).stem.lower()
+    root = compose(text, path, stem)
+    walk = reader(path)
+    template = build(walk, root, stem)
+    if walk.errors or template is None:
+        raise TemplateInvalid(walk.errors, declared_name(root, stem))
+    return template
+
 
 def kind(node: Node) -> str:
     """How a YAML node reads to a person: a list, a mapping, a number..."""
@@ -115,54 +230,3 @@ def declared_name(root: Node, stem: str) -> str:
             if key.value == "name" and isinstance(value, ScalarNode) and value.tag == STR_TAG:
                 return str(value.value).strip().lower() or stem
     return stem
-
-
-class Named(Protocol):
-    """A template: whatever it holds, it has a name."""
-
-    @property
-    def name(self) -> str:
-        """The name people choose it by."""
-        ...
-
-
-T = TypeVar("T", bound=Named)
-
-
-@dataclass
-class Catalog(Generic[T]):
-    """Every usable template by name, and the mistakes found in custom files."""
-
-    templates: dict[str, T] = field(default_factory=dict)
-    errors: list[TemplateError] = field(default_factory=list)
-    broken: dict[str, list[TemplateError]] = field(default_factory=dict)  # by template name
-
-
-def gather(
-    builtins: dict[str, T],
-    templates_dir: Path | None,
-    files: Callable[[Path], list[Path]],
-    load: Callable[[Path], T],
-) -> Catalog[T]:
-    """Built-in templates, overridden by valid custom ones; broken files are reported."""
-    found: Catalog[T] = Catalog(templates=dict(builtins))
-    if templates_dir is None:
-        return found
-    if not templates_dir.is_dir():
-        found.errors.append(TemplateError(str(templates_dir), 1, "is not a directory."))
-        return found
-    seen: dict[str, str] = {}
-    for path in files(templates_dir):
-        try:
-            template = load(path)
-        except TemplateInvalid as err:
-            found.errors.extend(err.errors)
-            found.broken.setdefault(err.name or path.stem.lower(), []).extend(err.errors)
-            continue
-        if template.name in seen:
-            message = f"template `{template.name}` is already defined in {seen[template.name]}."
-            found.errors.append(TemplateError(str(path), 1, message))
-            continue
-        seen[template.name] = str(path)
-        found.templates[template.name] = template
-    return found

@@ -24,36 +24,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.core.templatefiles import has_top_key
 from bot.core.text.timeparse import ParseError, localize, parse_time, parse_zone
-from bot.core.yamlfile import (
-    STR_TAG,
-    Reader,
-    TemplateInvalid,
-    compose,
-    declared_name,
-    kind,
-)
+from bot.core.yamlfile import Form, Reader, kind, read_template
+from bot.core.yamlfile import TemplateInvalid as TemplateInvalid  # what parse raises
 from bot.schedule.timing import END_OF_DAY, Offset, parse_offset
 
 MAX_MILESTONES = 50
 MAX_NAME = 80
 MAX_DESCRIPTION = 500
 MAX_PHASE = 60
-LEAD = "lead"
 MARKS = ("code-freeze", "docs-freeze", "release")
 TEMPLATE_KEYS = ("name", "description", "roles", "milestones")
 MILESTONE_KEYS = ("name", "offset", "date", "owner", "description", "phase", "marks")
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-# A file in the templates directory is a schedule template when it has this top-level key.
-SCHEDULE_KEY = re.compile(r"^milestones\s*:", re.MULTILINE)
+FORM = Form(example="my-schedule", description=MAX_DESCRIPTION, fold=True)
 
 
 @dataclass(frozen=True)
@@ -96,55 +86,27 @@ class ScheduleTemplate:
 
 def is_schedule_text(text: str) -> bool:
     """True for YAML text meant as a schedule template (it has a top-level `milestones`)."""
-    return bool(SCHEDULE_KEY.search(text))
-
-
-class _Reader(Reader):
-    """The shared reader, plus role names."""
-
-    def role(self, node: Node, what: str) -> str | None:
-        value = self.text(node, what, 40)
-        if value is None:
-            return None
-        value = value.lower()
-        if not ROLE.match(value):
-            self.error(node, f"`{value}` is not a role name (like branch-manager).")
-            return None
-        return value
+    return has_top_key(text, "milestones")
 
 
 def parse(text: str, path: str) -> ScheduleTemplate:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
-    stem = Path(path).stem.lower()
-    root = compose(text, path, stem)
-    reader = _Reader(path)
-    template = _template(reader, root, stem)
-    if reader.errors or template is None:
-        raise TemplateInvalid(reader.errors, declared_name(root, stem))
-    return template
+    return read_template(text, path, Reader, _template)
 
 
-def _template(reader: _Reader, root: Node, stem: str) -> ScheduleTemplate | None:
-    top = reader.mapping(root, TEMPLATE_KEYS, "the template")
-    if not isinstance(root, MappingNode):
+def _template(reader: Reader, root: Node, stem: str) -> ScheduleTemplate | None:
+    head = reader.head(root, stem, TEMPLATE_KEYS, FORM)
+    if head is None:
         return None
-    name = stem
-    if "name" in top:
-        name = (reader.text(top["name"], "name", 64) or name).lower()
-    if not NAME.match(name):
-        reader.error(top.get("name", root), f"`{name}` is not a template name (like my-schedule).")
-    description = ""
-    if "description" in top:
-        description = reader.text(top["description"], "description", MAX_DESCRIPTION) or ""
-    roles = _roles(reader, top["roles"]) if "roles" in top else None
-    if "milestones" not in top:
+    roles = _roles(reader, head.top["roles"]) if "roles" in head.top else None
+    if "milestones" not in head.top:
         reader.error(root, "the template has no `milestones` list.")
         return None
-    milestones = _milestones(reader, top["milestones"], roles)
-    return ScheduleTemplate(name, description, tuple(roles or ()), tuple(milestones), source="")
+    milestones = _milestones(reader, head.top["milestones"], roles)
+    return ScheduleTemplate(head.name, head.description, tuple(roles or ()), tuple(milestones), "")
 
 
-def _roles(reader: _Reader, node: Node) -> list[str]:
+def _roles(reader: Reader, node: Node) -> list[str]:
     if not isinstance(node, SequenceNode):
         reader.error(node, f"roles must be a list like [lead, docs], not {kind(node)}.")
         return []
@@ -152,18 +114,14 @@ def _roles(reader: _Reader, node: Node) -> list[str]:
     return [role for role in found if role is not None]
 
 
-def _milestones(reader: _Reader, node: Node, roles: list[str] | None) -> list[MilestoneSpec]:
-    if not isinstance(node, SequenceNode):
-        reader.error(node, f"milestones must be a list of milestones, not {kind(node)}.")
-        return []
-    if not node.value:
-        reader.error(node, "milestones is empty: a schedule needs at least one milestone.")
-    if len(node.value) > MAX_MILESTONES:
+def _milestones(reader: Reader, node: Node, roles: list[str] | None) -> list[MilestoneSpec]:
+    entries = reader.entries(node, "milestones", "schedule", "milestone")
+    if len(entries) > MAX_MILESTONES:
         reader.error(node, f"a schedule can have at most {MAX_MILESTONES} milestones.")
     found: list[MilestoneSpec] = []
     seen: dict[str, int] = {}
     marked: dict[str, int] = {}
-    for item in node.value:
+    for item in entries:
         spec = _milestone(reader, item, roles)
         if spec is None:
             continue
@@ -182,7 +140,7 @@ def _milestones(reader: _Reader, node: Node, roles: list[str] | None) -> list[Mi
     return found
 
 
-def _milestone(reader: _Reader, node: Node, roles: list[str] | None) -> MilestoneSpec | None:
+def _milestone(reader: Reader, node: Node, roles: list[str] | None) -> MilestoneSpec | None:
     keys = reader.mapping(node, MILESTONE_KEYS, "a milestone")
     if not isinstance(node, MappingNode):
         return None
@@ -195,7 +153,7 @@ def _milestone(reader: _Reader, node: Node, roles: list[str] | None) -> Mileston
         reader.error(keys["date"], "a milestone has an `offset` or a `date`, not both.")
     elif "offset" not in keys and "date" not in keys:
         reader.error(node, "this milestone has no `offset` (like -33d 02:00 UTC) or `date`.")
-    owner = _owner(reader, keys["owner"], roles) if "owner" in keys else None
+    owner = reader.owner(keys["owner"], roles) if "owner" in keys else None
     description = ""
     if "description" in keys:
         description = reader.text(keys["description"], "description", MAX_DESCRIPTION) or ""
@@ -211,11 +169,8 @@ def _milestone(reader: _Reader, node: Node, roles: list[str] | None) -> Mileston
     return MilestoneSpec(name, offset, fixed, owner, description, phase, marks)
 
 
-def _offset(reader: _Reader, node: Node) -> Offset | None:
-    if isinstance(node, ScalarNode) and node.tag != STR_TAG:
-        reader.error(node, f"offset needs a unit, like -33d or -5w thu, not `{node.value}`.")
-        return None
-    value = reader.text(node, "offset", 60)
+def _offset(reader: Reader, node: Node) -> Offset | None:
+    value = reader.unit_text(node, "offset", "-33d or -5w thu", 60)
     if value is None:
         return None
     try:
@@ -229,7 +184,7 @@ def _offset(reader: _Reader, node: Node) -> Offset | None:
     return offset
 
 
-def _fixed(reader: _Reader, node: Node) -> FixedDate | None:
+def _fixed(reader: Reader, node: Node) -> FixedDate | None:
     if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
         value: str | None = str(node.value)
     else:
@@ -253,15 +208,3 @@ def _fixed(reader: _Reader, node: Node) -> FixedDate | None:
         reader.error(node, f"date: `{words[0]}` is not a real date.")
         return None
     return FixedDate(day, at, zone)
-
-
-def _owner(reader: _Reader, node: Node, roles: list[str] | None) -> str | None:
-    owner = reader.role(node, "owner")
-    if owner is None:
-        return None
-    if roles is not None and owner != LEAD and owner not in roles:
-        reader.error(
-            node, f"owner `{owner}` is not one of the template's roles: {', '.join(roles)}."
-        )
-        return None
-    return owner
