@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlmodel import Session
 
 from bot.burndown import flows as burndown
 from bot.core import audit
+from bot.core.asks.milestones import MILESTONES, MarksOf
 from bot.core.asks.retro import RETRO_PART
 from bot.core.outbox import Outbox
 from bot.core.services import Services
@@ -127,12 +129,18 @@ def escalate(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def follow_release_day(
-    session: Session, release: Release, *, actor: str, now: datetime, outbox: Outbox | None = None
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    now: datetime,
+    outbox: Outbox | None = None,
+    milestones: Sequence[MarksOf] = (),
 ) -> str | None:
     """What moves with release day: milestones first, then the cadence, which reads them."""
     lines = [
         schedule.follow_release_day(session, release, actor=actor, now=now, outbox=outbox),
-        burndown.follow_release_day(session, release, actor=actor, now=now),
+        burndown.follow_release_day(session, release, actor=actor, now=now, milestones=milestones),
     ]
     return "\n".join(line for line in lines if line) or None
 
@@ -148,7 +156,13 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
         line.reason,
         actor=ctx.user_id,
         now=now,
-        follow=partial(follow_release_day, actor=ctx.user_id, now=now, outbox=ctx.services.outbox),
+        follow=partial(
+            follow_release_day,
+            actor=ctx.user_id,
+            now=now,
+            outbox=ctx.services.outbox,
+            milestones=ctx.services.answers_to(MILESTONES),
+        ),
     )
     return Reply(text=f"Release day is now {render.release_day(release)}.")
 
@@ -162,7 +176,7 @@ def timeline(ctx: Ctx, line: CommandLine) -> Reply:
         events = audit.trail(s, release.id)
         parts = ctx.services.answers_to(RETRO_PART)
         figures = retro.figures(s, release, now, events, parts=parts)
-        charts = gate_retro.charts(s, release, now)
+        charts = gate_retro.charts(s, release, now, ctx.services.answers_to(MILESTONES))
     content = timeline_render.markdown(release, events, figures)
     filename = timeline_render.filename(release)
 

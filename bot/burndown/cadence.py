@@ -8,7 +8,7 @@ every weekday until the Friday after release day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,11 +21,11 @@ from bot.burndown.recurrence import Rule, days_mask, mask_days, next_occurrence
 from bot.burndown.series import areas_of, refresh_due, remind_of
 from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
 from bot.core import audit
+from bot.core.asks.milestones import Marks, MarksOf, marks_of
 from bot.core.errors import DomainError
 from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import require_lead
-from bot.schedule import service as schedule
 
 KUBERNETES = "kubernetes"
 CADENCES = (KUBERNETES,)
@@ -35,6 +35,28 @@ DEFAULT_WEEKLY_DAY = 0  # Monday
 WEEKLY, MWF, DAILY = "weekly", "mwf", "daily"
 SLUSH_WEEKS_BEFORE = 3
 DAILY_WEEKS_BEFORE = 1
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Where the cadence's stretches begin, when the schedule says so."""
+
+    mwf_from: date | None
+    daily_from: date | None
+    mwf_milestone: str | None = None
+    daily_milestone: str | None = None
+
+
+def anchors_of(marks: Marks, zone: ZoneInfo) -> Anchors:
+    """The days (in the meetings' zone) Mon/Wed/Fri and daily burndown begin, per milestones."""
+    code, docs = marks.code_freeze, marks.docs_freeze
+    mwf = code.at.astimezone(zone).date() if code else None
+    daily = docs.at.astimezone(zone).date() if docs else None
+    if mwf is not None and daily is not None and daily <= mwf:
+        daily = None  # a docs freeze before code freeze cannot start the daily stretch
+    return Anchors(
+        mwf, daily, code.name if code and mwf else None, docs.name if docs and daily else None
+    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +73,7 @@ def kubernetes_pieces(
     release_day: date,
     first_day: date,
     weekly_day: int,
-    anchors: schedule.Anchors | None = None,
+    anchors: Anchors | None = None,
 ) -> list[Piece]:
     """The rhythm's stretches for a release day, none starting before `first_day`.
 
@@ -114,10 +136,12 @@ def lay_out(
     admins: Iterable[str],
     members_of: MembersOf,
     now: datetime,
+    milestones: Sequence[MarksOf] = (),
 ) -> tuple[list[MeetingSeries], int]:
     """Create the rhythm as series (replacing an old cadence; leads only).
 
-    Returns the new series and how many of the old cadence ended.
+    `milestones` (the answers to MILESTONES) anchor the stretches at the freezes; without
+    them the handbook's weeks hold. Returns the new series and how many of the old ended.
     """
     require_lead(session, release, actor, admins, "lay out the burndown cadence", members_of)
     day = _release_day(release, now)
@@ -125,7 +149,7 @@ def lay_out(
     for series in old:
         _end(session, release, series, actor=actor, now=now, why="replaced by a new cadence")
     first_day = now.astimezone(template.zone).date()
-    anchors = schedule.cadence_anchors(session, release, template.zone)
+    anchors = anchors_of(marks_of(milestones, session, release), template.zone)
     created = []
     for piece in kubernetes_pieces(day, first_day, weekly_day, anchors):
         spec = _spec(template, piece)
@@ -171,9 +195,17 @@ def _template_of(series: MeetingSeries) -> SeriesSpec:
 
 
 def move_with_release(
-    session: Session, release: Release, *, actor: str, now: datetime
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    now: datetime,
+    milestones: Sequence[MarksOf] = (),
 ) -> list[MeetingSeries]:
-    """Recompute the cadence's stretches after release day moved; returns the changed series."""
+    """Recompute the cadence's stretches after release day moved; returns the changed series.
+
+    `milestones` as for `lay_out`, read after the schedule moved with release day.
+    """
     old = cadence_series(session, release)
     if not old or release.release_at is None or release.release_at <= now:
         return []
@@ -184,7 +216,7 @@ def move_with_release(
     weekly = next((s for s in old if s.piece == WEEKLY), None)
     weekly_day = mask_days(weekly.days)[0] if weekly else DEFAULT_WEEKLY_DAY
     first_day = min(s.created_at.astimezone(template.zone).date() for s in old)
-    anchors = schedule.cadence_anchors(session, release, template.zone)
+    anchors = anchors_of(marks_of(milestones, session, release), template.zone)
     wanted = {p.name: p for p in kubernetes_pieces(day, first_day, weekly_day, anchors)}
     changed: list[MeetingSeries] = []
     for series in old:

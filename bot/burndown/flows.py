@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 
@@ -33,12 +33,12 @@ from bot.burndown.reminders import Due, Stale
 from bot.burndown.service import SeriesSpec, Upcoming
 from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.milestones import MILESTONES, MarksOf, marks_of
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import service as milestones
 
 log = logging.getLogger(__name__)
 PUSH_KEY = "burndown:push-forward"
@@ -214,9 +214,11 @@ def lay_out_cadence(
             admins=services.settings.admins,
             members_of=services.people.members_of,
             now=now,
+            milestones=services.answers_to(MILESTONES),
         )
         event = "cadence:" + ",".join(str(series.id) for series in created)
-        anchors = milestones.cadence_anchors(s, release, template.zone)
+        marks = marks_of(services.answers_to(MILESTONES), s, release)
+        anchors = cadence.anchors_of(marks, template.zone)
         basis = render.cadence_basis(anchors.mwf_milestone, anchors.daily_milestone)
         message = render.cadence_laid_out(release, created, replaced, actor, basis)
         _announce(services, s, release, event, message, now)
@@ -237,10 +239,18 @@ def _announce(
 
 
 def follow_release_day(
-    session: Session, release: Release, *, actor: str, now: datetime
+    session: Session,
+    release: Release,
+    *,
+    actor: str,
+    now: datetime,
+    milestones: Sequence[MarksOf] = (),
 ) -> str | None:
-    """Move the burndown cadence with a new release day; the line announcing it, if it moved."""
-    moved = cadence.move_with_release(session, release, actor=actor, now=now)
+    """Move the burndown cadence with a new release day; the line announcing it, if it moved.
+
+    `milestones` (the answers to MILESTONES) are read after the schedule moved.
+    """
+    moved = cadence.move_with_release(session, release, actor=actor, now=now, milestones=milestones)
     return render.cadence_moved(moved) if moved else None
 
 

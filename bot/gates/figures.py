@@ -7,6 +7,7 @@ slow (matplotlib, a file upload) and is done afterwards on the notifier's worker
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import chart
+from bot.core.asks.milestones import MarksOf, marks_of
 from bot.core.errors import DomainError
 from bot.core.notify import Notifier
 from bot.core.text.escape import escape
@@ -21,7 +23,6 @@ from bot.gates import history
 from bot.gates import service as gates
 from bot.gates.models import Gate
 from bot.release.models import Release
-from bot.schedule import service as schedule
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,17 @@ class Chart:
         )
 
 
-def chart_of(session: Session, release: Release, gate: Gate, now: datetime) -> Chart:
-    """What the gate's chart shows; DomainError when it counts nothing or has no values yet."""
+def chart_of(
+    session: Session,
+    release: Release,
+    gate: Gate,
+    now: datetime,
+    milestones: Sequence[MarksOf] = (),
+) -> Chart:
+    """What the gate's chart shows; DomainError when it counts nothing or has no values yet.
+
+    `milestones` (the answers to MILESTONES) are marked on the chart.
+    """
     assert gate.id is not None and release.id is not None
     if not gates.counts(gate):
         raise DomainError(
@@ -63,7 +73,7 @@ def chart_of(session: Session, release: Release, gate: Gate, now: datetime) -> C
     points = history.values(history.history(session, gate.id))
     if not points:
         raise DomainError(f"`{gate.name}` has no values yet; its first check has not run.")
-    marks = [(m.at, m.name) for m in schedule.milestones(session, release.id)]
+    marks: list[tuple[datetime, str]] = list(marks_of(milestones, session, release).every)
     return Chart(
         release.channel_id,
         gate.name,

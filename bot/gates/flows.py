@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.milestones import MILESTONES
 from bot.core.asks.retro import RETRO_PART
 from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.scheduler import Timer
@@ -310,7 +311,8 @@ class GateRunner:
         with self.services.db.read() as session:
             release = releases.active_release_or_latest(session, channel_id)
             gate = gates.by_name(session, release, name)
-            return figures.chart_of(session, release, gate, self.services.now())
+            milestones = self.services.answers_to(MILESTONES)
+            return figures.chart_of(session, release, gate, self.services.now(), milestones)
 
     def post_chart(self, drawn: figures.Chart) -> bool:
         """Draw the chart and share it in its channel (slow: run it after answering)."""

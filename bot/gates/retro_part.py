@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.core.asks.milestones import MarksOf
 from bot.core.asks.retro import GateFigure, RetroPart
 from bot.core.errors import DomainError
 from bot.gates import figures, history
@@ -35,15 +37,20 @@ def retro_part(session: Session, release: Release, until: datetime) -> RetroPart
     return RetroPart(gates=tuple(found))
 
 
-def charts(session: Session, release: Release, now: datetime) -> list[figures.Chart]:
-    """The burndown chart of each counting gate that has values, to post with the timeline."""
+def charts(
+    session: Session, release: Release, now: datetime, milestones: Sequence[MarksOf]
+) -> list[figures.Chart]:
+    """The burndown chart of each counting gate that has values, to post with the timeline.
+
+    `milestones` (the answers to MILESTONES) are marked on the charts.
+    """
     assert release.id is not None
     found = []
     for gate in gates_of(session, release.id):
         if not counts(gate):
             continue
         try:
-            found.append(figures.chart_of(session, release, gate, now))
+            found.append(figures.chart_of(session, release, gate, now, milestones))
         except DomainError:
             continue  # no values yet
     return found

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
+from bot.core.asks.milestones import MILESTONES
 from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
@@ -31,7 +32,16 @@ from bot.core.services import Services
 from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
-from bot.schedule import calendar_part, countdown, events, home_part, options, render, templates
+from bot.schedule import (
+    calendar_part,
+    countdown,
+    events,
+    home_part,
+    marks_part,
+    options,
+    render,
+    templates,
+)
 from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
@@ -417,4 +427,5 @@ def register(services: Services) -> None:
     services.provide(HOME_PART, home_part.PART)
     services.provide(FEED_PART, calendar_part.feed_part)
     services.provide(PAGE_PART, calendar_part.page_part)
+    services.provide(MILESTONES, marks_part.marks)
     services.provide(RETRO_PART, retro_part)

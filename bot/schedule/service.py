@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -84,16 +84,6 @@ class Upcoming:
     milestone: Milestone
     release: Release
     owned: bool
-
-
-@dataclass(frozen=True)
-class Anchors:
-    """Where the burndown cadence's stretches begin, when the schedule says so."""
-
-    mwf_from: date | None
-    daily_from: date | None
-    mwf_milestone: str | None = None
-    daily_milestone: str | None = None
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -501,19 +491,6 @@ def docs_freeze_at(session: Session, release: Release) -> datetime | None:
     """When docs freeze begins, if the schedule has a docs-freeze milestone."""
     found = marked(session, release, DOCS_FREEZE)
     return found.at if found else None
-
-
-def cadence_anchors(session: Session, release: Release, zone: ZoneInfo) -> Anchors:
-    """The days (in the meetings' zone) Mon/Wed/Fri and daily burndown begin, per milestones."""
-    code = marked(session, release, CODE_FREEZE)
-    docs = marked(session, release, DOCS_FREEZE)
-    mwf = code.at.astimezone(zone).date() if code else None
-    daily = docs.at.astimezone(zone).date() if docs else None
-    if mwf is not None and daily is not None and daily <= mwf:
-        daily = None  # a docs freeze before code freeze cannot start the daily stretch
-    return Anchors(
-        mwf, daily, code.name if code and mwf else None, docs.name if docs and daily else None
-    )
 
 
 def phase_of(session: Session, release: Release, now: datetime) -> str | None:

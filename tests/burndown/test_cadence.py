@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from bot.burndown import cadence
+from bot.burndown import flows as burndown
 from bot.burndown import service as meetings
 from bot.burndown.models import MeetingSeries
 from bot.burndown.recurrence import days_mask, occurrences
@@ -16,6 +18,8 @@ from bot.core.db import Database
 from bot.core.errors import DomainError
 from bot.core.models import AuditEvent
 from bot.release import service as releases
+from bot.schedule.models import Milestone
+from tests.calendar.builders import services_for
 from tests.support.release import no_groups
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -171,3 +175,35 @@ def test_a_release_day_far_ahead_is_refused_not_crashed(db: Database) -> None:
             now=now,
             members_of=no_groups,
         )
+
+
+def test_the_cadence_asks_the_schedule_where_the_freezes_begin(db: Database) -> None:
+    now = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+    release = _release(db, now, datetime(2027, 3, 16, 17, 0, tzinfo=UTC))
+    with db.session() as s:
+        for name, mark, at in (
+            ("Code freeze", "code-freeze", datetime(2027, 2, 11, 2, 0, tzinfo=UTC)),
+            ("Docs freeze", "docs-freeze", datetime(2027, 3, 3, 2, 0, tzinfo=UTC)),
+        ):
+            s.add(
+                Milestone(
+                    release_id=release.id or 0,
+                    name=name,
+                    key=name.lower(),
+                    marks=mark,
+                    at=at,
+                    planned_at=at,
+                    zone=LA.key,
+                    created_by="U_LEAD",
+                )
+            )
+    services = services_for(db, now, people=SimpleNamespace(members_of=no_groups))
+    created = burndown.lay_out_cadence(
+        services, "C1", _template(), weekly_day=0, actor="U_LEAD", now=now
+    )
+    # 02:00 UTC is the evening before in Pacific time: Wed 10 Feb and Tue 2 Mar
+    assert [(c.piece, c.start_date) for c in created] == [
+        ("weekly", date(2027, 1, 4)),
+        ("mwf", date(2027, 2, 10)),
+        ("daily", date(2027, 3, 2)),
+    ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core import audit
+from bot.core.asks.milestones import MILESTONES
 from bot.core.asks.retro import RETRO_PART, RetroPartOf
 from bot.core.db import Database
 from bot.gates import retro_part as gate_retro
@@ -133,7 +134,7 @@ def test_the_timeline_gains_a_figures_section_of_tables(db: Database) -> None:
 def test_charts_of_counting_gates_with_values_only(db: Database) -> None:
     rel = built(db)
     with db.read() as s:
-        charts = gate_retro.charts(s, rel, b.NOW)
+        charts = gate_retro.charts(s, rel, b.NOW, b.services_for(db).answers_to(MILESTONES))
     assert [c.gate for c in charts] == ["blockers"]
     [chart] = charts
     assert chart.channel_id == b.CHANNEL

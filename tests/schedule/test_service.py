@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.burndown import cadence
 from bot.core.asks.home import Viewer
 from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -17,6 +18,7 @@ from bot.release import service as releases
 from bot.release.models import Release
 from bot.schedule import flows, home_part, templates
 from bot.schedule import service as schedule
+from bot.schedule.marks_part import marks
 from bot.schedule.models import Milestone
 from bot.schedule.options import parse_add, parse_move, split_name
 from bot.schedule.service import NewMilestone, When
@@ -249,12 +251,12 @@ def test_phase_comes_from_the_milestones(db: Database) -> None:
 def test_cadence_anchors_follow_code_and_docs_freeze(db: Database) -> None:
     release = make_release(db, V133, now=NOW)
     with db.read() as s:
-        assert schedule.cadence_anchors(s, release, LA) == schedule.Anchors(None, None)
+        assert cadence.anchors_of(marks(s, release), LA) == cadence.Anchors(None, None)
     kubernetes(db, release)
     with db.read() as s:
-        found = schedule.cadence_anchors(s, release, LA)
+        found = cadence.anchors_of(marks(s, release), LA)
     # code freeze is 02:00 UTC Fri 21 Mar: Thursday 20 Mar in Pacific time
-    assert found == schedule.Anchors(
+    assert found == cadence.Anchors(
         date(2025, 3, 20), date(2025, 4, 2), "Code and test freeze", "Docs freeze"
     )
 
