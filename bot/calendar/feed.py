@@ -1,9 +1,9 @@
-"""The release as an iCalendar (RFC 5545) subscription: its burndown series and release day.
+"""The release as an iCalendar (RFC 5545) subscription: meetings, milestones and release day.
 
-Pure: FeedData in, bytes out. Each recurring meeting (a burndown series the burndown
-feature answers with) is one recurring VEVENT in its own zone
+Pure: FeedData in, bytes out; the events are what the features answer (FEED_PART). Each
+recurring meeting (a burndown series) is one recurring VEVENT in its own zone
 (`RRULE:FREQ=WEEKLY;BYDAY=..`, `UNTIL` in UTC, skipped days as `EXDATE` in the form of
-`DTSTART`); cancelled and ended series are left out, so subscribed clients drop them.
+`DTSTART`); cancelled and ended series are not answered, so subscribed clients drop them.
 Each moment (a milestone) is one VEVENT at its instant, without an end, as free time.
 
 Where the bot and RFC 5545 read a wall time differently, the feed says what the bot does:
@@ -36,10 +36,10 @@ from bot.core.text.timeparse import localize
 from bot.release.models import Release
 
 PRODID = "-//releasebot//release calendar 1.0//EN"
-MEETING_LENGTH = timedelta(minutes=30)  # a series has no length of its own yet
+MEETING_LENGTH = timedelta(minutes=30)  # a meeting has no length of its own yet
 RELEASE_LENGTH = timedelta(hours=1)
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-# How far ahead an open-ended series is planned for gap overrides and zone definitions.
+# How far ahead an open-ended meeting is planned for gap overrides and zone definitions.
 OPEN_ENDED = timedelta(days=3 * 366)
 ZONE_MARGIN = timedelta(days=31)
 LAST_SECOND = time(23, 59, 59)

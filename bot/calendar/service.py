@@ -211,6 +211,7 @@ def page_data(
     found = [part(session, release, now, meetings) for part in parts]
     checklist = _first(part.checklist for part in found)
     milestones = [m for part in found for m in part.milestones]
+    soonest = sorted((m for part in found for m in part.meetings), key=lambda m: m.at)
     return PageData(
         release=release,
         phase=_first(part.phase for part in found) or phase(release, now),
@@ -221,9 +222,7 @@ def page_data(
         steps=list(checklist.steps) if checklist else [],
         gates=[gate for part in found for gate in part.gates],
         poll=_first(part.poll for part in found),
-        meetings=sorted((m for part in found for m in part.meetings), key=lambda m: m.at)[
-            :meetings
-        ],
+        meetings=soonest[:meetings],
         milestones=[m for m in milestones if m.at > now][:meetings],
         marks=tuple((m.at, m.name) for m in milestones),
     )
