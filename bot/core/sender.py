@@ -23,10 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +51,7 @@ from bot.core.outbox import (
     Update,
     backlog,
 )
+from bot.core.worker import LeaderLoop
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +103,16 @@ class _Pace:
         self.tokens -= 1
 
 
-class Sender:
-    """The loop that empties the outbox and refreshes live messages, on the leader."""
+class Sender(LeaderLoop[str]):
+    """The loop that empties the outbox and refreshes live messages, on the leader.
+
+    Its jobs are keyed by lane (a post in flight) or by live message (a refresh).
+    """
+
+    thread_name = "outbox-sender"
+    pool_name = "sender"
+    what = "the outbox sender"
+    tick_gap = TICK_GAP
 
     def __init__(
         self,
@@ -120,88 +127,37 @@ class Sender:
         on_backlog: Callable[[int, float], None] = lambda pending, age: None,
         budgets: Budgets | None = None,
     ) -> None:
-        self.db = db
+        super().__init__(db, leadership, workers=workers, poll_seconds=poll_seconds)
         self.client = client
         self.outbox = outbox
-        self.leadership = leadership
         self.clock = clock
-        self.poll_seconds = poll_seconds
         self.on_backlog = on_backlog
         # The workspace's budget per method, shared by every channel and live message.
         self.budgets = budgets or Budgets()
         self._live_methods: dict[str, str] = {}  # live kind -> the method its refresh calls
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._busy: set[str] = set()  # channels with a post in flight, live keys refreshing
         self._paces: dict[str, _Pace] = {}
         self._refreshed: dict[str, float] = {}
         self._dm_channels: dict[str, str] = {}
-        self._thread: threading.Thread | None = None
         self._backlog_at = 0.0
         self._slack_down = False  # set by a failure that looks like an outage
         outbox.poke = self.poke
 
-    # --- lifecycle -------------------------------------------------------------------------
+    def due(self, session: Session) -> bool:
+        """True while a row is due to be posted or a live message to be refreshed."""
+        now = self.clock()
+        posts = select(OutboxRow.id).where(
+            OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now
+        )
+        refresh = session.exec(select(LiveRefresh.kind)).first()
+        return session.exec(posts).first() is not None or refresh is not None
 
-    def start(self) -> None:
-        """Start delivering in the background."""
-        self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
-        self._thread.start()
+    def took_lead(self) -> None:
+        """Claims standing when this replica takes the lead are looked up soon."""
+        self._orphaned_claims()
 
-    def poke(self) -> None:
-        """Look at the outbox now (something was just queued)."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop picking rows; let posts in flight finish."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=timeout)
-        self._pool.shutdown(wait=True)
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until nothing is due and nothing is in flight (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.db.read() as session:
-                now = self.clock()
-                due = session.exec(
-                    select(OutboxRow.id).where(
-                        OutboxRow.state == PENDING, col(OutboxRow.next_attempt_at) <= now
-                    )
-                ).first()
-                refresh = session.exec(select(LiveRefresh.kind)).first()
-            with self._lock:
-                idle = not self._busy
-            if due is None and refresh is None and idle:
-                return True
-            self.poke()
-            time.sleep(0.05)
-        return False
-
-    def _loop(self) -> None:
-        leading = False
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                if self.leadership.is_leader or self.db.is_sqlite:
-                    if not leading:
-                        self._orphaned_claims()
-                    leading = True
-                    self.tick()
-                    self._stop.wait(TICK_GAP)
-                else:
-                    leading = False
-                    self.on_backlog(0, 0.0)  # a standby reports nothing of its own
-            except Exception:
-                log.exception("the outbox sender stumbled; trying again shortly")
-                time.sleep(0.5)
+    def standing_by(self) -> None:
+        """A standby reports no backlog of its own."""
+        self.on_backlog(0, 0.0)
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -329,11 +285,6 @@ class Sender:
             return []
         epoch = row.claim_epoch
         return [col(OutboxRow.claim_epoch) == epoch, self.leadership.fence(epoch)]
-
-    def _release(self, key: str) -> None:
-        with self._lock:
-            self._busy.discard(key)
-        self._wake.set()
 
     # --- posting ---------------------------------------------------------------------------
 

@@ -28,11 +28,9 @@ from __future__ import annotations
 import itertools
 import logging
 import random
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +42,7 @@ from bot.core.db import Database
 from bot.core.leader import Leadership, StaleLeader
 from bot.core.models import utcnow
 from bot.core.outbox import Message, Outbox
+from bot.core.worker import LeaderLoop
 from bot.release import service as releases
 from bot.release.groups import is_group
 from bot.webhooks import render
@@ -77,8 +76,11 @@ def backoff(attempts: int, failing_for: float) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-class Dispatcher:
-    """The loop that empties the webhook deliveries, on the leader."""
+class Dispatcher(LeaderLoop[int]):
+    """The loop that empties the webhook deliveries, on the leader; a job per endpoint."""
+
+    thread_name = pool_name = "webhooks"
+    what = "webhook delivery"
 
     def __init__(
         self,
@@ -91,82 +93,23 @@ class Dispatcher:
         workers: int = 8,
         poll_seconds: float = 0.5,
     ) -> None:
-        self.db = db
+        super().__init__(db, leadership, workers=workers, poll_seconds=poll_seconds)
         self.outbox = outbox
-        self.leadership = leadership
         self.settings = settings
         self.clock = clock
-        self.poll_seconds = poll_seconds
-        self.workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks")
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._busy: set[int] = set()
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle -------------------------------------------------------------------------
+    def due(self, session: Session) -> bool:
+        """True while an endpoint has a delivery due."""
+        return session.exec(self._due_heads(self.clock()).limit(1)).first() is not None
 
-    def start(self) -> None:
-        """Start delivering in the background (again, after a stop)."""
-        if self._stop.is_set():
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="webhooks")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
-        self._thread.start()
-
-    def poke(self) -> None:
-        """Look now (something was just owed)."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop taking deliveries; let those in flight finish."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=timeout)
-        self._pool.shutdown(wait=True)
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until no delivery is due and none is in flight (tests, benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.db.read() as session:
-                due = session.exec(self._due_heads(self.clock()).limit(1)).first()
-            with self._lock:
-                idle = not self._busy
-            if due is None and idle:
-                return True
-            self.poke()
-            time.sleep(0.05)
-        return False
-
-    def leading(self) -> bool:
-        """True on the replica that delivers (the leader; SQLite's only process)."""
-        return self.db.is_sqlite or self.leadership.is_leader
+    def took_lead(self) -> None:
+        """Claims standing when this replica takes the lead are the old leader's: void them."""
+        if not self.db.is_sqlite:
+            self._orphaned_claims()
 
     def _may_send(self, epoch: int | None) -> bool:
         """True while this replica still leads with the epoch its claims carry."""
         return not self._stop.is_set() and (self.db.is_sqlite or self.leadership.holds(epoch))
-
-    def _loop(self) -> None:
-        leading = False
-        while not self._stop.is_set():
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                if self.leading():
-                    if not leading and not self.db.is_sqlite:
-                        self._orphaned_claims()
-                    leading = True
-                    self.tick()
-                else:
-                    leading = False
-            except Exception:
-                log.exception("webhook delivery stumbled; trying again shortly")
-                time.sleep(0.5)
 
     def _orphaned_claims(self) -> None:
         """On taking the lead: claims standing now are the old leader's; they may go at once."""
@@ -209,11 +152,8 @@ class Dispatcher:
         with self.db.read() as session:
             due = list(session.exec(self._due_heads(self.clock())))
         for endpoint_id in due:
-            with self._lock:
-                if endpoint_id in self._busy:
-                    continue
-                self._busy.add(endpoint_id)
-            self._pool.submit(self._run, endpoint_id)
+            if self._take(endpoint_id):
+                self._pool.submit(self._run, endpoint_id)
 
     def _run(self, endpoint_id: int) -> None:
         """Send the endpoint's due deliveries in order until one fails or none is due."""
@@ -261,9 +201,7 @@ class Dispatcher:
         finally:
             self._wind_up(endpoint_id, done, claimed, epoch)
             poster.close()
-            with self._lock:
-                self._busy.discard(endpoint_id)
-            self._wake.set()
+            self._release(endpoint_id)
 
     def _wind_up(
         self,
