@@ -38,7 +38,7 @@ def schedule(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown schedule DAYS TIME [TZ] [options]`."""
     now = ctx.services.now()
     spec = options.parse_schedule(line.args, now=now, default_zone=lambda: zone_for(ctx))
-    series, first = flows.schedule(ctx.services, ctx.channel_id, spec, actor=ctx.user_id, now=now)
+    series, first = flows.schedule(ctx.services, ctx.channel_id, spec, actor=ctx.actor, now=now)
     return Reply(text=render.scheduled_note(series, first))
 
 
@@ -63,7 +63,7 @@ def skip(ctx: Ctx, line: CommandLine) -> Reply:
     now = ctx.services.now()
     day, series_id = options.parse_skip(line.args, today=now.astimezone(zone_for(ctx)).date())
     found = flows.skip(
-        ctx.services, ctx.channel_id, day, series_id=series_id, actor=ctx.user_id, now=now
+        ctx.services, ctx.channel_id, day, series_id=series_id, actor=ctx.actor, now=now
     )
     return Reply(text=f"Skipped {len(found)} meeting(s) on {day.isoformat()}.")
 
@@ -72,7 +72,7 @@ def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/burndown cancel ID`."""
     series_id = options.parse_cancel(line.args)
     now = ctx.services.now()
-    flows.cancel(ctx.services, ctx.channel_id, series_id, actor=ctx.user_id, now=now)
+    flows.cancel(ctx.services, ctx.channel_id, series_id, actor=ctx.actor, now=now)
     return Reply(text=f"Cancelled series #{series_id}.")
 
 
@@ -83,7 +83,7 @@ def lay_out_cadence(ctx: Ctx, line: CommandLine) -> Reply:
         line.args, now=now, caller_zone=lambda: zone_for(ctx)
     )
     created = flows.lay_out_cadence(
-        ctx.services, ctx.channel_id, template, weekly_day=weekly_day, actor=ctx.user_id, now=now
+        ctx.services, ctx.channel_id, template, weekly_day=weekly_day, actor=ctx.actor, now=now
     )
     return Reply(text=f"Laid out {len(created)} series for the {name} cadence.")
 
@@ -193,8 +193,7 @@ def open_status_form(click: Click) -> None:
             s,
             series_id,
             occurs_at,
-            user_id=click.user_id,
-            admins=services.settings.admins,
+            actor=click.actor,
             now=services.now(),
         )
     view = status_form(meeting.release, meeting.series, meeting.occurs_at)
@@ -209,7 +208,7 @@ def save_status(submission: Submission) -> str:
         submission.services,
         series_id,
         occurs_at,
-        user_id=submission.user_id,
+        actor=submission.actor,
         area=area,
         colour=colour,
         notes=notes,

@@ -82,9 +82,7 @@ def reset(ctx: Ctx, line: CommandLine) -> Reply:
         token = calendars.reset(
             s,
             release,
-            actor=ctx.user_id,
-            admins=ctx.services.settings.admins,
-            members_of=ctx.services.people.members_of,
+            actor=ctx.actor,
             now=now,
         )
     return Reply(text=_shown(escape(release.name), public_url(ctx), token, made_by_reset=True))

@@ -27,7 +27,7 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
     services = ctx.services
     name = line.args[0].lower() if line.args else DEFAULT_TEMPLATE
     template = named(services.settings.templates_dir, name)
-    flows.start(services, ctx.channel_id, ctx.user_id, template)
+    flows.start(services, ctx.channel_id, ctx.actor, template)
     return Reply(text=render.started(template))
 
 
@@ -51,18 +51,18 @@ def rehearse(ctx: Ctx, line: CommandLine) -> Reply:
         if len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
             raise ParseError("`rehearse stop` takes at most the rehearsal's number.")
         number = int(args[1]) if len(args) == 2 else None
-        stopped = flows.stop_rehearsal(ctx.services, ctx.channel_id, ctx.user_id, number)
+        stopped = flows.stop_rehearsal(ctx.services, ctx.channel_id, ctx.actor, number)
         return Reply(text=render.rehearsal_stopped(stopped))
     if len(args) > 1:
         raise ParseError("`rehearse` takes at most one template name.")
     template = named(ctx.services.settings.templates_dir, args[0] if args else DEFAULT_TEMPLATE)
-    checklist = flows.rehearse(ctx.services, ctx.channel_id, ctx.user_id, template)
+    checklist = flows.rehearse(ctx.services, ctx.channel_id, ctx.actor, template)
     return Reply(text=render.rehearsal_started(template, checklist))
 
 
 def cancel(ctx: Ctx, line: CommandLine) -> Reply:
     """`/checklist cancel`: stop the running checklist (lead)."""
-    flows.cancel(ctx.services, ctx.channel_id, ctx.user_id)
+    flows.cancel(ctx.services, ctx.channel_id, ctx.actor)
     return Reply(text="The checklist is cancelled.")
 
 
@@ -72,7 +72,7 @@ def cancel(ctx: Ctx, line: CommandLine) -> Reply:
 def done(click: Click) -> str | None:
     """Done on the current step; gates that hold it back get their owners asked."""
     try:
-        flows.act(click.services, "done", click.user_id, ids.decode_step(click.value))
+        flows.act(click.services, "done", click.actor, ids.decode_step(click.value))
     except GateBlocked as blocked:
         flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
         raise
@@ -84,7 +84,7 @@ def run(click: Click) -> str | None:
     ref = ids.decode_step(click.value)
     failing = "failure" if click.action_id == ids.RUN_FAIL_ACTION else None
     try:
-        flows.run(click.services, click.user_id, ref, failing)
+        flows.run(click.services, click.actor, ref, failing)
     except GateBlocked as blocked:
         flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
         raise
@@ -93,20 +93,20 @@ def run(click: Click) -> str | None:
 
 def simulate(click: Click) -> str | None:
     """Simulate GO on a rehearsal's step that needs a go/no-go."""
-    flows.simulate(click.services, click.user_id, ids.decode_step(click.value))
+    flows.simulate(click.services, click.actor, ids.decode_step(click.value))
     return None
 
 
 def retry(click: Click) -> str | None:
     """Retry a failed step."""
-    flows.act(click.services, "retry", click.user_id, ids.decode_step(click.value))
+    flows.act(click.services, "retry", click.actor, ids.decode_step(click.value))
     return None
 
 
 def _ask_reason(click: Click, action: str) -> str | None:
     """Check the click now (so a refusal comes at once), then open the reason modal."""
     ref = ids.decode_step(click.value)
-    step = flows.ask(click.services, action, click.user_id, ref)
+    step = flows.ask(click.services, action, click.actor, ref)
     view = render.reason_view(action, step, ref.state)
     click.open_modal(view, unopened("the form asking why", "The step is unchanged."))
     return None
@@ -126,7 +126,7 @@ def _reason_given(sub: Submission, action: str) -> str | None:
     """A reason modal was submitted: carry out the step change it was opened for."""
     reason = modal_value(sub.view, "reason", "text")
     ref = ids.decode_step(sub.private_metadata, form=True)
-    flows.act(sub.services, action, sub.user_id, ref, reason)
+    flows.act(sub.services, action, sub.actor, ref, reason)
     return None
 
 

@@ -42,7 +42,7 @@ def add(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
         raise ParseError("Name the gate and the URL to check.")
     given = options.parse(words[2:], min_interval=ctx.services.settings.gate_min_interval)
     url = options.unwrap_url(words[1])
-    added = runner.add_http(ctx.channel_id, ctx.user_id, words[0], url, given)
+    added = runner.add_http(ctx.channel_id, ctx.actor, words[0], url, given)
     return Reply(text=_added(added))
 
 
@@ -52,7 +52,7 @@ def manual(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     if not words:
         raise ParseError("Name the gate.")
     given = options.parse(words[1:], min_interval=0, allowed=("owner", "owners"))
-    added = runner.add_manual(ctx.channel_id, ctx.user_id, words[0], given)
+    added = runner.add_manual(ctx.channel_id, ctx.actor, words[0], given)
     return Reply(text=_added(added))
 
 
@@ -63,7 +63,7 @@ def github(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
         raise ParseError("Name the gate and the GitHub search, like `repo:org/repo is:open`.")
     start = options.split_at_options(words[1:], options.NATIVE) + 1
     given = options.parse(words[start:], min_interval=_min_interval(ctx), allowed=options.NATIVE)
-    added = runner.add_github(ctx.channel_id, ctx.user_id, words[0], words[1:start], given)
+    added = runner.add_github(ctx.channel_id, ctx.actor, words[0], words[1:start], given)
     return Reply(text=_added(added))
 
 
@@ -77,7 +77,7 @@ def testgrid(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     given = options.parse(
         words[start:], min_interval=_min_interval(ctx), allowed=options.NATIVE, flags=flags
     )
-    added = runner.add_testgrid(ctx.channel_id, ctx.user_id, words[0], words[1:start], given)
+    added = runner.add_testgrid(ctx.channel_id, ctx.actor, words[0], words[1:start], given)
     return Reply(text=_added(added))
 
 
@@ -87,7 +87,7 @@ def push(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     if not words:
         raise ParseError("Name the gate CI will report to.")
     given = options.parse(words[1:], min_interval=_min_interval(ctx), allowed=options.NATIVE)
-    added = runner.add_push(ctx.channel_id, ctx.user_id, words[0], given)
+    added = runner.add_push(ctx.channel_id, ctx.actor, words[0], given)
     return Reply(text=_added(added))
 
 
@@ -140,14 +140,14 @@ def remove(runner: flows.GateRunner, ctx: Ctx, line: CommandLine) -> Reply:
     """`/gate remove NAME`."""
     if len(line.args) != 1:
         raise ParseError("Name the one gate to remove.")
-    gate = runner.remove(ctx.channel_id, ctx.user_id, line.args[0])
+    gate = runner.remove(ctx.channel_id, ctx.actor, line.args[0])
     return Reply(text=render.removed_note(gate.name))
 
 
 def on_set(runner: flows.GateRunner, click: Click) -> str | None:
     """Mark passing / Mark failing: an owner or lead sets a manual gate."""
     press = ids.decode_set(click.action_id, click.value)
-    runner.set_manual(press, click.user_id)
+    runner.set_manual(press, click.actor)
     return None
 
 

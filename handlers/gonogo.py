@@ -81,7 +81,7 @@ def start(ctx: Ctx, line: CommandLine) -> Reply:
     started = flows.start(
         services,
         ctx.channel_id,
-        ctx.user_id,
+        ctx.actor,
         question=question,
         users=users,
         role_names=role_names,
@@ -95,13 +95,13 @@ def close(ctx: Ctx, line: CommandLine) -> Reply:
     """`/gonogo close`: close the open poll now (a lead or an admin)."""
     if line.args:
         raise ParseError("`close` takes nothing after it.")
-    closed = flows.close(ctx.services, ctx.channel_id, ctx.user_id)
+    closed = flows.close(ctx.services, ctx.channel_id, ctx.actor)
     return Reply(text=render.closed_note(closed))
 
 
 def click_close(click: Click) -> str | None:
     """Close poll: a lead or an admin only."""
-    closed = flows.close_poll(click.services, ids.decode_poll(click.value), click.user_id)
+    closed = flows.close_poll(click.services, ids.decode_poll(click.value), click.actor)
     return render.closed_note(closed)
 
 

@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core import payloads, unavailable
+from bot.core.actor import Actor
 from bot.core.db import retry_transient
 from bot.core.outbox import Message
 from bot.core.services import Services
@@ -44,6 +46,11 @@ class Click:
     value: str
     trigger_id: str
     view_id: str
+
+    @cached_property
+    def actor(self) -> Actor:
+        """Who acts in this request, built once on first use."""
+        return self.services.actor(self.user_id)
 
     def data(self, *required: str) -> dict[str, Any]:
         """The button's value as the JSON object it was rendered with (NotMine otherwise)."""
@@ -113,6 +120,11 @@ class Submission:
     callback_id: str
     private_metadata: str
     view: dict[str, Any]
+
+    @cached_property
+    def actor(self) -> Actor:
+        """Who acts in this request, built once on first use."""
+        return self.services.actor(self.user_id)
 
     def metadata(self, *required: str) -> dict[str, Any]:
         """private_metadata as the JSON object it was rendered with (NotMine otherwise)."""

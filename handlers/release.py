@@ -64,14 +64,7 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
         assert release.id is not None
         holders = releases.role_holders(s, release.id)
         parts = ctx.services.status_sections(s, release, now)
-        notice = flows.waiting_note(
-            s,
-            release,
-            ctx.user_id,
-            ctx.services.settings.admins,
-            ctx.services.people.members_of,
-            now,
-        )
+        notice = flows.waiting_note(s, release, ctx.actor, now)
     text, blocks = render.status_blocks(
         release,
         phase=schedule.phase(s, release, now),
@@ -91,7 +84,7 @@ def role(ctx: Ctx, line: CommandLine) -> Reply:
     sizes = {group: len(people.members_of(group)) for group in groups_in(users)}
     now = ctx.services.now()
     before, after = flows.assign_role(
-        ctx.services, ctx.channel_id, name, users, actor=ctx.user_id, now=now
+        ctx.services, ctx.channel_id, name, users, actor=ctx.actor, now=now
     )
     role_name = roles.normalize_role(name)
     if before == after:
@@ -123,7 +116,7 @@ def escalate(ctx: Ctx, line: CommandLine) -> Reply:
     else:
         chosen = escalation.parse_waits(line.args)
     now = ctx.services.now()
-    changed = flows.set_escalation(ctx.services, ctx.channel_id, chosen, actor=ctx.user_id, now=now)
+    changed = flows.set_escalation(ctx.services, ctx.channel_id, chosen, actor=ctx.actor, now=now)
     text = render.escalation_text(chosen or ())
     return Reply(text=text if changed else f"Nothing changed. {text}")
 
@@ -154,7 +147,7 @@ def postpone(ctx: Ctx, line: CommandLine) -> Reply:
         ctx.channel_id,
         line.args,
         line.reason,
-        actor=ctx.user_id,
+        actor=ctx.actor,
         now=now,
         follow=partial(
             follow_release_day,
@@ -199,7 +192,7 @@ def close(ctx: Ctx, line: CommandLine) -> Reply:
     cancelled = options.parse_close(line.args)
     now = ctx.services.now()
     release = flows.close(
-        ctx.services, ctx.channel_id, cancelled=cancelled, actor=ctx.user_id, now=now
+        ctx.services, ctx.channel_id, cancelled=cancelled, actor=ctx.actor, now=now
     )
     return Reply(text=f"Release *{escape(release.name)}* is {release.state}.")
 

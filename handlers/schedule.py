@@ -86,7 +86,7 @@ def listing(ctx: Ctx) -> Reply:
 def apply(ctx: Ctx, name: str) -> Reply:
     """Lay out a template's milestones from release day."""
     now = ctx.services.now()
-    release, done = flows.apply(ctx.services, ctx.channel_id, name, actor=ctx.user_id, now=now)
+    release, done = flows.apply(ctx.services, ctx.channel_id, name, actor=ctx.actor, now=now)
     laid_out = [*done.created, *done.updated]
     passed = sum(1 for m in laid_out if m.at <= now)
     answer = (
@@ -122,7 +122,7 @@ def notify(ctx: Ctx, words: list[str]) -> Reply:
         )
     offsets = parse_notify("".join(words))
     now = ctx.services.now()
-    _, after = flows.set_notify(ctx.services, ctx.channel_id, offsets, actor=ctx.user_id, now=now)
+    _, after = flows.set_notify(ctx.services, ctx.channel_id, offsets, actor=ctx.actor, now=now)
     return Reply(text=f"Done: milestones are now {describe_notify(after)}.")
 
 
@@ -133,17 +133,17 @@ def milestone_command(ctx: Ctx, line: CommandLine) -> Reply:
     now = ctx.services.now()
     if what == "add":
         change = flows.add(
-            ctx.services, ctx.channel_id, rest, line.reason, actor=ctx.user_id, now=now
+            ctx.services, ctx.channel_id, rest, line.reason, actor=ctx.actor, now=now
         )
         verb = "Added"
     elif what == "move":
         change = flows.move(
-            ctx.services, ctx.channel_id, rest, line.reason, actor=ctx.user_id, now=now
+            ctx.services, ctx.channel_id, rest, line.reason, actor=ctx.actor, now=now
         )
         verb = "Moved"
     elif what == "remove":
         name = options.parse_remove(rest)
-        change = flows.remove(ctx.services, ctx.channel_id, name, actor=ctx.user_id, now=now)
+        change = flows.remove(ctx.services, ctx.channel_id, name, actor=ctx.actor, now=now)
         return Reply(
             text=f"Removed milestone *{escape(change.milestone.name)}*; it is no longer announced."
         )
@@ -190,12 +190,12 @@ def _later(ctx: Ctx, work: Callable[[], tuple[str, list[dict[str, Any]] | None]]
 def import_schedule(ctx: Ctx, words: list[str]) -> Reply:
     """`/release schedule import URL [MINOR]`: read the file, lay it out, lint it."""
     url, stream = options.parse_import(words)
-    syncing.require_can_import(ctx.services, ctx.channel_id, ctx.user_id)
+    syncing.require_can_import(ctx.services, ctx.channel_id, ctx.actor)
     now = ctx.services.now()
 
     def work() -> tuple[str, list[dict[str, Any]] | None]:
         return syncing.import_from(
-            ctx.services, ctx.channel_id, url, stream, actor=ctx.user_id, team=team_of(ctx), now=now
+            ctx.services, ctx.channel_id, url, stream, actor=ctx.actor, team=team_of(ctx), now=now
         )
 
     return Reply(
@@ -211,7 +211,7 @@ def sync_schedule(ctx: Ctx, words: list[str]) -> Reply:
     now = ctx.services.now()
 
     def work() -> tuple[str, list[dict[str, Any]] | None]:
-        answer = syncing.sync_now(ctx.services, ctx.channel_id, actor=ctx.user_id, now=now)
+        answer = syncing.sync_now(ctx.services, ctx.channel_id, actor=ctx.actor, now=now)
         return answer, None
 
     return Reply(text="Reading the imported schedule again…", after=lambda: _later(ctx, work))

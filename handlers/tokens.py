@@ -48,10 +48,8 @@ def _add(ctx: Ctx, name: str, scope: str) -> Reply:
             release,
             name,
             scope,
-            actor=ctx.user_id,
-            admins=services.settings.admins,
+            actor=ctx.actor,
             now=services.now(),
-            members_of=services.people.members_of,
         )
         assert release.id is not None
         url = f"{services.settings.public_url}{PREFIX}/releases/{release.id}"
@@ -74,10 +72,8 @@ def _revoke(ctx: Ctx, name: str) -> Reply:
             s,
             release,
             name,
-            actor=ctx.user_id,
-            admins=services.settings.admins,
+            actor=ctx.actor,
             now=services.now(),
-            members_of=services.people.members_of,
         )
     return Reply(text=render.revoked(revoked))
 

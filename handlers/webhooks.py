@@ -40,12 +40,12 @@ def webhook(ctx: Ctx, line: CommandLine) -> Reply:
                 "`/release webhook add https://ci.example.com/hook step.*,gate.red`."
             )
         events = rest[1] if len(rest) > 1 else None
-        return Reply(text=flows.add(services, ctx.channel_id, url_of(rest[0]), events, ctx.user_id))
+        return Reply(text=flows.add(services, ctx.channel_id, url_of(rest[0]), events, ctx.actor))
     if what in ("remove", "resume"):
         if len(rest) != 1:
             raise ParseError(f"Name one webhook by its number: `/release webhook {what} 2`.")
         act = flows.remove if what == "remove" else flows.resume
-        return Reply(text=act(services, ctx.channel_id, url_of(rest[0]), ctx.user_id))
+        return Reply(text=act(services, ctx.channel_id, url_of(rest[0]), ctx.actor))
     raise ParseError(f"{quoted(line.args[0])} is not something `/release webhook` does.")
 
 

@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from bot.api.models import READ, SCOPES, WRITE, ApiToken
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape
 from bot.release import service as releases
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 
 PREFIX = "rbt_"
@@ -110,14 +110,12 @@ def add(
     name: str,
     scope: str,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Made:
     """Make a token for the release (leads only); its secret is returned once."""
     assert release.id is not None
-    releases.require_lead(session, release, actor, admins, "make API tokens", members_of)
+    releases.require_lead(session, release, actor, "make API tokens")
     name, scope = valid_name(name), valid_scope(scope)
     existing = live(session, release.id)
     if any(token.name == name for token in existing):
@@ -130,7 +128,7 @@ def add(
         name=name,
         scope=scope,
         secret_hash=digest(secret),
-        made_by=actor,
+        made_by=actor.user,
         created_at=now,
     )
     session.add(token)
@@ -138,7 +136,7 @@ def add(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="token.added",
         subject=name,
         after=scope,
@@ -152,23 +150,26 @@ def revoke(
     release: Release,
     name: str,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> ApiToken:
     """Revoke a token of the release (leads only): it is refused from the next call on."""
     assert release.id is not None
-    releases.require_lead(session, release, actor, admins, "revoke API tokens", members_of)
+    releases.require_lead(session, release, actor, "revoke API tokens")
     wanted = name.strip().lower()
     token = next((t for t in live(session, release.id) if t.name == wanted), None)
     if token is None:
         names = ", ".join(f"`{t.name}`" for t in live(session, release.id)) or "none"
         raise NotFound(f"This release has no token `{escape(wanted[:40])}` (tokens: {names}).")
-    token.revoked_at, token.revoked_by = now, actor
+    token.revoked_at, token.revoked_by = now, actor.user
     session.add(token)
     audit.record(
-        session, release=release, actor=actor, action="token.revoked", subject=token.name, at=now
+        session,
+        release=release,
+        actor=actor.user,
+        action="token.revoked",
+        subject=token.name,
+        at=now,
     )
     return token
 

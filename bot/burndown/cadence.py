@@ -8,7 +8,7 @@ every weekday until the Friday after release day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,9 +21,9 @@ from bot.burndown.recurrence import Rule, days_mask, mask_days, next_occurrence
 from bot.burndown.series import areas_of, refresh_due, remind_of
 from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.asks.milestones import Marks, MarksOf, marks_of
 from bot.core.errors import DomainError
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import require_lead
 
@@ -132,9 +132,7 @@ def lay_out(
     template: SeriesSpec,
     *,
     weekly_day: int,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
     milestones: Sequence[MarksOf] = (),
 ) -> tuple[list[MeetingSeries], int]:
@@ -143,11 +141,11 @@ def lay_out(
     `milestones` (the answers to MILESTONES) anchor the stretches at the freezes; without
     them the handbook's weeks hold. Returns the new series and how many of the old ended.
     """
-    require_lead(session, release, actor, admins, "lay out the burndown cadence", members_of)
+    require_lead(session, release, actor, "lay out the burndown cadence")
     day = _release_day(release, now)
     old = cadence_series(session, release)
     for series in old:
-        _end(session, release, series, actor=actor, now=now, why="replaced by a new cadence")
+        _end(session, release, series, actor=actor.user, now=now, why="replaced by a new cadence")
     first_day = now.astimezone(template.zone).date()
     anchors = anchors_of(marks_of(milestones, session, release), template.zone)
     created = []
@@ -159,7 +157,7 @@ def lay_out(
                     session,
                     release,
                     spec,
-                    actor=actor,
+                    actor=actor.user,
                     now=now,
                     cadence=KUBERNETES,
                     piece=piece.name,

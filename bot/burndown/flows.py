@@ -31,6 +31,7 @@ from bot.burndown import service as meetings
 from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.reminders import Due, Stale
 from bot.burndown.service import SeriesSpec, Upcoming
+from bot.core.actor import Actor
 from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.milestones import MILESTONES, MarksOf, marks_of
@@ -98,7 +99,7 @@ def save_status(
     series_id: int,
     occurs_at: datetime,
     *,
-    user_id: str,
+    actor: Actor,
     area: str,
     colour: str,
     notes: str,
@@ -110,11 +111,10 @@ def save_status(
         row = status_updates.post_status(
             s,
             meeting,
-            user_id=user_id,
+            actor=actor,
             area=area,
             colour=colour,
             notes=notes,
-            admins=services.settings.admins,
             now=now,
         )
         messages.owe_refresh(services.outbox, s, series_id, occurs_at, now)
@@ -122,7 +122,7 @@ def save_status(
 
 
 def schedule(
-    services: Services, channel_id: str, spec: SeriesSpec, *, actor: str, now: datetime
+    services: Services, channel_id: str, spec: SeriesSpec, *, actor: Actor, now: datetime
 ) -> tuple[MeetingSeries, datetime | None]:
     """A lead's new series, announced in the channel; returns it and its first meeting."""
     with services.db.session() as s:
@@ -132,12 +132,10 @@ def schedule(
             release,
             spec,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         first = meetings.next_of(series, now)
-        message = render.scheduled(series, first, actor)
+        message = render.scheduled(series, first, actor.user)
         _announce(services, s, release, f"series:{series.id}:scheduled", message, now)
     services.scheduler.poke()
     return series, first
@@ -149,7 +147,7 @@ def skip(
     day: date,
     *,
     series_id: int | None,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[Upcoming]:
     """Skip a day's meetings (of one series or all), announced in the channel."""
@@ -161,19 +159,17 @@ def skip(
             day,
             series_id=series_id,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         which = ",".join(str(item.series.id) for item in found)
         event = f"skip:{day.isoformat()}:{which}"
-        _announce(services, s, release, event, render.skipped(found, actor), now)
+        _announce(services, s, release, event, render.skipped(found, actor.user), now)
     services.scheduler.poke()
     return found
 
 
 def cancel(
-    services: Services, channel_id: str, series_id: int, *, actor: str, now: datetime
+    services: Services, channel_id: str, series_id: int, *, actor: Actor, now: datetime
 ) -> MeetingSeries:
     """End a series, announced in the channel."""
     with services.db.session() as s:
@@ -183,11 +179,9 @@ def cancel(
             release,
             series_id,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
-        message = render.cancelled(series, actor)
+        message = render.cancelled(series, actor.user)
         _announce(services, s, release, f"series:{series_id}:cancelled", message, now)
     services.scheduler.poke()
     return series
@@ -199,7 +193,7 @@ def lay_out_cadence(
     template: SeriesSpec,
     *,
     weekly_day: int,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> list[MeetingSeries]:
     """Lay out the Kubernetes cadence (replacing an earlier one), announced in the channel."""
@@ -211,8 +205,6 @@ def lay_out_cadence(
             template,
             weekly_day=weekly_day,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
             milestones=services.answers_to(MILESTONES),
         )
@@ -220,7 +212,7 @@ def lay_out_cadence(
         marks = marks_of(services.answers_to(MILESTONES), s, release)
         anchors = cadence.anchors_of(marks, template.zone)
         basis = render.cadence_basis(anchors.mwf_milestone, anchors.daily_milestone)
-        message = render.cadence_laid_out(release, created, replaced, actor, basis)
+        message = render.cadence_laid_out(release, created, replaced, actor.user, basis)
         _announce(services, s, release, event, message, now)
     services.scheduler.poke()
     return created

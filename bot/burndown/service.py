@@ -19,8 +19,8 @@ from bot.burndown.models import MeetingSeries, MeetingSkip
 from bot.burndown.recurrence import describe_days, next_occurrence, occurrences
 from bot.burndown.series import refresh_due, rule_of, skips_of
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
-from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import require_lead
 
@@ -60,14 +60,12 @@ def schedule(
     release: Release,
     spec: SeriesSpec,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> MeetingSeries:
     """Add the series a lead (or an admin) asked for."""
-    require_lead(session, release, actor, admins, "schedule burndown meetings", members_of)
-    return create_series(session, release, spec, actor=actor, now=now)
+    require_lead(session, release, actor, "schedule burndown meetings")
+    return create_series(session, release, spec, actor=actor.user, now=now)
 
 
 def create_series(
@@ -218,13 +216,11 @@ def cancel(
     release: Release,
     series_id: int,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> MeetingSeries:
     """End a series now (leads only): one guarded update, so two cancels make one change."""
-    require_lead(session, release, actor, admins, "cancel burndown series", members_of)
+    require_lead(session, release, actor, "cancel burndown series")
     series = get_series(session, release, series_id)
     result = session.execute(
         update(MeetingSeries)
@@ -237,7 +233,7 @@ def cancel(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="burndown.cancelled",
         subject=f"series {series_id}",
         before="active",
@@ -254,13 +250,11 @@ def skip(
     day: date,
     *,
     series_id: int | None,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> list[Upcoming]:
     """Skip the meetings on a local date (of one series, or all; leads only); returns them."""
-    require_lead(session, release, actor, admins, "skip burndown meetings", members_of)
+    require_lead(session, release, actor, "skip burndown meetings")
     assert release.id is not None
     chosen = (
         [get_series(session, release, series_id)]
@@ -285,7 +279,7 @@ def skip(
             raise Conflict(f"The meeting on {day.isoformat()} is already skipped.")
         raise NotFound(f"No burndown meeting falls on {day.isoformat()}. See `/burndown list`.")
     for item in found:
-        _add_skip(session, release, item, day, actor, now)
+        _add_skip(session, release, item, day, actor.user, now)
     return found
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.recurrence import occurrences
 from bot.burndown.series import areas_of, rule_of, skips_of
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import DomainError, Forbidden, NotFound
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import role_holders
@@ -61,9 +61,9 @@ def open_meeting(session: Session, series_id: int, occurs_at: datetime, now: dat
     return Meeting(release, series, occurs_at)
 
 
-def require_poster(session: Session, release: Release, user_id: str, admins: Iterable[str]) -> None:
+def require_poster(session: Session, release: Release, actor: Actor) -> None:
     """Raise Forbidden unless the person holds a role in the release or is an admin."""
-    if user_id not in holders(session, release) and user_id not in set(admins):
+    if actor.user not in holders(session, release) and not actor.admin:
         raise Forbidden("Only people holding a role in this release post burndown status.")
 
 
@@ -72,13 +72,12 @@ def meeting_for(
     series_id: int,
     occurs_at: datetime,
     *,
-    user_id: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
 ) -> Meeting:
     """The meeting a status button points at, for a person who may post status for it."""
     meeting = open_meeting(session, series_id, occurs_at, now)
-    require_poster(session, meeting.release, user_id, admins)
+    require_poster(session, meeting.release, actor)
     return meeting
 
 
@@ -86,16 +85,15 @@ def post_status(
     session: Session,
     meeting: Meeting,
     *,
-    user_id: str,
+    actor: Actor,
     area: str,
     colour: str,
     notes: str,
-    admins: Iterable[str],
     now: datetime,
 ) -> MeetingStatus:
     """Store (or replace) one person's status for one area of one meeting."""
     area, notes, colour = " ".join(area.split()), notes.strip(), colour.strip().lower()
-    require_poster(session, meeting.release, user_id, admins)
+    require_poster(session, meeting.release, actor)
     choices = areas_of(meeting.series)
     if not area:
         raise DomainError("Name the area your status is about.")
@@ -110,7 +108,7 @@ def post_status(
     values = {
         "series_id": meeting.series.id,
         "occurs_at": meeting.occurs_at,
-        "user_id": user_id,
+        "user_id": actor.user,
         "area": area,
         "colour": colour,
         "notes": notes,
@@ -128,7 +126,7 @@ def post_status(
     audit.record(
         session,
         release=meeting.release,
-        actor=user_id,
+        actor=actor.user,
         action="burndown.status",
         subject=area,
         after=colour,

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from bot.calendar.models import CalendarToken
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.asks.calendar import (
     FeedPartOf,
     GateView,
@@ -41,7 +42,6 @@ from bot.core.asks.calendar import (
 )
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import phase, require_lead, role_holders
 
@@ -94,22 +94,20 @@ def reset(
     session: Session,
     release: Release,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> str:
     """Replace the release's token with a new one (leads only); the old link stops working."""
-    require_lead(session, release, actor, admins, "make a new calendar link", members_of)
+    require_lead(session, release, actor, "make a new calendar link")
     assert release.id is not None
     had = session.execute(delete(CalendarToken).where(col(CalendarToken.release_id) == release.id))
-    token = _insert(session, release, actor, now)
+    token = _insert(session, release, actor.user, now)
     if token is None:
         raise Conflict("Another lead made a new calendar link just now; ask them for it.")
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="calendar.link_reset",
         subject=release.name,
         detail="the old link stopped working" if getattr(had, "rowcount", 0) else None,

@@ -33,6 +33,7 @@ from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.retro_part import retro_part
 from bot.checklist.templates import Template, check_templates
+from bot.core.actor import Actor
 from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
@@ -66,7 +67,7 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
 # --- commands and clicks ---------------------------------------------------------------------
 
 
-def start(services: Services, channel_id: str, actor: str, template: Template) -> None:
+def start(services: Services, channel_id: str, actor: Actor, template: Template) -> None:
     """Start the channel's checklist from `template` (lead only), owing its message and ping."""
     with services.db.session() as s:
         now = services.now()
@@ -76,9 +77,7 @@ def start(services: Services, channel_id: str, actor: str, template: Template) -
             release,
             template,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
         services.outbox.queue(s, *owed, now=now)
@@ -86,7 +85,7 @@ def start(services: Services, channel_id: str, actor: str, template: Template) -
     services.scheduler.poke()
 
 
-def cancel(services: Services, channel_id: str, actor: str) -> None:
+def cancel(services: Services, channel_id: str, actor: Actor) -> None:
     """Stop the channel's running checklist (lead only) and tell the channel."""
     with services.db.session() as s:
         now = services.now()
@@ -95,17 +94,15 @@ def cancel(services: Services, channel_id: str, actor: str) -> None:
             s,
             release,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         assert checklist.id is not None
         board = checklists.board(s, checklist.id)
-        services.outbox.queue(s, messages.cancelled(actor, board), now=now)
+        services.outbox.queue(s, messages.cancelled(actor.user, board), now=now)
         services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
-def act(services: Services, action: str, actor: str, ref: StepRef, reason: str = "") -> None:
+def act(services: Services, action: str, actor: Actor, ref: StepRef, reason: str = "") -> None:
     """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, owing what follows."""
     try:
         with services.db.session() as s:
@@ -117,11 +114,9 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
                 state=ref.state,
                 attempt=ref.attempt,
                 actor=actor,
-                admins=services.settings.admins,
                 now=now,
                 reason=reason,
                 guards=services.step_guards,
-                members_of=services.people.members_of,
             )
             owed = messages.after_transition(outcome)
             if outcome.completed:
@@ -134,7 +129,7 @@ def act(services: Services, action: str, actor: str, ref: StepRef, reason: str =
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
 
 
-def run(services: Services, actor: str, ref: StepRef, simulated: str | None = None) -> None:
+def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = None) -> None:
     """Run on a step that runs a job: claimed once, sent once, followed to its end.
 
     In a rehearsal nothing is sent: `simulated` is the outcome the press asked for.
@@ -145,7 +140,7 @@ def run(services: Services, actor: str, ref: StepRef, simulated: str | None = No
         raise _told_plainly(services, ref, err) from None
 
 
-def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistStep:
+def ask(services: Services, action: str, actor: Actor, ref: StepRef) -> ChecklistStep:
     """The step, if `actor` may do `action` on it now (checked before a reason is asked)."""
     try:
         with services.db.read() as s:
@@ -156,8 +151,6 @@ def ask(services: Services, action: str, actor: str, ref: StepRef) -> ChecklistS
                 state=ref.state,
                 attempt=ref.attempt,
                 actor=actor,
-                admins=services.settings.admins,
-                members_of=services.people.members_of,
             )
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
@@ -177,9 +170,10 @@ def _told_plainly(services: Services, ref: StepRef, err: DomainError) -> DomainE
 # --- rehearsals ------------------------------------------------------------------------------
 
 
-def rehearse(services: Services, channel_id: str, actor: str, template: Template) -> Checklist:
+def rehearse(services: Services, channel_id: str, actor: Actor, template: Template) -> Checklist:
     """Start a rehearsal of `template` in the channel (anyone), owing its marked message."""
-    zone = services.people.zone_of(actor)  # the rehearsal's zone when the channel has no release
+    # The rehearsal's zone when the channel has no release.
+    zone = services.people.zone_of(actor.user)
     with services.db.session() as s:
         now = services.now()
         outcome = rehearsal.start(s, channel_id, template, actor=actor, zone=zone, now=now)
@@ -188,7 +182,7 @@ def rehearse(services: Services, channel_id: str, actor: str, template: Template
         return outcome.checklist
 
 
-def stop_rehearsal(services: Services, channel_id: str, actor: str, number: int | None) -> int:
+def stop_rehearsal(services: Services, channel_id: str, actor: Actor, number: int | None) -> int:
     """End one of the channel's rehearsals (its lead), owing its summary so far; its number."""
     try:
         with services.db.session() as s:
@@ -198,12 +192,10 @@ def stop_rehearsal(services: Services, channel_id: str, actor: str, number: int 
                 channel_id,
                 number,
                 actor=actor,
-                admins=services.settings.admins,
                 now=now,
-                members_of=services.people.members_of,
             )
             assert checklist.id is not None
-            summary = messages.summary(checklists.board(s, checklist.id), stopped_by=actor)
+            summary = messages.summary(checklists.board(s, checklist.id), stopped_by=actor.user)
             _owe(services, s, checklist, [summary], now)
             return checklist.id
     except DomainError as err:  # about a rehearsal: it names people, mentioning nobody
@@ -212,7 +204,7 @@ def stop_rehearsal(services: Services, channel_id: str, actor: str, number: int 
         raise
 
 
-def simulate(services: Services, actor: str, ref: StepRef) -> None:
+def simulate(services: Services, actor: Actor, ref: StepRef) -> None:
     """*Simulate GO* on a rehearsal's step: noted in its thread, and Done is allowed."""
     try:
         with services.db.session() as s:
@@ -223,8 +215,6 @@ def simulate(services: Services, actor: str, ref: StepRef) -> None:
                 state=ref.state,
                 attempt=ref.attempt,
                 actor=actor,
-                admins=services.settings.admins,
-                members_of=services.people.members_of,
             )
             if outcome is None:
                 return
@@ -232,7 +222,7 @@ def simulate(services: Services, actor: str, ref: StepRef) -> None:
             note = messages.reply(
                 outcome.checklist,
                 messages.step_key(step, step.activations, "simulated"),
-                notes.simulated(step, actor),
+                notes.simulated(step, actor.user),
             )
             _owe(services, s, outcome.checklist, [note], now)
     except DomainError as err:

@@ -12,9 +12,10 @@ from sqlmodel import Session
 
 from bot.checklist.board import owners_of
 from bot.checklist.models import ChecklistStep
+from bot.core.actor import Actor
 from bot.core.errors import Forbidden
 from bot.core.text.escape import escape
-from bot.release.groups import MembersOf, holds, mentions
+from bot.release.groups import mentions
 from bot.release.models import Release
 from bot.release.permissions import LEAD, is_lead, require_lead
 
@@ -25,24 +26,22 @@ def require_step_actor(
     step: ChecklistStep,
     holders: dict[str, list[str]],
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     verb: str,
     lead_only: bool,
-    members_of: MembersOf,
 ) -> None:
     """Raise Forbidden naming who can `verb`, unless `actor` owns the step or leads.
 
-    Owning and leading may come through a user group: its members now (`members_of`).
+    Owning and leading may come through a user group the actor is in now.
     """
     if lead_only:
-        require_lead(session, release, actor, admins, verb, members_of)
+        require_lead(session, release, actor, verb)
         return
     leads = holders.get(LEAD, [])
     owners = owners_of(holders, step.owner)
-    if holds(actor, owners.users, members_of):
+    if actor.holds(owners.users):
         return
-    if is_lead(session, release, actor, admins, members_of):
+    if is_lead(session, release, actor):
         return
     title = f"*{escape(step.title)}*"
     if owners.fallback:

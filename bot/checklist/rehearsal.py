@@ -22,9 +22,10 @@ from bot.checklist.advance import changed_one
 from bot.checklist.board import ACTIVE, CANCELLED, RUNNING, Outcome
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.text.escape import escape
-from bot.release.groups import MembersOf, mentions
+from bot.release.groups import mentions
 from bot.release.models import Release
 from bot.release.service import is_lead, leads, rehearsal_release
 
@@ -37,20 +38,18 @@ def start(
     channel_id: str,
     template: Template,
     *,
-    actor: str,
+    actor: Actor,
     zone: ZoneInfo,
     now: datetime,
 ) -> Outcome:
     """Start a rehearsal of `template` in the channel; its first step opens at once."""
-    release = rehearsal_release(session, channel_id, actor=actor, zone=zone, now=now)
+    release = rehearsal_release(session, channel_id, actor=actor.user, zone=zone, now=now)
     # The actor leads the stand-in release in person, so no group needs reading.
     return checklists.start(
         session,
         release,
         template,
         actor=actor,
-        admins=frozenset(),
-        members_of=lambda group: frozenset(),
         now=now,
         rehearsal=True,
     )
@@ -75,19 +74,17 @@ def stop(
     channel_id: str,
     number: int | None,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Checklist:
     """End one running rehearsal of the channel (its leads or an admin).
 
     Without a number: the only one, or the caller's latest when several run.
     """
-    checklist = _chosen(running_in(session, channel_id), number, actor)
+    checklist = _chosen(running_in(session, channel_id), number, actor.user)
     release = session.get(Release, checklist.release_id)
     assert release is not None and release.id is not None
-    if not is_lead(session, release, actor, admins, members_of):
+    if not is_lead(session, release, actor):
         who = mentions(leads(session, release.id))
         raise Forbidden(f"Only a lead of rehearsal #{checklist.id} can stop it: {who}.")
     stmt = (

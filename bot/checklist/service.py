@@ -18,9 +18,9 @@ from bot.checklist.advance import changed_one, open_step, record
 from bot.checklist.board import CANCELLED, PENDING, RUNNING, Board, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.checklist.templates import Template
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, NotFound
 from bot.core.text.timeparse import localize
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import LEAD, active_release, require_lead, role_holders
 
@@ -102,10 +102,8 @@ def start(
     release: Release,
     template: Template,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
     rehearsal: bool = False,
 ) -> Outcome:
     """Start the release's checklist from a template (lead only); its first step opens.
@@ -113,7 +111,7 @@ def start(
     A `rehearsal` runs for a stand-in release (`rehearsal_release`), never the real one.
     """
     assert release.id is not None
-    require_lead(session, release, actor, admins, "start the release-day checklist", members_of)
+    require_lead(session, release, actor, "start the release-day checklist")
     if running(session, release.id) is not None:
         raise Conflict(
             "A checklist is already running for this release. See it with `/checklist status`, "
@@ -124,7 +122,7 @@ def start(
         channel_id=release.channel_id,
         template=template.name,
         description=template.description[:300],
-        started_by=actor,
+        started_by=actor.user,
         started_at=now,
         rehearsal=rehearsal,
     )
@@ -136,13 +134,13 @@ def start(
     rows = _step_rows(release, checklist, template, now)
     session.add_all(rows)
     session.flush()
-    record(session, release, actor, "checklist.started", template.name, None, RUNNING, now)
+    record(session, release, actor.user, "checklist.started", template.name, None, RUNNING, now)
     holders = role_holders(session, release.id)
     opened, owners, completed = open_step(
-        session, release, checklist, rows[0] if rows else None, holders, actor, now
+        session, release, checklist, rows[0] if rows else None, holders, actor.user, now
     )
     first = opened or rows[0]
-    return Outcome(release, checklist, first, PENDING, actor, opened, owners, completed)
+    return Outcome(release, checklist, first, PENDING, actor.user, opened, owners, completed)
 
 
 def _step_rows(
@@ -177,14 +175,12 @@ def cancel(
     session: Session,
     release: Release,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Checklist:
     """Stop the release's running checklist (lead only)."""
     assert release.id is not None
-    require_lead(session, release, actor, admins, "cancel the checklist", members_of)
+    require_lead(session, release, actor, "cancel the checklist")
     checklist = running(session, release.id)
     if checklist is None:
         raise NotFound("No checklist is running for this release.")
@@ -197,6 +193,13 @@ def cancel(
         raise Conflict("The checklist was stopped a moment ago.")
     session.refresh(checklist)
     record(
-        session, release, actor, "checklist.cancelled", checklist.template, RUNNING, CANCELLED, now
+        session,
+        release,
+        actor.user,
+        "checklist.cancelled",
+        checklist.template,
+        RUNNING,
+        CANCELLED,
+        now,
     )
     return checklist

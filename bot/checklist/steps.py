@@ -35,12 +35,12 @@ from bot.checklist.board import (
 )
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.permissions import require_step_actor
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.guards import StepGuard
 from bot.core.payloads import NotMine
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
-from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import LEAD
 
@@ -123,9 +123,7 @@ def _checked(
     step_id: int,
     state: str,
     attempt: int,
-    actor: str,
-    admins: frozenset[str],
-    members_of: MembersOf,
+    actor: Actor,
 ) -> Loaded:
     """The clicked step, loaded; refused unless it is as rendered and `actor` may act."""
     found = _load(session, step_id)
@@ -141,10 +139,8 @@ def _checked(
         step,
         found.holders,
         actor=actor,
-        admins=admins,
         verb=kind.verb,
         lead_only=kind.lead_only,
-        members_of=members_of,
     )
     return found
 
@@ -156,13 +152,11 @@ def check(
     step_id: int,
     state: str,
     attempt: int,
-    actor: str,
-    admins: frozenset[str],
-    members_of: MembersOf,
+    actor: Actor,
 ) -> ChecklistStep:
     """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
     kind = ACTIONS[action]
-    return _checked(session, kind, step_id, state, attempt, actor, admins, members_of).step
+    return _checked(session, kind, step_id, state, attempt, actor).step
 
 
 def transition(
@@ -172,20 +166,18 @@ def transition(
     step_id: int,
     state: str,
     attempt: int,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
     reason: str = "",
     guards: Sequence[StepGuard] = (),
-    members_of: MembersOf,
 ) -> Outcome:
     """Carry out a click on a step: one guarded UPDATE, then open the next step if finished.
 
     Done asks every guard first (an open go/no-go, a red gate): each raises to hold it back.
-    Owners and leads may act through a user group they are in now (`members_of`).
+    Owners and leads may act through a user group they are in now.
     """
     kind = ACTIONS[action]
-    found = _checked(session, kind, step_id, state, attempt, actor, admins, members_of)
+    found = _checked(session, kind, step_id, state, attempt, actor)
     release, checklist, step = found.release, found.checklist, found.step
     reason = _reason(kind, reason)
     if checklist.rehearsal:  # nothing real is asked: a simulated GO stands in for the poll
@@ -200,7 +192,7 @@ def transition(
             col(ChecklistStep.state) == state,
             col(ChecklistStep.activations) == attempt,
         )
-        .values(**_values(kind, actor, reason, now))
+        .values(**_values(kind, actor.user, reason, now))
         .returning(ChecklistStep)
     )
     # The audit rows wait for the commit, so both go out in one INSERT.
@@ -210,20 +202,22 @@ def transition(
             _expect(session, release, step, state, attempt)
             raise Conflict("The step changed meanwhile; nothing changed.")
         event = "step.retried" if action == "retry" else f"step.{kind.target}"
-        record(session, release, actor, event, step.title, state, kind.target, now, reason or None)
+        record(
+            session, release, actor.user, event, step.title, state, kind.target, now, reason or None
+        )
         if kind.target == ACTIVE:  # reopened: its owners are up again
             up = owners_of(found.holders, step.owner)
-            return Outcome(release, checklist, step, state, actor, step, up)
+            return Outcome(release, checklist, step, state, actor.user, step, up)
         if kind.target == FAILED:  # the owners and the leads are pulled in
             pulled = owners_of(found.holders, step.owner)
             leads = found.holders.get(LEAD, [])
-            return Outcome(release, checklist, step, state, actor, owners=pulled, leads=leads)
+            return Outcome(release, checklist, step, state, actor.user, owners=pulled, leads=leads)
         if kind.target not in FINISHED:
-            return Outcome(release, checklist, step, state, actor)
+            return Outcome(release, checklist, step, state, actor.user)
         opened, owners, completed = open_step(
-            session, release, checklist, found.following, found.holders, actor, now
+            session, release, checklist, found.following, found.holders, actor.user, now
         )
-    return Outcome(release, checklist, step, state, actor, opened, owners, completed)
+    return Outcome(release, checklist, step, state, actor.user, opened, owners, completed)
 
 
 SIMULATE = Action((ACTIVE,), ACTIVE, "simulate its go/no-go")
@@ -235,17 +229,15 @@ def simulate(
     step_id: int,
     state: str,
     attempt: int,
-    actor: str,
-    admins: frozenset[str],
-    members_of: MembersOf,
+    actor: Actor,
 ) -> Outcome | None:
     """*Simulate GO* on a rehearsal's step (its owners or a lead); None if it was already."""
-    found = _checked(session, SIMULATE, step_id, state, attempt, actor, admins, members_of)
+    found = _checked(session, SIMULATE, step_id, state, attempt, actor)
     if not found.checklist.rehearsal:
         raise DomainError("Only a rehearsal simulates a go/no-go; ask the team with `/gonogo`.")
     if not rehearsal.simulate(session, found.step, attempt):
         return None
-    return Outcome(found.release, found.checklist, found.step, ACTIVE, actor)
+    return Outcome(found.release, found.checklist, found.step, ACTIVE, actor.user)
 
 
 def _reason(kind: Action, reason: str) -> str:

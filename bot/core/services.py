@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from bot.core.actor import Actor
 from bot.core.asks import Ask
 from bot.core.config import Settings
 from bot.core.db import Database
@@ -53,6 +54,10 @@ class Services:
     def leader(self) -> Leadership:
         """The leader lease: `is_leader`, `epoch`, `guard(session, epoch)` for leader-only work."""
         return self.scheduler.leadership
+
+    def actor(self, user_id: str) -> Actor:
+        """Who acts in this request: the person, whether an admin, and a reader of their groups."""
+        return Actor(user_id, user_id in self.settings.admins, self.people.members_of)
 
     def now(self) -> datetime:
         """The current instant (tests may freeze it)."""

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.event import listen
 from sqlmodel import Session
 
+from bot.core.actor import Actor
 from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.milestones import MILESTONES
@@ -133,7 +134,7 @@ def register(services: Services) -> GateRunner:
     return runner
 
 
-def report(services: Services, release_id: int, name: str, outcome: Outcome, actor: str) -> Gate:
+def report(services: Services, release_id: int, name: str, outcome: Outcome, actor: Actor) -> Gate:
     """A push gate's report (its owners or a lead), owing its alert or note in that commit."""
     now = services.now()
     with services.db.session() as session:
@@ -144,9 +145,7 @@ def report(services: Services, release_id: int, name: str, outcome: Outcome, act
             name,
             outcome,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         owe_after_change(services, session, gate, release, change, now)
     # Its deadline moved later: the timer planned for the old one finds the claim gone, and
@@ -225,33 +224,33 @@ class GateRunner:
 
     # --- what people ask -----------------------------------------------------------------
 
-    def add_http(self, channel_id: str, actor: str, name: str, url: str, given: Options) -> Added:
+    def add_http(self, channel_id: str, actor: Actor, name: str, url: str, given: Options) -> Added:
         """Add an HTTP gate; its URL is vetted before the transaction, so DNS holds no lock."""
         return self._add(channel_id, actor, gates.propose_http(name, url, given, self.settings))
 
-    def add_manual(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
+    def add_manual(self, channel_id: str, actor: Actor, name: str, given: Options) -> Added:
         """Add a manual gate."""
         return self._add(channel_id, actor, gates.propose_manual(name, given))
 
-    def add_push(self, channel_id: str, actor: str, name: str, given: Options) -> Added:
+    def add_push(self, channel_id: str, actor: Actor, name: str, given: Options) -> Added:
         """Add a push gate (CI reports to it through the API)."""
         return self._add(channel_id, actor, gates.propose_push(name, given))
 
     def add_github(
-        self, channel_id: str, actor: str, name: str, query: list[str], given: Options
+        self, channel_id: str, actor: Actor, name: str, query: list[str], given: Options
     ) -> Added:
         """Add a GitHub search gate; the API host is vetted before the transaction."""
         proposal = gates.propose_github(name, query, given, self.settings)
         return self._add(channel_id, actor, proposal)
 
     def add_testgrid(
-        self, channel_id: str, actor: str, name: str, dashboards: list[str], given: Options
+        self, channel_id: str, actor: Actor, name: str, dashboards: list[str], given: Options
     ) -> Added:
         """Add a TestGrid gate over blocking (and informing) dashboards."""
         proposal = gates.propose_testgrid(name, dashboards, given, self.settings)
         return self._add(channel_id, actor, proposal)
 
-    def _add(self, channel_id: str, actor: str, proposal: gates.Proposal) -> Added:
+    def _add(self, channel_id: str, actor: Actor, proposal: gates.Proposal) -> Added:
         now = self.services.now()
         with self.services.db.session() as session:
             release = releases.lock_active(session, channel_id)
@@ -262,7 +261,6 @@ class GateRunner:
                 actor=actor,
                 settings=self.settings,
                 creators=self.services.creators,
-                members_of=self.services.people.members_of,
                 now=now,
             )
             self.services.outbox.queue(session, messages.card(gate, release), now=now)
@@ -270,7 +268,7 @@ class GateRunner:
         self.services.scheduler.poke()
         return Added(gate, proposal.unset, owners, proposal.hints)
 
-    def remove(self, channel_id: str, actor: str, name: str) -> Gate:
+    def remove(self, channel_id: str, actor: Actor, name: str) -> Gate:
         """Remove a gate (lead only); its checks and re-pings stop, its card says who did it."""
         now = self.services.now()
         with self.services.db.session() as session:
@@ -280,8 +278,6 @@ class GateRunner:
                 release,
                 name,
                 actor=actor,
-                admins=self.settings.admins,
-                members_of=self.services.people.members_of,
                 now=now,
             )
             session.flush()
@@ -289,7 +285,7 @@ class GateRunner:
         self.services.scheduler.poke()
         return gate
 
-    def set_manual(self, press: SetPress, actor: str) -> None:
+    def set_manual(self, press: SetPress, actor: Actor) -> None:
         """Mark passing / Mark failing, as pressed; the alert or note is owed in that commit."""
         now = self.services.now()
         with self.services.db.session() as session:
@@ -298,10 +294,8 @@ class GateRunner:
                 press.gate_id,
                 to_pass=press.to_pass,
                 version=press.version,
-                user_id=actor,
-                admins=self.settings.admins,
+                actor=actor,
                 now=now,
-                members_of=self.services.people.members_of,
             )
             release = releases.get(session, gate.release_id)
             owe_after_change(self.services, session, gate, release, change, now)

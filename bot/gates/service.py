@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.fetch import guard, secrets
@@ -35,7 +36,7 @@ from bot.gates.probe import check, expect
 from bot.gates.signal import github, testgrid
 from bot.gates.transitions import apply_outcome, claim_check, fresh, snapshot, transition
 from bot.release import service as releases
-from bot.release.groups import MembersOf, holds, mentions
+from bot.release.groups import mentions
 from bot.release.models import Release
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
@@ -165,22 +166,21 @@ def add(
     release: Release,
     proposal: Proposal,
     *,
-    actor: str,
+    actor: Actor,
     settings: Settings,
     creators: releases.Creators,
-    members_of: MembersOf,
     now: datetime,
 ) -> Gate:
     """Store a new gate of the release (a lead who may add gates); the name must be free."""
     assert release.id is not None
-    releases.require_lead(session, release, actor, settings.admins, "add gates", members_of)
-    releases.require_creator(creators, actor, "add gates")
+    releases.require_lead(session, release, actor, "add gates")
+    releases.require_creator(creators, actor.user, "add gates")
     existing = {g.name for g in gates_of(session, release.id)}
     if proposal.name in existing:
         raise Conflict(f"This release already has a gate `{proposal.name}`; remove it first.")
     if len(existing) >= MAX_GATES:
         raise DomainError(f"A release can have at most {MAX_GATES} gates.")
-    gate = _new_gate(release, proposal, actor=actor, settings=settings, now=now)
+    gate = _new_gate(release, proposal, actor=actor.user, settings=settings, now=now)
     session.add(gate)
     session.flush()
     what = {
@@ -191,7 +191,7 @@ def add(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="gate.added",
         subject=gate.name,
         after=gate.state,
@@ -239,13 +239,11 @@ def remove(
     release: Release,
     name: str,
     *,
-    actor: str,
-    admins: frozenset[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> tuple[Gate, AuditEvent]:
     """Delete a gate (lead only); the gate as it was, and the audit event saying who did it."""
-    releases.require_lead(session, release, actor, admins, "remove gates", members_of)
+    releases.require_lead(session, release, actor, "remove gates")
     gate = by_name(session, release, name)
     assert gate.id is not None
     history.forget(session, gate.id)
@@ -253,7 +251,7 @@ def remove(
     removal = audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="gate.removed",
         subject=gate.name,
         before=gate.state,
@@ -271,14 +269,12 @@ def set_manual(
     *,
     to_pass: bool,
     version: int,
-    user_id: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> tuple[Gate, Change]:
     """An owner (or lead) marks a manual gate passing or failing, as the button showed it.
 
-    Owning and leading may come through a user group: its members now (`members_of`).
+    Owning and leading may come through a user group the actor is in now.
     """
     gate = fresh(session, gate_id)
     if gate is None:
@@ -287,9 +283,7 @@ def set_manual(
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
     owners = owners_of(session, gate)
-    if not holds(user_id, owners, members_of) and not releases.is_lead(
-        session, release, user_id, admins, members_of
-    ):
+    if not actor.holds(owners) and not releases.is_lead(session, release, actor):
         leads = releases.leads(session, release.id or 0)
         raise Forbidden(
             f"Only the owners of `{gate.name}` ({mentions(owners)}) or a lead "
@@ -307,12 +301,12 @@ def set_manual(
         session,
         gate,
         change,
-        actor=user_id,
-        detail=f"set by {user_id}",
+        actor=actor.user,
+        detail=f"set by {actor.user}",
         now=now,
         last_result="pass" if to_pass else "fail",
         last_checked_at=now,
-        last_detail=user_id,
+        last_detail=actor.user,
     ):
         raise Conflict(f"`{gate.name}` was just changed by someone else; nothing changed.")
     return fresh(session, gate_id) or gate, change
@@ -327,10 +321,8 @@ def report(
     name: str,
     outcome: Outcome,
     *,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> tuple[Gate, Change]:
     """A push gate's result as CI saw it (its owners or a lead); unknown again if none follows.
 
@@ -345,16 +337,16 @@ def report(
         )
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is {release.state}; its gates are final.")
-    if not releases.is_lead(session, release, actor, admins, members_of):  # a lead's job, mostly
+    if not releases.is_lead(session, release, actor):  # a lead's job, mostly
         owners = owners_of(session, gate)
-        if not holds(actor, owners, members_of):
+        if not actor.holds(owners):
             names = mentions(owners) if owners else "a lead"
             raise Forbidden(
                 f"Only the owners of `{gate.name}` or a lead can report to it: {names}."
             )
     assert gate.id is not None
     due = now + timedelta(seconds=gate.interval_seconds)
-    applied = apply_outcome(session, gate.id, outcome, now=now, next_check_at=due, actor=actor)
+    applied = apply_outcome(session, gate.id, outcome, now=now, next_check_at=due, actor=actor.user)
     if applied is None:
         raise NotFound(f"`{gate.name}` was removed; nothing changed.")
     return applied

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.core import audit
+from bot.core.actor import SYSTEM, Actor
 from bot.core.asks.calendar import PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.retro import RETRO_PART
@@ -38,7 +38,7 @@ from bot.release.models import Release
 def start(
     services: Services,
     channel_id: str,
-    actor: str,
+    actor: Actor,
     *,
     question: str,
     users: list[str],
@@ -56,16 +56,14 @@ def start(
             role_names=role_names,
             deadline=deadline,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         messages.owe_poll(services.outbox, s, started.tally.poll, now)
     services.scheduler.poke()  # its reminder and deadline close are to plan
     return started
 
 
-def close(services: Services, channel_id: str, actor: str) -> Poll:
+def close(services: Services, channel_id: str, actor: Actor) -> Poll:
     """Close the channel's open poll now (a lead or an admin); the result is owed with it."""
     now = services.now()
     with services.db.session() as s:
@@ -73,16 +71,14 @@ def close(services: Services, channel_id: str, actor: str) -> Poll:
             s,
             channel_id,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         assert poll.id is not None
         messages.owe_result(services.outbox, s, poll.id, now)
         return poll
 
 
-def close_poll(services: Services, poll_id: int, actor: str) -> Poll:
+def close_poll(services: Services, poll_id: int, actor: Actor) -> Poll:
     """Close this poll now (a lead or an admin); the result is owed with it."""
     now = services.now()
     with services.db.session() as s:
@@ -90,9 +86,7 @@ def close_poll(services: Services, poll_id: int, actor: str) -> Poll:
             s,
             poll_id,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         messages.owe_result(services.outbox, s, poll_id, now)
         return poll
@@ -140,10 +134,9 @@ def expire(services: Services, poll_id: int, now: datetime) -> None:
         closed = gonogo.close(
             s,
             poll_id,
-            actor=audit.SYSTEM_ACTOR,
+            actor=SYSTEM,
             now=now,
             why="deadline",
-            members_of=services.people.members_of,
         )
         if closed is not None:
             messages.owe_result(services.outbox, s, poll_id, now)

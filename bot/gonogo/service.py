@@ -6,7 +6,6 @@ Votes are written in `votes`, the deadline's reminder is planned in `deadline`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.actor import SYSTEM, Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release import roles
 from bot.release import service as releases
-from bot.release.groups import MembersOf, groups_in, via_groups
+from bot.release.groups import groups_in, via_groups
 from bot.release.models import Release
 
 GO = "GO"
@@ -185,15 +185,13 @@ def start_in_channel(
     users: list[str],
     role_names: list[str],
     deadline: datetime | None,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Started:
     """`/gonogo`: open the channel's poll for named people, groups and role holders (a lead)."""
     release = releases.lock_active(session, channel_id)
     # Also checked by `start`; first here, so a non-lead is told that before any role name.
-    releases.require_lead(session, release, actor, admins, STARTING, members_of)
+    releases.require_lead(session, release, actor, STARTING)
     voters, fallen = resolve_voters(session, release, users, role_names)
     poll = start(
         session,
@@ -202,9 +200,7 @@ def start_in_channel(
         voters=voters,
         deadline=deadline,
         actor=actor,
-        admins=admins,
         now=now,
-        members_of=members_of,
     )
     return Started(release, tally(session, poll), fallen)
 
@@ -216,21 +212,19 @@ def start(
     question: str,
     voters: list[str],
     deadline: datetime | None,
-    actor: str,
+    actor: Actor,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> Poll:
     """Open the release's poll with its required voters; only a lead or an admin may.
 
     `voters` are people and user groups; a group makes every member it has now a required
-    voter (read with `members_of`; without it, a group adds nobody).
+    voter (read with the actor's group reader).
     """
-    releases.require_lead(session, release, actor, admins, STARTING, members_of)
+    releases.require_lead(session, release, actor, STARTING)
     assert release.id is not None
     question = " ".join(question.split())
     holders = list(dict.fromkeys(voters)) or default_voters(session, release.id)
-    expanded = via_groups(holders, members_of)
+    expanded = via_groups(holders, actor.members_of)
     voters = [user for user, _ in expanded]
     _refuse_bad_start(question, voters, deadline, now)
     if not voters and groups_in(holders):
@@ -242,7 +236,7 @@ def start(
         channel_id=release.channel_id,
         question=question or f"Go for release {release.name}?",
         deadline=deadline,
-        created_by=actor,
+        created_by=actor.user,
         created_at=now,
         required_count=len(voters),
     )
@@ -257,7 +251,7 @@ def start(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="poll.started",
         subject=poll.question,
         after=deadline.isoformat() if deadline else None,
@@ -310,10 +304,8 @@ def close_in_channel(
     session: Session,
     channel_id: str,
     *,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Poll:
     """`/gonogo close`: close the channel's open poll now (a lead or an admin)."""
     release = releases.active_release(session, channel_id)
@@ -321,30 +313,26 @@ def close_in_channel(
     poll = open_poll(session, release.id)
     if poll is None:
         # told before there is no poll
-        releases.require_lead(session, release, actor, admins, CLOSING, members_of)
+        releases.require_lead(session, release, actor, CLOSING)
         raise NotFound("There is no open poll in this channel. Start one with `/gonogo`.")
     assert poll.id is not None
-    return close_now(session, poll.id, actor=actor, admins=admins, now=now, members_of=members_of)
+    return close_now(session, poll.id, actor=actor, now=now)
 
 
 def close_now(
     session: Session,
     poll_id: int,
     *,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> Poll:
     """A lead or an admin closes the poll before its deadline; refused if it is closed."""
     closed = close(
         session,
         poll_id,
         actor=actor,
-        admins=admins,
         now=now,
         why="closed early by a lead",
-        members_of=members_of,
     )
     if closed is None:
         raise refused(get(session, poll_id))
@@ -355,31 +343,29 @@ def close(
     session: Session,
     poll_id: int,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     why: str,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> Poll | None:
     """Close an open poll once and settle its outcome; None if already closed.
 
     A person must be a lead of the release or an admin; the deadline timer (the system
     actor) always may.
     """
-    if actor != audit.SYSTEM_ACTOR:
+    if actor != SYSTEM:
         poll = get(session, poll_id)
         release = releases.get(session, poll.release_id)
-        releases.require_lead(session, release, actor, admins, CLOSING, members_of)
+        releases.require_lead(session, release, actor, CLOSING)
     claim = (
         update(Poll)
         .where(col(Poll.id) == poll_id, col(Poll.state) == "open")
-        .values(state="closed", closed_at=now, closed_by=actor)
+        .values(state="closed", closed_at=now, closed_by=actor.user)
     )
     if session.execute(claim).rowcount == 0:  # type: ignore[attr-defined]
         return None
     poll = get(session, poll_id)
     # Read after the guarded UPDATE: every vote committed before it is counted, none after.
-    finish(session, poll, tally(session, poll).outcome(), actor=actor, now=now, why=why)
+    finish(session, poll, tally(session, poll).outcome(), actor=actor.user, now=now, why=why)
     return poll
 
 

@@ -17,7 +17,7 @@ feature (checklist steps, gates) can ask the same ladder.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.text.timeparse import ParseError, parse_duration
 from bot.release.groups import MembersOf, is_group, mention
@@ -99,16 +100,14 @@ def set_waits(
     release: Release,
     waits: tuple[timedelta, ...] | None,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> bool:
     """Set the release's waits between rungs (None: back to the default); leads only.
 
     Returns False when they were already so.
     """
-    require_lead(session, release, actor, admins, "set the escalation", members_of)
+    require_lead(session, release, actor, "set the escalation")
     before, after = release.escalation, stored_waits(waits)
     if before == after:
         return False
@@ -117,7 +116,7 @@ def set_waits(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="release.escalation",
         subject=release.name,
         before=before,

@@ -10,13 +10,14 @@ messages to the channel have waited for Slack longer than a minute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.core.actor import Actor
 from bot.core.blocks import Blocks
 from bot.core.errors import NotFound
 from bot.core.events import Event, ReleaseData, release_info
@@ -25,7 +26,7 @@ from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
 from bot.release import escalation, options, render, roles
 from bot.release import service as releases
-from bot.release.groups import MembersOf, is_group
+from bot.release.groups import is_group
 from bot.release.models import Release
 
 WAITING_AFTER = timedelta(minutes=1)
@@ -61,7 +62,7 @@ def start(
 
 
 def assign_role(
-    services: Services, channel_id: str, role: str, users: list[str], *, actor: str, now: datetime
+    services: Services, channel_id: str, role: str, users: list[str], *, actor: Actor, now: datetime
 ) -> tuple[list[str], list[str]]:
     """Hand a role to people (leads only); a change is announced. Holders before and after."""
     with services.db.session() as s:
@@ -72,13 +73,11 @@ def assign_role(
             role=role,
             users=users,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         if before != after:
             event = _latest_event(s, release, "role.assigned")
-            message = render.role_assigned(roles.normalize_role(role), after, actor)
+            message = render.role_assigned(roles.normalize_role(role), after, actor.user)
             _announce(services.outbox, s, release, f"role:{event}", message, now)
     services.scheduler.poke()
     return before, after
@@ -89,7 +88,7 @@ def set_escalation(
     channel_id: str,
     waits: tuple[timedelta, ...] | None,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> bool:
     """Set how overdue steps escalate in the channel's release (leads only); announced."""
@@ -101,12 +100,10 @@ def set_escalation(
             waits,
             actor=actor,
             now=now,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
         )
         if changed:
             event = _latest_event(s, release, "release.escalation")
-            message = render.escalation_set(waits or (), actor)
+            message = render.escalation_set(waits or (), actor.user)
             _announce(services.outbox, s, release, f"escalation:{event}", message, now)
     return changed
 
@@ -123,7 +120,7 @@ def postpone(
     args: list[str],
     reason: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
     follow: Follower | None = None,
 ) -> Release:
@@ -138,21 +135,19 @@ def postpone(
             reason=reason,
             actor=actor,
             now=now,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
         )
         also = follow(s, release) if follow is not None else None
         event = _latest_event(s, release, "release.postponed")
-        message = render.postponed(release, before, actor, reason, also)
+        message = render.postponed(release, before, actor.user, reason, also)
         _announce(services.outbox, s, release, f"postponed:{event}", message, now)
         kind, key = "release.postponed", f"postponed:{event}"
-        _emit(services.outbox, s, release, kind, key, actor, now, before=before, reason=reason)
+        _emit(services.outbox, s, release, kind, key, actor.user, now, before=before, reason=reason)
     services.scheduler.poke()
     return release
 
 
 def close(
-    services: Services, channel_id: str, *, cancelled: bool, actor: str, now: datetime
+    services: Services, channel_id: str, *, cancelled: bool, actor: Actor, now: datetime
 ) -> Release:
     """Mark the release released or cancelled (leads only), announced in the channel."""
     with services.db.session() as s:
@@ -163,11 +158,9 @@ def close(
             cancelled=cancelled,
             actor=actor,
             now=now,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
         )
-        _announce(services.outbox, s, release, "closed", render.closed(release, actor), now)
-        _emit(services.outbox, s, release, "release.closed", "closed", actor, now)
+        _announce(services.outbox, s, release, "closed", render.closed(release, actor.user), now)
+        _emit(services.outbox, s, release, "release.closed", "closed", actor.user, now)
     services.scheduler.poke()
     return release
 
@@ -175,13 +168,11 @@ def close(
 def waiting_note(
     session: Session,
     release: Release,
-    user_id: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> str | None:
     """For a lead: how many messages to the channel wait for Slack past a minute, since when."""
-    if not releases.is_lead(session, release, user_id, admins, members_of):
+    if not releases.is_lead(session, release, actor):
         return None
     waiting = backlog(session, release.channel_id)
     if not waiting.pending or waiting.oldest is None or waiting.age(now) < 60:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.core.actor import MembersOf as MembersOf
 from bot.core.text.commandline import user_id
 from bot.core.text.escape import escape, quoted
 from bot.core.text.timeparse import ParseError
 
-# A group id -> its members now (DomainError when Slack cannot say).
-MembersOf = Callable[[str], frozenset[str]]
 GROUP_MENTION = re.compile(r"^<!subteam\^(S[A-Z0-9_]{1,20})(?:\|[^>]*)?>$")
 ANY_MENTION = re.compile(
     r"<@([UW][A-Z0-9_]{1,20})(?:\|[^>]*)?>|<!subteam\^(S[A-Z0-9_]{1,20})(?:\|[^>]*)?>"

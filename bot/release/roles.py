@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, delete
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.text.escape import quoted
-from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import LEAD, require_lead, role_holders
 
@@ -36,16 +35,14 @@ def assign(
     *,
     role: str,
     users: list[str],
-    actor: str,
+    actor: Actor,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> tuple[list[str], list[str]]:
     """Make `users` (people and user groups) the holders of `role`, replacing the old ones.
 
     Leads and admins only. Returns the holders before and after.
     """
-    require_lead(session, release, actor, admins, "hand out roles", members_of)
+    require_lead(session, release, actor, "hand out roles")
     assert release.id is not None
     role = normalize_role(role)
     users = list(dict.fromkeys(users))
@@ -68,7 +65,7 @@ def assign(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="role.assigned",
         subject=role,
         before=" ".join(before) or None,

@@ -7,7 +7,6 @@ changes a release takes the actor and checks it before changing anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -16,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.text.escape import escape
-from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.permissions import LEAD
 from bot.release.permissions import is_lead as is_lead
@@ -227,13 +226,11 @@ def postpone(
     *,
     release_at: datetime,
     reason: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> datetime | None:
     """Move release day (leads and admins only); returns the old instant."""
-    require_lead(session, release, actor, admins, "move release day", members_of)
+    require_lead(session, release, actor, "move release day")
     if release_at <= now:
         raise DomainError("The new release day must be in the future.")
     before = release.release_at
@@ -244,7 +241,7 @@ def postpone(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="release.postponed",
         subject=release.name,
         before=before.isoformat() if before else None,
@@ -260,13 +257,11 @@ def close(
     release: Release,
     *,
     cancelled: bool,
-    actor: str,
+    actor: Actor,
     now: datetime,
-    admins: Iterable[str] = (),
-    members_of: MembersOf,
 ) -> Release:
     """Mark the release released or cancelled (leads and admins only); it stops being active."""
-    require_lead(session, release, actor, admins, "close it", members_of)
+    require_lead(session, release, actor, "close it")
     if release.state != "active":
         raise Conflict(f"Release *{escape(release.name)}* is already {release.state}.")
     release.state = "cancelled" if cancelled else "released"
@@ -275,7 +270,7 @@ def close(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="release.closed",
         subject=release.name,
         before="active",

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.core.actor import Actor
 from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.asks.home import HOME_PART
 from bot.core.asks.milestones import MILESTONES
@@ -152,7 +153,7 @@ def add(
     args: list[str],
     description: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Change:
     """Add a milestone (leads only), announced in the channel."""
@@ -164,14 +165,12 @@ def add(
             release,
             spec,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
-        message = render.added(release, milestone, owner_of(s, release, milestone), actor, now)
+        message = render.added(release, milestone, owner_of(s, release, milestone), actor.user, now)
         _announce(services.outbox, s, release, "milestone.added", message, now)
         services.outbox.emit(
-            s, events.of_milestone(release, milestone, "added", actor=actor, now=now)
+            s, events.of_milestone(release, milestone, "added", actor=actor.user, now=now)
         )
     services.scheduler.poke()
     return Change(release, milestone, spec.when)
@@ -183,7 +182,7 @@ def move(
     args: list[str],
     reason: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Change:
     """Move a milestone (leads only): announced as moved, with the reason; counted down anew."""
@@ -202,7 +201,7 @@ def move_to(
     at: datetime,
     reason: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Change:
     """Move a milestone of a release to an instant (the API's move), as `move` does."""
@@ -224,7 +223,7 @@ def _move(
     when: When,
     reason: str,
     *,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> Change:
     done = schedule.move(
@@ -234,24 +233,24 @@ def _move(
         when,
         reason=reason,
         actor=actor,
-        admins=services.settings.admins,
-        members_of=services.people.members_of,
         now=now,
     )
     milestone = done.milestone
     assert milestone.id is not None
     forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
     owner = owner_of(s, release, milestone)
-    message = render.moved(release, milestone, done.before, owner, actor, reason, now)
+    message = render.moved(release, milestone, done.before, owner, actor.user, reason, now)
     _announce(services.outbox, s, release, "milestone.moved", message, now)
     moved = events.of_milestone(
-        release, milestone, "moved", actor=actor, now=now, before=done.before, reason=reason
+        release, milestone, "moved", actor=actor.user, now=now, before=done.before, reason=reason
     )
     services.outbox.emit(s, moved)
     return Change(release, milestone, when, done.before, done.was_relative)
 
 
-def remove(services: Services, channel_id: str, name: str, *, actor: str, now: datetime) -> Change:
+def remove(
+    services: Services, channel_id: str, name: str, *, actor: Actor, now: datetime
+) -> Change:
     """Remove a milestone (leads only), announced in the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
@@ -260,8 +259,6 @@ def remove(services: Services, channel_id: str, name: str, *, actor: str, now: d
             release,
             name,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         assert milestone.id is not None
@@ -271,18 +268,18 @@ def remove(services: Services, channel_id: str, name: str, *, actor: str, now: d
             s,
             release,
             "milestone.removed",
-            render.removed(release, milestone, actor),
+            render.removed(release, milestone, actor.user),
             now,
         )
         services.outbox.emit(
-            s, events.of_milestone(release, milestone, "removed", actor=actor, now=now)
+            s, events.of_milestone(release, milestone, "removed", actor=actor.user, now=now)
         )
     services.scheduler.poke()
     return Change(release, milestone)
 
 
 def apply(
-    services: Services, channel_id: str, name: str, *, actor: str, now: datetime
+    services: Services, channel_id: str, name: str, *, actor: Actor, now: datetime
 ) -> tuple[Release, Applied]:
     """Lay out a schedule template (leads only); the channel sees the whole schedule."""
     template = templates.named(services.settings.templates_dir, name)
@@ -293,8 +290,6 @@ def apply(
             release,
             template,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         for milestone in [*done.updated, *done.removed]:
@@ -307,7 +302,7 @@ def apply(
             [*done.created, *done.updated],
             done.kept,
             len(done.removed),
-            actor,
+            actor.user,
             notify,
             now,
         )
@@ -315,14 +310,14 @@ def apply(
         laid = [("added", done.created), ("moved", done.updated), ("removed", done.removed)]
         for kind, found in laid:
             for milestone in found:
-                event = events.of_milestone(release, milestone, kind, actor=actor, now=now)
+                event = events.of_milestone(release, milestone, kind, actor=actor.user, now=now)
                 services.outbox.emit(s, event)
     services.scheduler.poke()
     return release, done
 
 
 def set_notify(
-    services: Services, channel_id: str, offsets: tuple[int, ...], *, actor: str, now: datetime
+    services: Services, channel_id: str, offsets: tuple[int, ...], *, actor: Actor, now: datetime
 ) -> tuple[Release, tuple[int, ...]]:
     """Change when milestones are announced (leads only), told to the channel."""
     with services.db.session() as s:
@@ -332,12 +327,10 @@ def set_notify(
             release,
             offsets,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         if before != after:
-            message = render.notify_changed(release, after, actor)
+            message = render.notify_changed(release, after, actor.user)
             _announce(services.outbox, s, release, "schedule.notify", message, now)
     services.scheduler.poke()
     return release, after

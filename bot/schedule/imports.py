@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.permissions import require_lead
 from bot.schedule import countdown
@@ -95,13 +94,11 @@ def import_schedule(
     *,
     url: str,
     text: str,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> Laid:
     """Lay out the file's entries as milestones and keep the file as the release's source."""
-    require_lead(session, release, actor, admins, CHANGING, members_of)
+    require_lead(session, release, actor, CHANGING)
     assert release.id is not None
     source = source_of(session, release) or ScheduleSource(
         release_id=release.id,
@@ -109,11 +106,11 @@ def import_schedule(
         format=parsed.format,
         title=parsed.title,
         digest="",
-        imported_by=actor,
+        imported_by=actor.user,
     )
     source.url, source.format, source.stream = url, parsed.format, parsed.stream
     source.title, source.digest = parsed.title[:120], digest(text)
-    source.imported_by, source.imported_at, source.synced_at = actor, now, now
+    source.imported_by, source.imported_at, source.synced_at = actor.user, now, now
     source.auto_day = now.date().isoformat()  # the daily sync starts tomorrow
     source.failing_since = source.failure = source.reported_at = None
     session.add(source)
@@ -123,11 +120,11 @@ def import_schedule(
         if key not in keep:
             session.delete(row)
     session.flush()
-    laid = _lay_out(session, release, source, parsed.entries, old, actor=actor, now=now)
+    laid = _lay_out(session, release, source, parsed.entries, old, actor=actor.user, now=now)
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="schedule.imported",
         subject=parsed.title,
         after=f"{len(laid.created) + len(laid.moved)} milestones",
@@ -283,12 +280,10 @@ def _changed(entry: Entry, row: ScheduleSourceEntry | None, zone: ZoneInfo) -> b
 def require_sync_allowed(
     session: Session,
     release: Release,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
 ) -> ScheduleSource:
     """The release's source, for a lead; DomainError when there is none."""
-    require_lead(session, release, actor, admins, "sync the schedule", members_of)
+    require_lead(session, release, actor, "sync the schedule")
     source = source_of(session, release)
     if source is None:
         raise DomainError(

@@ -8,7 +8,6 @@ renders: flows owes the announcements, render words them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape, quoted
-from bot.release.groups import MembersOf
 from bot.release.models import Release, RoleAssignment
 from bot.release.roles import normalize_role
 from bot.release.service import require_lead
@@ -135,13 +134,11 @@ def add(
     release: Release,
     spec: NewMilestone,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> Milestone:
     """Add a milestone (leads only); it must lie ahead and its name be new."""
-    require_lead(session, release, actor, admins, CHANGING, members_of)
+    require_lead(session, release, actor, CHANGING)
     assert release.id is not None
     name = check_name(spec.name)
     if spec.when.at <= now:
@@ -164,7 +161,7 @@ def add(
         description=spec.description or None,
         marks=_marks_of(name),
         planned_at=spec.when.at,
-        created_by=actor,
+        created_by=actor.user,
         created_at=now,
         plan_from=now,
     )
@@ -174,7 +171,7 @@ def add(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="milestone.added",
         subject=name,
         after=spec.when.at.isoformat(),
@@ -191,13 +188,11 @@ def move(
     when: When,
     *,
     reason: str,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> Moved:
     """Move a milestone (leads only); its countdown starts again for the new instant."""
-    require_lead(session, release, actor, admins, CHANGING, members_of)
+    require_lead(session, release, actor, CHANGING)
     milestone = find(session, release, name)
     if when.at <= now:
         raise DomainError("A milestone can only move to an instant that lies ahead.")
@@ -205,13 +200,13 @@ def move(
     if before == when.at and (when.offset is not None) == was_relative:
         raise Conflict(f"{quoted(milestone.name)} is already at that instant.")
     _place(session, release, milestone, when, now)
-    milestone.moved_by, milestone.moved_at = actor, now
+    milestone.moved_by, milestone.moved_at = actor.user, now
     milestone.move_reason = reason or None
     session.add(milestone)
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="milestone.moved",
         subject=milestone.name,
         before=before.isoformat(),
@@ -249,19 +244,17 @@ def remove(
     release: Release,
     name: str,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> Milestone:
     """Remove a milestone (leads only) with its countdown."""
-    require_lead(session, release, actor, admins, CHANGING, members_of)
+    require_lead(session, release, actor, CHANGING)
     milestone = find(session, release, name)
     _delete(session, milestone)
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="milestone.removed",
         subject=milestone.name,
         before=milestone.at.isoformat(),
@@ -286,9 +279,7 @@ def apply(
     release: Release,
     template: ScheduleTemplate,
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> Applied:
     """Lay out a template's milestones from release day (leads only).
@@ -296,7 +287,7 @@ def apply(
     Milestones of an earlier template are updated or removed; the lead's own milestones are
     kept, also when the template has one of the same name.
     """
-    require_lead(session, release, actor, admins, CHANGING, members_of)
+    require_lead(session, release, actor, CHANGING)
     assert release.id is not None
     if release.release_at is None and any(s.offset for s in template.milestones):
         raise DomainError(
@@ -327,7 +318,7 @@ def apply(
             key=key,
             at=at,
             planned_at=at,
-            created_by=actor,
+            created_by=actor.user,
             created_at=now,
             plan_from=now,
             name=spec.name,
@@ -355,7 +346,7 @@ def apply(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="schedule.applied",
         subject=template.name,
         after=f"{len(created) + len(updated)} milestones",
@@ -371,25 +362,21 @@ def set_notify(
     release: Release,
     offsets: tuple[int, ...],
     *,
-    actor: str,
-    admins: Iterable[str],
-    members_of: MembersOf,
+    actor: Actor,
     now: datetime,
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Change when the release's milestones are announced (leads only); before and after.
 
     Notices that fell due before the change are not sent; the new offsets count from now.
     """
-    require_lead(
-        session, release, actor, admins, "change when milestones are announced", members_of
-    )
+    require_lead(session, release, actor, "change when milestones are announced")
     assert release.id is not None
     before = notify_of(session, release.id)
     setting = session.get(ScheduleSetting, release.id) or ScheduleSetting(
-        release_id=release.id, updated_by=actor
+        release_id=release.id, updated_by=actor.user
     )
     setting.notify = ",".join(str(o) for o in offsets)
-    setting.updated_by, setting.updated_at = actor, now
+    setting.updated_by, setting.updated_at = actor.user, now
     session.add(setting)
     session.flush()
     for milestone in milestones(session, release.id):
@@ -399,7 +386,7 @@ def set_notify(
     audit.record(
         session,
         release=release,
-        actor=actor,
+        actor=actor.user,
         action="schedule.notify",
         subject="countdown",
         before=describe_notify(before),

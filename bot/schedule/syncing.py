@@ -19,6 +19,7 @@ from functools import partial
 from sqlmodel import Session
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.leader import StaleLeader
 from bot.core.outbox import Message, forget_pending
@@ -51,13 +52,11 @@ class Checked:
     findings: list[Finding]
 
 
-def require_can_import(services: Services, channel_id: str, actor: str) -> None:
+def require_can_import(services: Services, channel_id: str, actor: Actor) -> None:
     """Forbidden unless the actor leads the channel's release (asked before reading a file)."""
     with services.db.read() as s:
         release = releases.active_release(s, channel_id)
-        require_lead(
-            s, release, actor, services.settings.admins, CHANGING, services.people.members_of
-        )
+        require_lead(s, release, actor, CHANGING)
 
 
 def import_from(
@@ -66,7 +65,7 @@ def import_from(
     url: str,
     stream: str | None,
     *,
-    actor: str,
+    actor: Actor,
     team: Team,
     now: datetime,
 ) -> Rendered:
@@ -86,12 +85,10 @@ def import_from(
             url=url,
             text=text,
             actor=actor,
-            admins=services.settings.admins,
-            members_of=services.people.members_of,
             now=now,
         )
         _owe(services, s, release, laid, now, announce_created=False)
-        post = render_upstream.imported_post(release, laid.source, laid.created, actor, now)
+        post = render_upstream.imported_post(release, laid.source, laid.created, actor.user, now)
         announce(services.outbox, s, release, "schedule.imported", post, now)
         fresh = frozenset(m.id for m in [*laid.created, *(x.milestone for x in laid.moved)] if m.id)
         findings = checking.check(s, release, team, now, services.settings.templates_dir, fresh)
@@ -102,17 +99,15 @@ def import_from(
     return answer
 
 
-def sync_now(services: Services, channel_id: str, *, actor: str, now: datetime) -> str:
+def sync_now(services: Services, channel_id: str, *, actor: Actor, now: datetime) -> str:
     """A lead's sync: read the file again and move what changed; the lead's answer."""
     with services.db.read() as s:
         release = releases.active_release(s, channel_id)
-        source = imports.require_sync_allowed(
-            s, release, actor, services.settings.admins, services.people.members_of
-        )
+        source = imports.require_sync_allowed(s, release, actor)
     text, parsed = _read_source(services, source, release)
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        laid = imports.sync(s, release, text, parsed, actor=actor, now=now)
+        laid = imports.sync(s, release, text, parsed, actor=actor.user, now=now)
         _owe(services, s, release, laid, now)
         answer = render_upstream.synced_answer(
             laid.source, len(laid.moved), len(laid.created), laid.gone, laid.unchanged

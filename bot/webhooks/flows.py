@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.core.actor import Actor
 from bot.core.blocks import Blocks
 from bot.core.services import Services
 from bot.release import service as releases
@@ -12,7 +13,7 @@ from bot.webhooks import render
 from bot.webhooks import service as webhooks
 
 
-def add(services: Services, channel_id: str, url: str, events: str | None, actor: str) -> str:
+def add(services: Services, channel_id: str, url: str, events: str | None, actor: Actor) -> str:
     """Add an endpoint to the channel's release (leads); the answer shows its secret once."""
     now = services.now()
     with services.db.session() as s:
@@ -23,10 +24,8 @@ def add(services: Services, channel_id: str, url: str, events: str | None, actor
             url,
             events,
             actor=actor,
-            admins=services.settings.admins,
             allow=services.settings.gate_allow,
             now=now,
-            members_of=services.people.members_of,
         )
         endpoint = made.endpoint
         assert endpoint.id is not None
@@ -40,7 +39,7 @@ def listing(services: Services, channel_id: str) -> tuple[str, Blocks]:
         return render.listing(release, webhooks.listing(s, release))
 
 
-def remove(services: Services, channel_id: str, named: str, actor: str) -> str:
+def remove(services: Services, channel_id: str, named: str, actor: Actor) -> str:
     """Remove an endpoint (leads): what is still owed to it is dropped."""
     now = services.now()
     with services.db.session() as s:
@@ -50,14 +49,12 @@ def remove(services: Services, channel_id: str, named: str, actor: str) -> str:
             release,
             named,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         return render.removed(endpoint.id or 0, endpoint.url, dropped)
 
 
-def resume(services: Services, channel_id: str, named: str, actor: str) -> str:
+def resume(services: Services, channel_id: str, named: str, actor: Actor) -> str:
     """Deliver to a paused endpoint again (leads), what it missed first."""
     now = services.now()
     with services.db.session() as s:
@@ -67,9 +64,7 @@ def resume(services: Services, channel_id: str, named: str, actor: str) -> str:
             release,
             named,
             actor=actor,
-            admins=services.settings.admins,
             now=now,
-            members_of=services.people.members_of,
         )
         waiting = _waiting(s, release, endpoint.id or 0)
     return render.resumed(endpoint.id or 0, waiting)

@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,11 +28,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.events import EVENTS, Delivery, Event
 from bot.core.fetch import guard
 from bot.release import service as releases
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.permissions import require_lead
 from bot.webhooks.models import DROPPED, PENDING, Listed, WebhookDelivery, WebhookEndpoint
@@ -98,14 +98,12 @@ def add(
     url: str,
     events: str | None,
     *,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     allow: Sequence[str],
     now: datetime,
-    members_of: MembersOf,
 ) -> Added:
     """Add an endpoint to the release (leads only); the URL must pass the address guard."""
-    require_lead(session, release, actor, admins, "add a webhook", members_of)
+    require_lead(session, release, actor, "add a webhook")
     url = url.strip().strip("<>")
     if len(url) > MAX_URL:
         raise DomainError(f"That URL is too long (at most {MAX_URL} characters).")
@@ -125,13 +123,13 @@ def add(
         url=url,
         events=chosen,
         secret=new_secret(),
-        created_by=actor,
+        created_by=actor.user,
         created_at=now,
     )
     session.add(endpoint)
     session.flush()
     audit.record(
-        session, release=release, actor=actor, action="webhook.added", subject=url,
+        session, release=release, actor=actor.user, action="webhook.added", subject=url,
         after=chosen, at=now,
     )  # fmt: skip
     return Added(endpoint, endpoint.secret)
@@ -163,13 +161,11 @@ def remove(
     release: Release,
     named: str,
     *,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> tuple[WebhookEndpoint, int]:
     """Remove an endpoint (leads only): nothing more is sent to it. It and what was dropped."""
-    require_lead(session, release, actor, admins, "remove a webhook", members_of)
+    require_lead(session, release, actor, "remove a webhook")
     endpoint = find(session, release, named)
     endpoint.removed_at = now
     session.add(endpoint)
@@ -181,7 +177,7 @@ def remove(
         .values(state=DROPPED, error="the endpoint was removed")
     )
     audit.record(
-        session, release=release, actor=actor, action="webhook.removed", subject=endpoint.url,
+        session, release=release, actor=actor.user, action="webhook.removed", subject=endpoint.url,
         at=now,
     )  # fmt: skip
     return endpoint, int(getattr(dropped, "rowcount", 0) or 0)
@@ -192,13 +188,11 @@ def resume(
     release: Release,
     named: str,
     *,
-    actor: str,
-    admins: Iterable[str],
+    actor: Actor,
     now: datetime,
-    members_of: MembersOf,
 ) -> WebhookEndpoint:
     """Deliver to a paused endpoint again (leads only), starting with what it missed."""
-    require_lead(session, release, actor, admins, "resume a webhook", members_of)
+    require_lead(session, release, actor, "resume a webhook")
     endpoint = find(session, release, named)
     if endpoint.paused_at is None:
         raise Conflict(f"Webhook #{endpoint.id} is not paused.")
@@ -214,7 +208,7 @@ def resume(
         .values(next_attempt_at=now, attempts=0)
     )
     audit.record(
-        session, release=release, actor=actor, action="webhook.resumed", subject=endpoint.url,
+        session, release=release, actor=actor.user, action="webhook.resumed", subject=endpoint.url,
         at=now,
     )  # fmt: skip
     return endpoint

@@ -104,7 +104,7 @@ def act(
         opened_before = board.current.id if board.current is not None else None
     with audit.acting_through(caller.made_by, caller.label):
         try:
-            flows.act(services, action, caller.made_by, ref, reason)
+            flows.act(services, action, services.actor(caller.made_by), ref, reason)
         except GateBlocked as blocked:  # as for a click: the gates' owners are asked
             flows.ping_blockers(services, blocked.step, caller.made_by, blocked.blocked)
             raise

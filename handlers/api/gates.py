@@ -60,7 +60,9 @@ def router(services: Services, access: Access) -> APIRouter:
         detail = body.detail or f"{body.result} reported by api:{caller.name}"
         outcome = Outcome(body.result, detail, body.value)
         with audit.acting_through(caller.made_by, caller.label):
-            gate = flows.report(services, caller.release_id, name, outcome, caller.made_by)
+            gate = flows.report(
+                services, caller.release_id, name, outcome, services.actor(caller.made_by)
+            )
         return gate_of(gate)
 
     return routes

@@ -63,7 +63,7 @@ def router(services: Services, access: Access) -> APIRouter:
                 name,
                 body.to,
                 body.reason,
-                actor=caller.made_by,
+                actor=services.actor(caller.made_by),
                 now=now,
             )
         return milestone_of(change.milestone)

@@ -20,6 +20,7 @@ from bot.core.models import AuditEvent
 from bot.release import service as releases
 from bot.schedule.models import Milestone
 from tests.calendar.builders import services_for
+from tests.support.actor import acting
 from tests.support.release import no_groups
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -71,10 +72,8 @@ def test_lay_out_then_postpone_moves_the_pieces(db: Database) -> None:
             release,
             _template(),
             weekly_day=0,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=now,
-            members_of=no_groups,
         )
     assert replaced == 0
     assert [(c.piece, c.cadence) for c in created] == [
@@ -93,9 +92,8 @@ def test_lay_out_then_postpone_moves_the_pieces(db: Database) -> None:
             locked,
             release_at=datetime(2027, 3, 30, 17, 0, tzinfo=UTC),
             reason="",
-            actor="U_LEAD",
+            actor=acting("U_LEAD"),
             now=later,
-            members_of=no_groups,
         )
         moved = cadence.move_with_release(s, locked, actor="U_LEAD", now=later)
     assert {m.piece for m in moved} == {"weekly", "mwf", "daily"}
@@ -120,10 +118,8 @@ def test_laying_out_again_replaces_the_earlier_cadence(db: Database) -> None:
             release,
             _template(),
             weekly_day=0,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=now,
-            members_of=no_groups,
         )
     with db.session() as s:
         second, replaced = cadence.lay_out(
@@ -131,10 +127,8 @@ def test_laying_out_again_replaces_the_earlier_cadence(db: Database) -> None:
             release,
             _template(),
             weekly_day=0,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=now,
-            members_of=no_groups,
         )
     assert replaced == len(first) == 2  # mwf and daily only: slush already began
     with db.read() as s:
@@ -154,10 +148,8 @@ def test_a_release_without_a_day_cannot_have_a_cadence(db: Database) -> None:
             release,
             _template(),
             weekly_day=0,
-            actor="U",
-            admins=(),
+            actor=acting("U"),
             now=now,
-            members_of=no_groups,
         )
 
 
@@ -170,10 +162,8 @@ def test_a_release_day_far_ahead_is_refused_not_crashed(db: Database) -> None:
             release,
             _template(),
             weekly_day=0,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=now,
-            members_of=no_groups,
         )
 
 
@@ -199,7 +189,7 @@ def test_the_cadence_asks_the_schedule_where_the_freezes_begin(db: Database) -> 
             )
     services = services_for(db, now, people=SimpleNamespace(members_of=no_groups))
     created = burndown.lay_out_cadence(
-        services, "C1", _template(), weekly_day=0, actor="U_LEAD", now=now
+        services, "C1", _template(), weekly_day=0, actor=acting("U_LEAD"), now=now
     )
     # 02:00 UTC is the evening before in Pacific time: Wed 10 Feb and Tue 2 Mar
     assert [(c.piece, c.start_date) for c in created] == [

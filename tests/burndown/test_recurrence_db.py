@@ -15,7 +15,7 @@ from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 UTC_ZONE = ZoneInfo("UTC")
 NOW = datetime(2030, 5, 6, 8, 0, tzinfo=UTC)  # a Monday
@@ -32,9 +32,7 @@ def setup_release(db: Database, channel: str = "C1") -> Release:
             actor="U_LEAD",
             now=NOW,
         )
-        roles.assign(
-            s, release, role="docs", users=["U_DOCS"], actor="U_LEAD", now=NOW, members_of=no_groups
-        )
+        roles.assign(s, release, role="docs", users=["U_DOCS"], actor=acting("U_LEAD"), now=NOW)
     return release
 
 
@@ -89,10 +87,8 @@ def test_a_claim_for_a_meeting_that_started_or_was_skipped_is_refused(db: Databa
             locked,
             NOW.date(),
             series_id=sid,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=at,
-            members_of=no_groups,
         )
     with db.session() as s:
         assert reminders.claim(s, work[0], at) is None  # it was skipped
@@ -103,17 +99,13 @@ def test_a_claim_for_a_meeting_that_started_or_was_skipped_is_refused(db: Databa
             locked,
             NOW.date(),
             series_id=None,
-            actor="U_LEAD",
-            admins=(),
+            actor=acting("U_LEAD"),
             now=at,
-            members_of=no_groups,
         )
     with db.session() as s, pytest.raises(NotFound):
         locked = releases.lock_active(s, "C1")
         day = date(2030, 5, 11)
-        meetings.skip(
-            s, locked, day, series_id=None, actor="U_LEAD", admins=(), now=at, members_of=no_groups
-        )
+        meetings.skip(s, locked, day, series_id=None, actor=acting("U_LEAD"), now=at)
 
 
 def test_next_meetings_and_status_due_for_home(db: Database) -> None:
@@ -138,26 +130,25 @@ def test_next_meetings_and_status_due_for_home(db: Database) -> None:
         meeting = status_updates.open_meeting(s, sid, due[0].occurs_at, NOW)
         with pytest.raises(DomainError, match="areas"):
             status_updates.post_status(
-                s, meeting, user_id="U_DOCS", area="qa", colour="red", notes="", admins=(), now=NOW
+                s, meeting, actor=acting("U_DOCS"), area="qa", colour="red", notes="", now=NOW
             )
         with pytest.raises(Forbidden):
             status_updates.post_status(
-                s, meeting, user_id="U_X", area="docs", colour="red", notes="", admins=(), now=NOW
+                s, meeting, actor=acting("U_X"), area="docs", colour="red", notes="", now=NOW
             )
         status_updates.post_status(
             s,
             meeting,
-            user_id="U_DOCS",
+            actor=acting("U_DOCS"),
             area="docs",
             colour="yellow",
             notes="1",
-            admins=(),
             now=NOW,
         )
     with db.session() as s:  # posting again replaces the earlier status
         meeting = status_updates.open_meeting(s, sid, due[0].occurs_at, NOW)
         status_updates.post_status(
-            s, meeting, user_id="U_DOCS", area="docs", colour="green", notes="2", admins=(), now=NOW
+            s, meeting, actor=acting("U_DOCS"), area="docs", colour="green", notes="2", now=NOW
         )
     with db.read() as s:
         assert status_updates.status_due_for(s, "U_DOCS", NOW) == []

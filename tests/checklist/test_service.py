@@ -21,7 +21,7 @@ from bot.gonogo.service import require_go
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 NOW = datetime(2027, 3, 15, 15, 0, tzinfo=UTC)  # 08:00 in Los Angeles on release day
 LEAD = "U_LEAD"
@@ -43,9 +43,7 @@ def make_release(
 def start(
     s: Session, release: Release, *specs: StepSpec, now: datetime = NOW
 ) -> list[ChecklistStep]:
-    outcome = checklists.start(
-        s, release, template(*specs), actor=LEAD, admins=NONE, now=now, members_of=no_groups
-    )
+    outcome = checklists.start(s, release, template(*specs), actor=acting(LEAD), now=now)
     assert outcome.checklist.id is not None
     return checklists.board(s, outcome.checklist.id).steps
 
@@ -58,15 +56,13 @@ def act(s: Session, action: str, step: ChecklistStep, actor: str, reason: str = 
         step_id=step.id,
         state=step.state,
         attempt=step.activations,
-        actor=actor,
-        admins=frozenset({"U_ADMIN"}),
+        actor=acting(actor, admins=frozenset({"U_ADMIN"})),
         now=NOW,
         reason=reason,
-        members_of=no_groups,
         guards=(
             require_go,
             require_gates,
-        ),  # as the app registers them, members_of=no_groups, members_of=no_groups
+        ),  # as the app registers them
     )
 
 
@@ -118,12 +114,8 @@ def test_an_empty_role_falls_to_the_lead_and_a_hand_over_moves_the_step(db: Data
         shown = str(render.board_message(board)[1])
         assert "docs (nobody assigned, falls to <@U_LEAD>)" in shown
         assert [a.step_id for a in timers.active_steps_for(s, LEAD)] == [docs.id]
-        roles.assign(
-            s, release, role="docs", users=["U_OLD"], actor=LEAD, now=NOW, members_of=no_groups
-        )
-        roles.assign(
-            s, release, role="docs", users=["U_NEW"], actor=LEAD, now=NOW, members_of=no_groups
-        )
+        roles.assign(s, release, role="docs", users=["U_OLD"], actor=acting(LEAD), now=NOW)
+        roles.assign(s, release, role="docs", users=["U_NEW"], actor=acting(LEAD), now=NOW)
         assert timers.active_steps_for(s, LEAD) == []
         assert [a.title for a in timers.active_steps_for(s, "U_NEW")] == ["Docs"]
         with pytest.raises(Forbidden, match="<@U_NEW>"):
@@ -134,9 +126,7 @@ def test_an_empty_role_falls_to_the_lead_and_a_hand_over_moves_the_step(db: Data
 def test_failed_and_skipped_need_a_reason_and_skip_needs_a_lead(db: Database) -> None:
     with db.session() as s:
         release = make_release(s)
-        roles.assign(
-            s, release, role="docs", users=["U_DOCS"], actor=LEAD, now=NOW, members_of=no_groups
-        )
+        roles.assign(s, release, role="docs", users=["U_DOCS"], actor=acting(LEAD), now=NOW)
         step = start(s, release, StepSpec("Docs", "docs"), StepSpec("Blog", "lead"))[0]
         with pytest.raises(DomainError, match="Say why"):
             act(s, "fail", step, "U_DOCS", "  ")
@@ -175,10 +165,8 @@ def test_a_stale_attempt_changes_nothing(db: Database) -> None:
                 step_id=step.id,
                 state="active",
                 attempt=1,
-                actor=LEAD,
-                admins=NONE,
+                actor=acting(LEAD),
                 now=NOW,
-                members_of=no_groups,
             )
         with pytest.raises(DomainError, match="not one of mine"):
             steps.transition(
@@ -187,10 +175,8 @@ def test_a_stale_attempt_changes_nothing(db: Database) -> None:
                 step_id=step.id,
                 state="done",
                 attempt=2,
-                actor=LEAD,
-                admins=NONE,
+                actor=acting(LEAD),
                 now=NOW,
-                members_of=no_groups,
             )
 
 
@@ -202,9 +188,7 @@ def test_nudges_are_planned_per_attempt_and_claimed_once(db: Database) -> None:
 
     with db.session() as s:
         release = make_release(s)
-        roles.assign(
-            s, release, role="docs", users=["U_D"], actor=LEAD, now=NOW, members_of=no_groups
-        )
+        roles.assign(s, release, role="docs", users=["U_D"], actor=acting(LEAD), now=NOW)
         step = start(s, release, StepSpec("Build", "docs", expected=timedelta(minutes=30)))[0]
         due = timers.nudges_due(s, NOW + timedelta(hours=2))
         assert [(d.level, d.due) for d in due] == [(1, NOW + timedelta(minutes=30))]
@@ -234,9 +218,8 @@ def test_status_line_says_progress_and_who_is_up(db: Database) -> None:
             release,
             role="branch-manager",
             users=["U_BM"],
-            actor=LEAD,
+            actor=acting(LEAD),
             now=NOW,
-            members_of=no_groups,
         )
         first = start(
             s, release, StepSpec("Notes", "lead"), StepSpec("Mock build", "branch-manager")
@@ -252,9 +235,9 @@ def test_timers_planned_before_a_cancel_do_nothing_after_it(db: Database) -> Non
     with db.session() as s:
         release = make_release(s)
         waiting = start(s, release, StepSpec("Late", "lead", time(16, 0), None))[0]
-        checklists.cancel(s, release, actor=LEAD, admins=NONE, now=NOW, members_of=no_groups)
+        checklists.cancel(s, release, actor=acting(LEAD), now=NOW)
         assert waiting.id is not None
         assert timers.waiting_due(s, NOW + timedelta(days=1)) == []
         assert timers.open_waiting(s, waiting.id, NOW + timedelta(hours=9)) is None
         with pytest.raises(Forbidden):
-            checklists.cancel(s, release, actor="U_X", admins=NONE, now=NOW, members_of=no_groups)
+            checklists.cancel(s, release, actor=acting("U_X"), now=NOW)

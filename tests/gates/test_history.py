@@ -17,7 +17,7 @@ from bot.gates.outcome import Outcome
 from bot.gates.probe import expect
 from bot.release.models import Release
 from tests.gates.test_service import LEAD, OWNER, T0, setup
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MIN = timedelta(minutes=1)
@@ -68,9 +68,8 @@ def test_time_red_adds_stretches_and_counts_one_still_red_until_now(db: Database
 
 def test_manual_sets_are_kept_too_and_a_removed_gate_takes_its_history(db: Database) -> None:
     _, ids = setup(db, ("docs", "manual"))
-    kw = {"admins": frozenset(), "now": T0, "members_of": no_groups}
     with db.session() as s:
-        gates.set_manual(s, ids["docs"], to_pass=False, version=0, user_id=OWNER, **kw)  # type: ignore[arg-type]
+        gates.set_manual(s, ids["docs"], to_pass=False, version=0, actor=acting(OWNER), now=T0)
     with db.read() as s:
         (row,) = history.history(s, ids["docs"])
     assert (row.result, row.state, row.value, row.detail) == (
@@ -81,9 +80,7 @@ def test_manual_sets_are_kept_too_and_a_removed_gate_takes_its_history(db: Datab
     )
     with db.session() as s:
         release = s.exec(select(Release)).one()
-        gates.remove(
-            s, release, "docs", actor=LEAD, admins=frozenset(), now=T0, members_of=no_groups
-        )
+        gates.remove(s, release, "docs", actor=acting(LEAD), now=T0)
     with db.read() as s:
         assert s.exec(select(GateCheck)).all() == []
 

@@ -20,7 +20,7 @@ from bot.gates.models import Gate
 from bot.gates.options import Options
 from bot.release import service as releases
 from bot.release.models import Release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 T0 = datetime(2027, 3, 15, 17, 0, tzinfo=UTC)
 LEAD, OWNER, OTHER = "U_LEAD", "U_OWNER", "U_OTHER"
@@ -38,11 +38,10 @@ def add(session: Session, release: Release, asked: gates.Proposal, actor: str = 
         session,
         release,
         asked,
-        actor=actor,
+        actor=acting(actor),
         settings=SETTINGS,
         creators=releases.ANYONE,
         now=T0,
-        members_of=no_groups,
     )
 
 
@@ -149,16 +148,24 @@ def test_a_turn_to_red_starts_the_ladder_and_a_recovery_stops_it(db: Database) -
 def test_manual_set_checks_who_and_what_the_button_showed(db: Database) -> None:
     _, ids = setup(db, ("docs", "manual"))
     gid = ids["docs"]
-    kw = {"admins": frozenset({"U_ADMIN"}), "now": T0, "members_of": no_groups}
+    admins = frozenset({"U_ADMIN"})
     with db.session() as s, pytest.raises(Forbidden, match=f"<@{OWNER}>"):
-        gates.set_manual(s, gid, to_pass=True, version=0, user_id=OTHER, **kw)  # type: ignore[arg-type]
+        gates.set_manual(
+            s, gid, to_pass=True, version=0, actor=acting(OTHER, admins=admins), now=T0
+        )
     with db.session() as s:
-        gate, change = gates.set_manual(s, gid, to_pass=True, version=0, user_id=OWNER, **kw)  # type: ignore[arg-type]
+        gate, change = gates.set_manual(
+            s, gid, to_pass=True, version=0, actor=acting(OWNER, admins=admins), now=T0
+        )
     assert gate.state == "passing" and change.event == "first-pass"
     with db.session() as s, pytest.raises(Conflict, match="changed since"):
-        gates.set_manual(s, gid, to_pass=False, version=0, user_id=LEAD, **kw)  # type: ignore[arg-type]
+        gates.set_manual(
+            s, gid, to_pass=False, version=0, actor=acting(LEAD, admins=admins), now=T0
+        )
     with db.session() as s:
-        gate, change = gates.set_manual(s, gid, to_pass=False, version=1, user_id=LEAD, **kw)  # type: ignore[arg-type]
+        gate, change = gates.set_manual(
+            s, gid, to_pass=False, version=1, actor=acting(LEAD, admins=admins), now=T0
+        )
     assert gate.state == "failing" and change.event == "alert"
 
 
@@ -183,19 +190,15 @@ def test_only_a_lead_adds_or_removes_a_gate_whatever_the_path(db: Database) -> N
         add(s, release, proposal("docs", "manual"), OTHER)
     with db.session() as s, pytest.raises(Forbidden, match="Only a lead"):
         release = s.exec(select(Release)).one()
-        gates.remove(
-            s, release, "ci", actor=OTHER, admins=frozenset(), now=T0, members_of=no_groups
-        )
+        gates.remove(s, release, "ci", actor=acting(OTHER), now=T0)
     with db.session() as s:
         release = s.exec(select(Release)).one()
         gone, removal = gates.remove(
             s,
             release,
             "ci",
-            actor="U_ADMIN",
-            admins=frozenset({"U_ADMIN"}),
+            actor=acting("U_ADMIN", admins=frozenset({"U_ADMIN"})),
             now=T0,
-            members_of=no_groups,
         )
     assert gone.name == "ci"
     assert (removal.action, removal.subject, removal.actor) == ("gate.removed", "ci", "U_ADMIN")
@@ -260,17 +263,15 @@ def test_gates_of_a_closed_release_are_final_and_not_planned(db: Database) -> No
     _, ids = setup(db, ("docs", "manual"), ("ci", "http"))
     with db.session() as s:
         release = s.exec(select(Release)).one()
-        releases.close(s, release, cancelled=False, actor=LEAD, now=T0, members_of=no_groups)
+        releases.close(s, release, cancelled=False, actor=acting(LEAD), now=T0)
     with db.session() as s, pytest.raises(Conflict, match="released"):
         gates.set_manual(
             s,
             ids["docs"],
             to_pass=True,
             version=0,
-            user_id=OWNER,
-            admins=frozenset(),
+            actor=acting(OWNER),
             now=T0,
-            members_of=no_groups,
         )
     with db.read() as s:
         assert gates.planned(s, T0 + timedelta(days=1)) == ([], [])

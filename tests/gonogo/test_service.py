@@ -19,7 +19,7 @@ from bot.gonogo.votes import Voted, ballot, vote, vote_batch
 from bot.release import roles
 from bot.release import service as releases
 from bot.release.models import Release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 NOW = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
 LEAD = "U_LEAD"
@@ -41,9 +41,8 @@ def setup_release(db: Database) -> Release:
             release,
             role="docs",
             users=["U_D1", "U_D2"],
-            actor=LEAD,
+            actor=acting(LEAD),
             now=NOW,
-            members_of=no_groups,
         )
     return release
 
@@ -56,9 +55,8 @@ def start(db: Database, release: Release, voters: list[str] | None = None, **kw:
             question=str(kw.get("question", "")),
             voters=voters or [],
             deadline=kw.get("deadline"),  # type: ignore[arg-type]
-            actor=LEAD,
+            actor=acting(LEAD),
             now=NOW,
-            members_of=no_groups,
         )
         assert poll.id is not None
         return poll.id
@@ -126,12 +124,10 @@ def test_closing_settles_the_outcome(
     for user, choice in votes:
         cast(db, poll_id, user, choice, "why" if choice == "nogo" else None)
     with db.session() as s:
-        closed = gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead", members_of=no_groups)
+        closed = gonogo.close(s, poll_id, actor=acting(LEAD), now=NOW, why="lead")
         assert closed is not None and closed.outcome == expected
     with db.session() as s:
-        assert (
-            gonogo.close(s, poll_id, actor=LEAD, now=NOW, why="lead", members_of=no_groups) is None
-        )
+        assert gonogo.close(s, poll_id, actor=acting(LEAD), now=NOW, why="lead") is None
     with pytest.raises(Conflict, match=expected):
         cast(db, poll_id, "U_B", "go")
     with db.read() as s:
@@ -157,9 +153,7 @@ def test_missing_votes_for_lists_open_polls_awaiting_the_user(db: Database) -> N
         assert gonogo.missing_votes_for(s, "U_A") == []
         assert gonogo.missing_votes_for(s, "U_X") == []
     with db.session() as s:
-        releases.close(
-            s, s.get(Release, release.id), cancelled=True, actor=LEAD, now=NOW, members_of=no_groups
-        )  # type: ignore[arg-type]
+        releases.close(s, s.get(Release, release.id), cancelled=True, actor=acting(LEAD), now=NOW)  # type: ignore[arg-type]
     with db.read() as s:
         assert gonogo.missing_votes_for(s, "U_B") == []
 

@@ -14,6 +14,7 @@ from bot.gonogo import service as gonogo
 from bot.release import service as releases
 from bot.release.models import Release
 from tests.conftest import RunningBot
+from tests.support.actor import acting
 from tests.support.gonogo import (
     CHANNEL,
     LEAD,
@@ -23,7 +24,7 @@ from tests.support.gonogo import (
     poll_value,
     release_with_docs,
 )
-from tests.support.release import answer, mrkdwn_of, no_groups
+from tests.support.release import answer, mrkdwn_of
 
 
 def thread_posts(bot: RunningBot, ts: str) -> list:  # type: ignore[type-arg]
@@ -86,9 +87,8 @@ def test_a_deadline_passed_while_the_bot_was_down_closes_at_start(
             question="",
             voters=["U_A"],
             deadline=now - timedelta(minutes=5),
-            actor=LEAD,
+            actor=acting(LEAD),
             now=now - timedelta(hours=1),
-            members_of=no_groups,
         )
     bot: RunningBot = make_bot()
     posts = bot.fake.wait_for(lambda: bot.fake.posts(CHANNEL), timeout=6)

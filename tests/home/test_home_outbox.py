@@ -11,9 +11,9 @@ from bot.gates.models import MANUAL, Gate
 from bot.gonogo import service as gonogo
 from bot.release import service as releases
 from tests.conftest import RunningBot
+from tests.support.actor import acting
 from tests.support.gonogo import click, poll_post, poll_value, release_with_docs, ts_of
 from tests.support.gonogo import gonogo as start_poll
-from tests.support.release import no_groups
 
 VIEWER = "U_VIEW"
 
@@ -70,9 +70,8 @@ def twenty_releases(bot: RunningBot) -> None:
                 question=f"Ship v1.{n}?",
                 voters=[VIEWER],
                 deadline=None,
-                actor=VIEWER,
+                actor=acting(VIEWER),
                 now=now,
-                members_of=no_groups,
             )
 
 

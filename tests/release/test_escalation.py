@@ -22,7 +22,8 @@ from bot.release.escalation import (
 )
 from bot.release.models import Release
 from tests.conftest import RunningBot
-from tests.support.release import CHANNEL, LEAD, answer, mrkdwn_of, new_release, no_groups
+from tests.support.actor import acting
+from tests.support.release import CHANNEL, LEAD, answer, mrkdwn_of, new_release
 
 NOW = datetime(2027, 3, 15, 10, 0, tzinfo=UTC)  # 03:00 in Los Angeles, 11:00 in Berlin
 ZONES = {
@@ -52,9 +53,7 @@ def release_with(db: Database, holders: dict[str, list[str]]) -> Release:
             now=NOW,
         )
         for role, users in holders.items():
-            roles.assign(
-                s, release, role=role, users=users, actor=LEAD, now=NOW, members_of=no_groups
-            )
+            roles.assign(s, release, role=role, users=users, actor=acting(LEAD), now=NOW)
     return release
 
 
@@ -98,10 +97,10 @@ def test_the_release_waits_apply_in_order_and_the_last_repeats(db: Database) -> 
         fresh = s.get(Release, release.id)
         assert fresh is not None
         waits = (timedelta(minutes=30),)
-        assert set_waits(s, fresh, waits, actor=LEAD, now=NOW, members_of=no_groups)
-        assert not set_waits(s, fresh, waits, actor=LEAD, now=NOW, members_of=no_groups)
+        assert set_waits(s, fresh, waits, actor=acting(LEAD), now=NOW)
+        assert not set_waits(s, fresh, waits, actor=acting(LEAD), now=NOW)
         with pytest.raises(Forbidden):
-            set_waits(s, fresh, None, actor="U_KIM", now=NOW, members_of=no_groups)
+            set_waits(s, fresh, None, actor=acting("U_KIM"), now=NOW)
     assert [r.wait for r in ladder(db, release)] == [timedelta(minutes=30)] * 3
 
 

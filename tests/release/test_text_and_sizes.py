@@ -7,6 +7,7 @@ import re
 from bot.release import roles
 from bot.release import service as releases
 from tests.conftest import RunningBot
+from tests.support.actor import acting
 from tests.support.release import (
     CHANNEL,
     LEAD,
@@ -14,7 +15,6 @@ from tests.support.release import (
     mrkdwn_of,
     mrkdwn_texts,
     new_release,
-    no_groups,
     plain_texts,
     whole_tokens,
 )
@@ -38,9 +38,8 @@ def test_status_with_13_roles_of_20_people_shows_whole_lines_and_counts_the_rest
             release,
             role="lead",
             users=[LEAD, *holders(99)[:19]],
-            actor=LEAD,
+            actor=acting(LEAD),
             now=now,
-            members_of=no_groups,
         )
         for index, role in enumerate(ROLES):
             roles.assign(
@@ -48,9 +47,8 @@ def test_status_with_13_roles_of_20_people_shows_whole_lines_and_counts_the_rest
                 release,
                 role=role,
                 users=holders(index),
-                actor=LEAD,
+                actor=acting(LEAD),
                 now=now,
-                members_of=no_groups,
             )
 
     resp = bot.slack.command("/release", "status", user_id="U_ANYONE", channel_id=CHANNEL)

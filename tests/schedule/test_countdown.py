@@ -26,7 +26,7 @@ from bot.schedule.models import Milestone, MilestoneNotice
 from bot.schedule.options import parse_add
 from bot.schedule.timing import DEFAULT_NOTIFY
 from tests.schedule.builders import LEAD, make_release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 NOW = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
 RELEASE_DAY = datetime(2030, 4, 24, 17, 0, tzinfo=UTC)  # Wed 24 Apr 2030, 10:00 PDT
@@ -75,10 +75,8 @@ def apply_kubernetes(services: Services, release: Release, now: datetime) -> lis
             s,
             row,
             templates.builtins()["kubernetes"],
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=now,
-            members_of=no_groups,
         )
     return done.created
 
@@ -122,7 +120,7 @@ def add_freeze(services: Services, release: Release, words: str, now: datetime) 
         row = s.get(Release, release.id)
         assert row is not None
         spec = parse_add(words.split(), "Only fixes merge.", row, now=now)
-        return schedule.add(s, row, spec, actor=LEAD, admins=ADMINS, now=now, members_of=no_groups)
+        return schedule.add(s, row, spec, actor=acting(LEAD, admins=ADMINS), now=now)
 
 
 def test_notices_missed_while_away_go_once_late_and_only_the_latest(make_services: Any) -> None:
@@ -161,9 +159,7 @@ def test_a_notice_is_dropped_once_its_milestone_passed_moved_or_went(make_servic
     with services.db.session() as s:
         row = s.get(Release, release.id)
         assert row is not None
-        schedule.remove(
-            s, row, "Code freeze", actor=LEAD, admins=ADMINS, now=hour_due, members_of=no_groups
-        )
+        schedule.remove(s, row, "Code freeze", actor=acting(LEAD, admins=ADMINS), now=hour_due)
     with services.db.read() as s:
         assert flows.render_notice(s, {"notice": notice.id}, hour_due) is None  # went
 
@@ -185,10 +181,8 @@ def test_a_moved_milestone_is_counted_down_afresh(make_services: Any) -> None:
             "code freeze",
             when,
             reason="CI",
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=moved_at,
-            members_of=no_groups,
         )
     # the old instant's 1d notice never comes; the new instant's 1w, 1d and 1h do
     assert run_due(services, freeze.at - timedelta(days=1)) == 0

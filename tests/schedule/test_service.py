@@ -23,7 +23,7 @@ from bot.schedule.models import Milestone
 from bot.schedule.options import parse_add, parse_move, split_name
 from bot.schedule.service import NewMilestone, When
 from tests.schedule.builders import LA, LEAD, OTHER, make_release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 NOW = datetime(2025, 1, 6, 17, 0, tzinfo=UTC)  # Mon 6 Jan 2025
 V133 = datetime(2025, 4, 23, 17, 0, tzinfo=UTC)  # Wed 23 Apr 2025, 10:00 PDT
@@ -36,10 +36,8 @@ def kubernetes(db: Database, release: Release, now: datetime = NOW) -> schedule.
             s,
             s.get(Release, release.id),  # type: ignore[arg-type]
             templates.builtins()["kubernetes"],
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=now,
-            members_of=no_groups,
         )
 
 
@@ -59,10 +57,8 @@ def add(
             s,
             row,
             spec,
-            actor=str(kw.get("actor", LEAD)),
-            admins=ADMINS,
+            actor=acting(str(kw.get("actor", LEAD)), admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
 
 
@@ -98,10 +94,8 @@ def test_applying_again_updates_in_place_and_keeps_the_leads_own(db: Database) -
             s,
             other,
             templates.builtins()["openstack"],
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
     assert len(third.removed) == 11 and len(third.created) == 7
     assert set(listed(db, release)) == {m.name for m in third.created} | {"Docs freeze"}
@@ -116,10 +110,8 @@ def test_apply_needs_a_release_day_and_a_lead(db: Database) -> None:
             s,
             s.get(Release, release.id),  # type: ignore[arg-type]
             templates.builtins()["kubernetes"],
-            actor=OTHER,
-            admins=ADMINS,
+            actor=acting(OTHER, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
 
 
@@ -179,10 +171,8 @@ def test_move_makes_a_relative_milestone_fixed_and_records_why(db: Database) -> 
             name,
             when,
             reason="CI is red",
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
     assert done.was_relative and not done.milestone.relative_to_release
     assert done.before == datetime(2025, 3, 21, 2, 0, tzinfo=UTC)
@@ -196,10 +186,8 @@ def test_move_makes_a_relative_milestone_fixed_and_records_why(db: Database) -> 
             "Nope",
             when,
             reason="",
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
 
 
@@ -211,9 +199,7 @@ def test_postpone_moves_relative_milestones_only(db: Database) -> None:
     with db.session() as s:
         row = s.get(Release, release.id)
         assert row is not None
-        releases.postpone(
-            s, row, release_at=later, reason="", actor=LEAD, now=NOW, members_of=no_groups
-        )
+        releases.postpone(s, row, release_at=later, reason="", actor=acting(LEAD), now=NOW)
         line = flows.follow_release_day(s, row, actor=LEAD, now=NOW)
     found = listed(db, release)
     assert found["Code and test freeze"].at == datetime(2025, 3, 28, 2, 0, tzinfo=UTC)
@@ -268,9 +254,7 @@ def test_next_for_shows_a_person_their_releases_milestones(db: Database) -> None
     with db.session() as s:
         row = s.get(Release, release.id)
         assert row is not None
-        roles.assign(
-            s, row, role="docs", users=["U_DOCS"], actor=LEAD, now=NOW, members_of=no_groups
-        )
+        roles.assign(s, row, role="docs", users=["U_DOCS"], actor=acting(LEAD), now=NOW)
     at = datetime(2025, 3, 25, tzinfo=UTC)
     with db.read() as s:
         mine = schedule.next_for(s, "U_DOCS", at, 3)
@@ -294,13 +278,11 @@ def test_notify_changes_the_countdown_from_now_on(db: Database) -> None:
         row = s.get(Release, release.id)
         assert row is not None
         before, after = schedule.set_notify(
-            s, row, (14 * 86400,), actor=LEAD, admins=ADMINS, now=later, members_of=no_groups
+            s, row, (14 * 86400,), actor=acting(LEAD, admins=ADMINS), now=later
         )
         assert (before[0], after) == (28 * 86400, (14 * 86400,))
         with pytest.raises(Forbidden):
-            schedule.set_notify(
-                s, row, (), actor=OTHER, admins=ADMINS, now=later, members_of=no_groups
-            )
+            schedule.set_notify(s, row, (), actor=acting(OTHER, admins=ADMINS), now=later)
     freeze = listed(db, release)["Code and test freeze"]
     assert freeze.next_notice_at == freeze.at - timedelta(days=14)
     assert freeze.plan_from == later
@@ -320,10 +302,8 @@ def test_a_moved_milestone_counts_down_again(db: Database) -> None:
             "freeze",
             when,
             reason="",
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
     assert listed(db, release)["Freeze"].next_notice_at == datetime(2025, 2, 14, 2, 0, tzinfo=UTC)
 
@@ -335,12 +315,8 @@ def test_remove(db: Database) -> None:
         row = s.get(Release, release.id)
         assert row is not None
         with pytest.raises(Forbidden):
-            schedule.remove(
-                s, row, "freeze", actor=OTHER, admins=ADMINS, now=NOW, members_of=no_groups
-            )
-        gone = schedule.remove(
-            s, row, "FREEZE", actor="U_ADMIN", admins=ADMINS, now=NOW, members_of=no_groups
-        )
+            schedule.remove(s, row, "freeze", actor=acting(OTHER, admins=ADMINS), now=NOW)
+        gone = schedule.remove(s, row, "FREEZE", actor=acting("U_ADMIN", admins=ADMINS), now=NOW)
     assert gone.name == "Freeze" and listed(db, release) == {}
 
 
@@ -351,4 +327,4 @@ def test_new_milestone_spec_rejects_long_descriptions(db: Database) -> None:
         assert row is not None
         spec = NewMilestone("X", When(V133 - timedelta(days=3), LA), description="y" * 501)
         with pytest.raises(DomainError, match="500"):
-            schedule.add(s, row, spec, actor=LEAD, admins=ADMINS, now=NOW, members_of=no_groups)
+            schedule.add(s, row, spec, actor=acting(LEAD, admins=ADMINS), now=NOW)

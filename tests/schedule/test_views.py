@@ -17,7 +17,7 @@ from bot.schedule.calendar_part import moments
 from bot.schedule.models import Milestone
 from tests.kit.block_rules import check_message
 from tests.schedule.builders import LA, LEAD, make_release
-from tests.support.release import no_groups
+from tests.support.actor import acting
 
 NOW = datetime(2025, 1, 6, 17, 0, tzinfo=UTC)
 V133 = datetime(2025, 4, 23, 17, 0, tzinfo=UTC)
@@ -33,10 +33,8 @@ def laid_out(db: Database, zone: ZoneInfo = LA) -> tuple[Release, list[Milestone
             s,
             row,
             templates.builtins()["kubernetes"],
-            actor=LEAD,
-            admins=ADMINS,
+            actor=acting(LEAD, admins=ADMINS),
             now=NOW,
-            members_of=no_groups,
         )
     with db.read() as s:
         return release, schedule.milestones(s, release.id or 0)

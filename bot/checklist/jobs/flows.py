@@ -31,6 +31,7 @@ from bot.checklist.jobs.rules import FAILED_RUN, GOING, SENDING, SUCCEEDED, UNKN
 from bot.checklist.jobs.spec import GITHUB, WEBHOOK
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import catalog
+from bot.core.actor import Actor
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Finding
@@ -84,7 +85,7 @@ def api_of(services: Services) -> github.Api:
     )
 
 
-def run(services: Services, actor: str, ref: StepRef, simulated: str | None = None) -> None:
+def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = None) -> None:
     """Run pressed: claim the step's job (committed), then send it once, off the click."""
     settings = services.settings
     with services.db.session() as s:
@@ -98,11 +99,9 @@ def run(services: Services, actor: str, ref: StepRef, simulated: str | None = No
             state=ref.state,
             attempt=ref.attempt,
             actor=actor,
-            admins=settings.admins,
             now=now,
             first_check=first,
             guards=services.step_guards,
-            members_of=services.people.members_of,
             simulated=simulated,
         )
         owed = []

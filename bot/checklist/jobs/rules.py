@@ -26,10 +26,10 @@ from bot.checklist.board import ACTIVE, DONE, FAILED, RUNNING, Outcome, owners_o
 from bot.checklist.jobs.spec import WEBHOOK, RunSpec, fields_of, filled
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.core import audit
+from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError
 from bot.core.guards import StepGuard
 from bot.core.text.escape import escape
-from bot.release.groups import MembersOf
 from bot.release.models import Release
 from bot.release.service import LEAD, role_holders
 
@@ -61,11 +61,9 @@ def claim(
     step_id: int,
     state: str,
     attempt: int,
-    actor: str,
-    admins: frozenset[str],
+    actor: Actor,
     now: datetime,
     first_check: timedelta,
-    members_of: MembersOf,
     guards: Sequence[StepGuard] = (),
     simulated: str | None = None,
 ) -> Job:
@@ -81,8 +79,6 @@ def claim(
         state=state,
         attempt=attempt,
         actor=actor,
-        admins=admins,
-        members_of=members_of,
     )
     checklist, release = _owners_of_step(session, step)
     if not step.run:
@@ -95,9 +91,9 @@ def claim(
     else:
         for guard in guards:
             guard(session, release, step)
-    job = _insert(session, step, spec, release, actor, now, first_check, simulated)
+    job = _insert(session, step, spec, release, actor.user, now, first_check, simulated)
     what = f"simulated: {simulated}" if simulated else spec.what()
-    record(session, release, actor, "step.run", step.title, ACTIVE, ACTIVE, now, what)
+    record(session, release, actor.user, "step.run", step.title, ACTIVE, ACTIVE, now, what)
     return Job(job, step, checklist, release, spec)
 
 
