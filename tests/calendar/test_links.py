@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.calendar.models import CalendarToken
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.errors import Forbidden
+from bot.core.services import Services
 from bot.core.text.commandline import split
 from bot.release.models import Release, RoleAssignment
 from handlers import calendar as handler
@@ -29,6 +31,7 @@ OUTSIDER = "U0OUTSIDE1"
 def ctx(db: Database, user: str = b.LEAD, **settings: Any) -> Ctx:
     services = b.services_for(db, people=SimpleNamespace(members_of=no_groups))
     services.settings = Settings(admins=frozenset({ADMIN}), **settings)
+    services.actor = partial(Services.actor, services)  # who acts, as the app builds it
     return Ctx(
         services=services,
         client=None,  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def poll_closing_in(
     started = flows.start(
         bot.services,
         CHANNEL,
-        LEAD,
+        bot.services.actor(LEAD),
         question=question,
         users=voters,
         role_names=[],
