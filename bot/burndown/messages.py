@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.burndown import reminders, render, status_updates
 from bot.burndown.models import MeetingDelivery, MeetingSeries
@@ -26,7 +26,8 @@ from bot.burndown.series import rule_of, skips_of
 from bot.burndown.status_render import status_request
 from bot.core.blocks import Blocks
 from bot.core.errors import DomainError
-from bot.core.outbox import PENDING, SENT, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.core.live import Posted, posted
+from bot.core.outbox import Message, Outbox, Update, Wait
 from bot.release.models import Release
 
 REMINDER = "burndown.reminder"
@@ -125,17 +126,15 @@ def refresh_reminder(session: Session, ref: str) -> Update | Wait | None:
         return None
     delivery, release, series = found
     key = reminder_key(series.id or 0, delivery.occurs_at, delivery.offset_s)
-    row = session.exec(select(OutboxRow).where(OutboxRow.key == key)).first()
-    if row is None or row.state not in (PENDING, SENT):
-        return None
-    if row.state == PENDING:  # unclaimed, it renders the newest digest when it goes
-        return WAIT if row.claimed_until is not None else None
-    if not row.ts or row.sent_at is None:
-        return None
+    live = posted(session, key, drawn_when_sent=True)  # it draws the newest digest
+    if not isinstance(live, Posted):
+        return live
     due = reminders.due_of(delivery)
-    sent_at = row.sent_at if reminders.late_by(due, row.sent_at) else due
+    sent_at = live.sent_at or due
+    if not reminders.late_by(due, sent_at):
+        sent_at = due  # in time: it reads as sent when due
     text, blocks = _reminder(session, release, series, delivery, sent_at=sent_at)
-    args = {"channel": release.channel_id, "ts": row.ts, "text": text, "blocks": blocks}
+    args = {"channel": release.channel_id, "ts": live.ts, "text": text, "blocks": blocks}
     return Update("chat.update", args)
 
 

@@ -17,14 +17,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.checklist import notes, render
 from bot.checklist import service as checklists
 from bot.checklist.board import ACTIVE, RUNNING, Board, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core.blocks import mrkdwn
-from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.core.live import Posted, posted
+from bot.core.outbox import Message, Outbox, Update, Wait
 from bot.release.escalation import Rung, Told
 from bot.release.groups import without_mentions
 from bot.release.models import Release
@@ -221,11 +222,11 @@ def refreshed(session: Session, ref: str, name_of: Namer = _nobody) -> Update | 
     checklist = session.get(Checklist, int(ref))
     if checklist is None or checklist.id is None:
         return None
-    if not checklist.message_ts:
-        owed = select(OutboxRow.state).where(OutboxRow.key == board_key(checklist.id))
-        return WAIT if session.exec(owed).first() == PENDING else None
+    live = posted(session, board_key(checklist.id), checklist.message_ts)
+    if not isinstance(live, Posted):
+        return live
     text, blocks = _board(session, checklist, name_of)
-    args = {"channel": checklist.channel_id, "ts": checklist.message_ts, "text": text}
+    args = {"channel": checklist.channel_id, "ts": live.ts, "text": text}
     return Update("chat.update", {**args, "blocks": blocks})
 
 

@@ -22,10 +22,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.core.live import Posted, posted
 from bot.core.models import AuditEvent
 from bot.core.outbox import (
-    PENDING,
-    WAIT,
     Message,
     Outbox,
     OutboxRow,
@@ -221,15 +220,11 @@ def card_update(session: Session, ref: str) -> Update | Wait | None:
     if found is None:
         return None
     gate, release = found
-    if not gate.message_ts:
-        owed = session.exec(
-            select(OutboxRow.id).where(
-                OutboxRow.key == card_key(int(ref)), OutboxRow.state == PENDING
-            )
-        ).first()
-        return WAIT if owed is not None else None
+    live = posted(session, card_key(int(ref)), gate.message_ts)
+    if not isinstance(live, Posted):
+        return live
     text, blocks = render.card(gate, ZoneInfo(release.zone), owners_of(session, gate))
-    args = {"channel": release.channel_id, "ts": gate.message_ts, "text": text, "blocks": blocks}
+    args = {"channel": release.channel_id, "ts": live.ts, "text": text, "blocks": blocks}
     return Update("chat.update", args)
 
 

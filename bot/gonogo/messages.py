@@ -15,10 +15,11 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from bot.core.live import Posted, posted
 from bot.core.models import utcnow
-from bot.core.outbox import PENDING, WAIT, Message, Outbox, OutboxRow, Update, Wait
+from bot.core.outbox import Message, Outbox, Update, Wait
 from bot.gonogo import events, render
 from bot.gonogo import service as gonogo
 from bot.gonogo.models import Poll
@@ -191,13 +192,13 @@ def refresher(session: Session, ref: str, away_of: AwayOf | None = None) -> Upda
     poll = session.get(Poll, int(ref))
     if poll is None:
         return None
-    if not poll.message_ts:
-        owed = session.exec(select(OutboxRow.state).where(OutboxRow.key == poll_key(int(ref))))
-        return WAIT if owed.first() == PENDING else None
+    live = posted(session, poll_key(int(ref)), poll.message_ts)
+    if not isinstance(live, Posted):
+        return live
     tally, zone = _state(session, int(ref))
     away = away_of_missing(tally, away_of, utcnow())
     text, blocks = render.poll_message(tally, zone, away)
-    args = {"channel": poll.channel_id, "ts": poll.message_ts, "text": text, "blocks": blocks}
+    args = {"channel": poll.channel_id, "ts": live.ts, "text": text, "blocks": blocks}
     return Update("chat.update", args)
 
 
