@@ -31,6 +31,7 @@ from bot.schedule.upstream.formats import Entry, Parsed
 
 _MINOR = re.compile(r"(?<![\d.])1\.(\d{1,3})(?!\d)")
 _SERIES = re.compile(r"/doc/source/([a-z]+)/schedule\.yaml", re.IGNORECASE)
+MOVED = "the published schedule changed"  # why a sync moves a milestone
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,10 @@ def _lay_out(
             laid.kept.append(milestone)  # the lead's own (or a template's): left as it is
         elif milestone is not None:
             if milestone.at != at:
-                laid.moved.append(_move(session, release, milestone, When(at, meant), actor, now))
+                moved = schedule.relocate(
+                    session, release, milestone, When(at, meant), reason=MOVED, actor=actor, now=now
+                )
+                laid.moved.append(moved)
         else:
             milestone = _create(session, release, entry, at, meant, source, actor, now)
             laid.created.append(milestone)
@@ -192,45 +196,13 @@ def _create(
 ) -> Milestone:
     assert release.id is not None
     name = schedule.check_name(entry.name)
-    milestone = Milestone(
-        release_id=release.id,
-        name=name,
-        key=schedule.key_of(name),
-        at=at,
-        zone=meant.key,
-        description=f"From {source.title}.",
-        marks=entry.marks or schedule.marks_of(name),
-        planned_at=at,
-        created_by=actor,
-        created_at=now,
-        plan_from=now,
-    )
+    milestone = schedule.new_milestone(release.id, name, at, meant, actor, now)
+    milestone.description = f"From {source.title}."
+    milestone.marks = entry.marks or schedule.marks_of(name)
     session.add(milestone)
     session.flush()
     countdown.replan(session, milestone, notify_of(session, release.id))
     return milestone
-
-
-def _move(
-    session: Session, release: Release, milestone: Milestone, when: When, actor: str, now: datetime
-) -> Moved:
-    before = milestone.at
-    schedule.place(session, release, milestone, when, now)
-    milestone.moved_by, milestone.moved_at = actor, now
-    milestone.move_reason = "the published schedule changed"
-    session.add(milestone)
-    audit.record(
-        session,
-        release=release,
-        actor=actor,
-        action="milestone.moved",
-        subject=milestone.name,
-        before=before.isoformat(),
-        after=when.at.isoformat(),
-        detail="the published schedule changed",
-        at=now,
-    )
-    return Moved(milestone, before, False)
 
 
 def sync(

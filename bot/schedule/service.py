@@ -24,7 +24,7 @@ from bot.release.service import require_lead
 from bot.schedule import countdown
 from bot.schedule.countdown import notify_of
 from bot.schedule.models import Milestone, ScheduleSetting, ScheduleSourceEntry
-from bot.schedule.template_yaml import MAX_DESCRIPTION, MAX_NAME, ScheduleTemplate
+from bot.schedule.template_yaml import MAX_DESCRIPTION, MAX_NAME, MilestoneSpec, ScheduleTemplate
 from bot.schedule.timing import Offset, describe_notify, offset_of, short_day
 
 MAX_MILESTONES = 60
@@ -149,22 +149,11 @@ def add(
         raise DomainError(f"A release can have at most {MAX_MILESTONES} milestones.")
     _unique(session, release, name)
     owner = normalize_role(spec.owner) if spec.owner else None
-    milestone = Milestone(
-        release_id=release.id,
-        name=name,
-        key=key_of(name),
-        at=spec.when.at,
-        zone=spec.when.zone.key,
-        relative_to_release=spec.when.offset is not None,
-        offset=spec.when.offset.text() if spec.when.offset else None,
-        owner_role=owner,
-        description=spec.description or None,
-        marks=_marks_of(name),
-        planned_at=spec.when.at,
-        created_by=actor.user,
-        created_at=now,
-        plan_from=now,
-    )
+    milestone = new_milestone(release.id, name, spec.when.at, spec.when.zone, actor.user, now)
+    milestone.relative_to_release = spec.when.offset is not None
+    milestone.offset = spec.when.offset.text() if spec.when.offset else None
+    milestone.owner_role, milestone.description = owner, spec.description or None
+    milestone.marks = _marks_of(name)
     session.add(milestone)
     session.flush()
     countdown.replan(session, milestone, notify_of(session, release.id))
@@ -196,25 +185,46 @@ def move(
     milestone = find(session, release, name)
     if when.at <= now:
         raise DomainError("A milestone can only move to an instant that lies ahead.")
-    before, was_relative = milestone.at, milestone.relative_to_release
-    if before == when.at and (when.offset is not None) == was_relative:
+    if milestone.at == when.at and (when.offset is not None) == milestone.relative_to_release:
         raise Conflict(f"{quoted(milestone.name)} is already at that instant.")
+    return relocate(session, release, milestone, when, reason=reason, actor=actor.user, now=now)
+
+
+def relocate(
+    session: Session,
+    release: Release,
+    milestone: Milestone,
+    when: When,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> Moved:
+    """Move a milestone to `when` for `reason`, recorded (whether it may is the caller's)."""
+    before, was_relative = milestone.at, milestone.relative_to_release
     _place(session, release, milestone, when, now)
-    milestone.moved_by, milestone.moved_at = actor.user, now
+    milestone.moved_by, milestone.moved_at = actor, now
     milestone.move_reason = reason or None
     session.add(milestone)
-    audit.record(
-        session,
-        release=release,
-        actor=actor.user,
-        action="milestone.moved",
-        subject=milestone.name,
-        before=before.isoformat(),
-        after=when.at.isoformat(),
-        detail=reason or None,
-        at=now,
-    )
+    _record_move(session, release, milestone, before, actor=actor, why=reason or None, now=now)
     return Moved(milestone, before, was_relative)
+
+
+def new_milestone(
+    release_id: int, name: str, at: datetime, zone: ZoneInfo, actor: str, now: datetime
+) -> Milestone:
+    """A milestone not yet added, at `at` as meant in `zone`, its notices planned from now."""
+    return Milestone(
+        release_id=release_id,
+        name=name,
+        key=key_of(name),
+        at=at,
+        zone=zone.key,
+        planned_at=at,
+        created_by=actor,
+        created_at=now,
+        plan_from=now,
+    )
 
 
 def place(
@@ -296,7 +306,6 @@ def apply(
     existing = milestones(session, release.id)
     own = {m.key: m for m in existing if m.template is None}
     earlier = {m.key: m for m in existing if m.template is not None}
-    zone = ZoneInfo(release.zone)
     offsets = notify_of(session, release.id)
     created: list[Milestone] = []
     updated: list[Milestone] = []
@@ -306,36 +315,8 @@ def apply(
         if key in own:
             kept.append(own[key])
             continue
-        if spec.offset is not None:
-            assert release.release_at is not None
-            at, meant = spec.offset.resolve(release.release_at, zone)
-        else:
-            assert spec.fixed is not None
-            at, meant = spec.fixed.resolve(zone)
         old = earlier.pop(key, None)
-        milestone = old or Milestone(
-            release_id=release.id,
-            key=key,
-            at=at,
-            planned_at=at,
-            created_by=actor.user,
-            created_at=now,
-            plan_from=now,
-            name=spec.name,
-            zone=meant.key,
-        )
-        if old is not None and old.at != at:
-            countdown.clear_future(session, old, now)
-            old.plan_from = now
-            old.moves += 1
-        milestone.name, milestone.at, milestone.zone = spec.name, at, meant.key
-        milestone.relative_to_release = spec.offset is not None
-        milestone.offset = spec.offset.text() if spec.offset else None
-        milestone.owner_role = spec.owner
-        milestone.description = spec.description or None
-        milestone.phase, milestone.marks = spec.phase, spec.marks
-        milestone.template = template.name
-        session.add(milestone)
+        milestone = _from_template(session, release, spec, old, template.name, actor.user, now)
         (updated if old is not None else created).append(milestone)
     removed = list(earlier.values())
     for milestone in removed:
@@ -355,6 +336,40 @@ def apply(
         at=now,
     )
     return Applied(template, created, updated, removed, kept)
+
+
+def _from_template(
+    session: Session,
+    release: Release,
+    spec: MilestoneSpec,
+    old: Milestone | None,
+    template: str,
+    actor: str,
+    now: datetime,
+) -> Milestone:
+    """The template's milestone at its instant: an earlier template's one updated, or new."""
+    assert release.id is not None
+    zone = ZoneInfo(release.zone)
+    if spec.offset is not None:
+        assert release.release_at is not None
+        at, meant = spec.offset.resolve(release.release_at, zone)
+    else:
+        assert spec.fixed is not None
+        at, meant = spec.fixed.resolve(zone)
+    milestone = old or new_milestone(release.id, spec.name, at, meant, actor, now)
+    if old is not None and old.at != at:
+        countdown.clear_future(session, old, now)
+        old.plan_from = now
+        old.moves += 1
+    milestone.name, milestone.at, milestone.zone = spec.name, at, meant.key
+    milestone.relative_to_release = spec.offset is not None
+    milestone.offset = spec.offset.text() if spec.offset else None
+    milestone.owner_role = spec.owner
+    milestone.description = spec.description or None
+    milestone.phase, milestone.marks = spec.phase, spec.marks
+    milestone.template = template
+    session.add(milestone)
+    return milestone
 
 
 def set_notify(
@@ -413,19 +428,33 @@ def move_with_release(
             continue
         before = milestone.at
         _place(session, release, milestone, When(at, meant, offset), now)
-        audit.record(
-            session,
-            release=release,
-            actor=actor,
-            action="milestone.moved",
-            subject=milestone.name,
-            before=before.isoformat(),
-            after=at.isoformat(),
-            detail=f"release day moved ({milestone.offset} from release day)",
-            at=now,
-        )
+        why = f"release day moved ({milestone.offset} from release day)"
+        _record_move(session, release, milestone, before, actor=actor, why=why, now=now)
         moved.append(Moved(milestone, before, True))
     return moved
+
+
+def _record_move(
+    session: Session,
+    release: Release,
+    milestone: Milestone,
+    before: datetime,
+    *,
+    actor: str,
+    why: str | None,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        release=release,
+        actor=actor,
+        action="milestone.moved",
+        subject=milestone.name,
+        before=before.isoformat(),
+        after=milestone.at.isoformat(),
+        detail=why,
+        at=now,
+    )
 
 
 def _unique(session: Session, release: Release, name: str) -> None:
