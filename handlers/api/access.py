@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Path, Security
@@ -10,6 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.access import Gatekeeper
 from bot.api.tokens import Caller
+from bot.core import audit
+from bot.core.actor import Actor
+from bot.core.services import Services
 
 BEARER = HTTPBearer(
     auto_error=False,
@@ -17,6 +21,13 @@ BEARER = HTTPBearer(
 )
 ReleaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The release's id.")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+
+
+@contextmanager
+def acting(services: Services, caller: Caller) -> Iterator[Actor]:
+    """Who acts for a write token: its maker, the audit noting the token it came through."""
+    with audit.acting_through(caller.made_by, caller.label):
+        yield services.actor(caller.made_by)
 
 
 class Access:

@@ -19,7 +19,6 @@ from bot.checklist import service as checklists
 from bot.checklist.board import ACTIVE, FAILED, Board
 from bot.checklist.ids import StepRef
 from bot.checklist.models import ChecklistStep
-from bot.core import audit
 from bot.core.errors import Conflict, NotFound
 from bot.core.services import Services
 from bot.core.text.escape import escape
@@ -27,7 +26,7 @@ from bot.gates.service import GateBlocked
 from bot.release import service as releases
 from bot.release.models import Release
 from handlers.api import problems
-from handlers.api.access import Access, ReleaseId
+from handlers.api.access import Access, ReleaseId, acting
 
 Position = Annotated[int, Path(ge=1, le=10_000, description="The step's position, from 1.")]
 
@@ -102,9 +101,9 @@ def act(
         state = step.state if action == "skip" and step.state in (ACTIVE, FAILED) else ACTIVE
         ref = StepRef(step.id, state, step.activations if attempt is None else attempt)
         opened_before = board.current.id if board.current is not None else None
-    with audit.acting_through(caller.made_by, caller.label):
+    with acting(services, caller) as actor:
         try:
-            flows.act(services, action, services.actor(caller.made_by), ref, reason)
+            flows.act(services, action, actor, ref, reason)
         except GateBlocked as blocked:  # as for a click: the gates' owners are asked
             flows.ping_blockers(services, blocked.step, caller.made_by, blocked.blocked)
             raise
@@ -123,7 +122,7 @@ def act(
 def router(services: Services, access: Access) -> APIRouter:
     """The step routes."""
     routes = APIRouter(tags=["checklist"])
-    errors = problems.responses(400, 401, 403, 404, 409, 422, 429)
+    errors = problems.writes()
     base = "/releases/{release_id}/steps/{position}"
     Writer = Annotated[Caller, Depends(access.write)]
 

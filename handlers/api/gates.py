@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
-from bot.core import audit
 from bot.core.services import Services
 from bot.gates import flows
 from bot.gates import service as gates
@@ -17,7 +16,7 @@ from bot.gates.models import Gate
 from bot.gates.outcome import Outcome
 from bot.release.models import Release
 from handlers.api import problems
-from handlers.api.access import Access, ReleaseId
+from handlers.api.access import Access, ReleaseId, acting
 
 GateName = Annotated[str, Path(min_length=1, max_length=40, description="The gate's name.")]
 
@@ -48,7 +47,7 @@ def router(services: Services, access: Access) -> APIRouter:
     @routes.post(
         "/releases/{release_id}/gates/{name}/reports",
         response_model=schemas.Gate,
-        responses=problems.responses(400, 401, 403, 404, 409, 422, 429),
+        responses=problems.writes(),
     )
     def report_gate(
         release_id: ReleaseId,
@@ -59,10 +58,8 @@ def router(services: Services, access: Access) -> APIRouter:
         """Report a push gate's result from CI: pass, fail or yellow, with a value to chart."""
         detail = body.detail or f"{body.result} reported by api:{caller.name}"
         outcome = Outcome(body.result, detail, body.value)
-        with audit.acting_through(caller.made_by, caller.label):
-            gate = flows.report(
-                services, caller.release_id, name, outcome, services.actor(caller.made_by)
-            )
+        with acting(services, caller) as actor:
+            gate = flows.report(services, caller.release_id, name, outcome, actor)
         return gate_of(gate)
 
     return routes

@@ -69,6 +69,11 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def writes() -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route that changes something: refusals and conflicts too."""
+    return responses(400, 401, 403, 404, 409, 422, 429)
+
+
 def problem(
     request: Request,
     status: int,

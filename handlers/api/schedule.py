@@ -9,14 +9,13 @@ from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
-from bot.core import audit
 from bot.core.services import Services
 from bot.release.models import Release
 from bot.schedule import flows
 from bot.schedule import service as schedule
 from bot.schedule.models import Milestone
 from handlers.api import problems
-from handlers.api.access import Access, ReleaseId
+from handlers.api.access import Access, ReleaseId, acting
 
 MilestoneName = Annotated[str, Path(min_length=1, max_length=80, description="Its name.")]
 
@@ -46,7 +45,7 @@ def router(services: Services, access: Access) -> APIRouter:
     @routes.post(
         "/releases/{release_id}/milestones/{name}/move",
         response_model=schemas.Milestone,
-        responses=problems.responses(400, 401, 403, 404, 409, 422, 429),
+        responses=problems.writes(),
     )
     def move_milestone(
         release_id: ReleaseId,
@@ -56,15 +55,9 @@ def router(services: Services, access: Access) -> APIRouter:
     ) -> schemas.Milestone:
         """Move a milestone (the token's maker must lead); the channel hears it slipped, and why."""
         now = services.now()
-        with audit.acting_through(caller.made_by, caller.label):
+        with acting(services, caller) as actor:
             change = flows.move_to(
-                services,
-                caller.release_id,
-                name,
-                body.to,
-                body.reason,
-                actor=services.actor(caller.made_by),
-                now=now,
+                services, caller.release_id, name, body.to, body.reason, actor=actor, now=now
             )
         return milestone_of(change.milestone)
 
