@@ -193,9 +193,10 @@ def _reminder(
 
 def register(outbox: Outbox) -> None:
     """Teach the outbox how burndown messages render, refresh and remember their ts."""
-    outbox.renderers[REMINDER] = render_reminder
-    outbox.renderers[STATUS_REQUEST] = render_status_request
-    outbox.refreshers[REMINDER] = refresh_reminder
-    outbox.on_sent[REMINDER] = lambda session, ref, ts: reminders.remember_message(
-        session, int(ref), ts
+    outbox.teach(
+        REMINDER,
+        on_sent=lambda session, ref, ts: reminders.remember_message(session, int(ref), ts),
+        refresher=refresh_reminder,
+        renderer=render_reminder,
     )
+    outbox.teach(STATUS_REQUEST, renderer=render_status_request)

@@ -49,12 +49,15 @@ def register(outbox: Outbox, name_of: Namer = _nobody) -> None:
 
     `name_of` names people in a rehearsal's messages, which mention nobody.
     """
-    outbox.on_sent[KIND] = remember_ts
-    outbox.refreshers[KIND] = partial(refreshed, name_of=name_of)
-    outbox.renderers[KIND] = partial(render_board, name_of=name_of)
-    outbox.renderers[UP] = partial(render_up, name_of=name_of)
-    outbox.renderers[NUDGE] = render_nudge
-    outbox.renderers[REHEARSED] = partial(render_rehearsed, name_of=name_of)
+    outbox.teach(
+        KIND,
+        on_sent=remember_ts,
+        refresher=partial(refreshed, name_of=name_of),
+        renderer=partial(render_board, name_of=name_of),
+    )
+    outbox.teach(UP, renderer=partial(render_up, name_of=name_of))
+    outbox.teach(NUDGE, renderer=render_nudge)
+    outbox.teach(REHEARSED, renderer=partial(render_rehearsed, name_of=name_of))
 
 
 def board_key(checklist_id: int) -> str:

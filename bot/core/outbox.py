@@ -7,11 +7,11 @@ message (the checklist, a poll, a gate card, someone's App Home) must show newer
 The sender (bot/core/sender.py) delivers rows in order per channel and refreshes live
 messages, through outages and restarts, on the leader replica only.
 
-Features teach the outbox about their live messages with hooks: what a sent message's ts
-is remembered on (`on_sent`), how a live message is rendered when it is refreshed
-(`refresher`), how a row rendered at send time looks then (`renderer`, e.g. a reminder
-that says how late it is), and who hears that a channel cannot be reached
-(`on_undeliverable`).
+Features teach the outbox each kind of message they owe, once, with `outbox.teach(kind,
+...)`: what a sent message's ts is remembered on (`on_sent`), how a live message is rendered
+when it is refreshed (`refresher`), and how a row rendered at send time looks then
+(`renderer`, e.g. a reminder that says how late it is); `outbox.teach_undeliverable(hook)`
+says who hears that a channel cannot be reached.
 
 Events for other systems go the same way: `outbox.emit(session, Event(...))` owes a signed
 webhook to every endpoint of the release that wants it (bot/core/events.py, bot/webhooks).
@@ -138,6 +138,30 @@ class Outbox:
     renderers: dict[str, Renderer] = field(default_factory=dict)
     undeliverable: list[OnUndeliverable] = field(default_factory=list)
     webhooks: Webhooks = field(default_factory=NoWebhooks)
+
+    def teach(
+        self,
+        kind: str,
+        *,
+        on_sent: OnSent | None = None,
+        refresher: Refresher | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        """What a kind of message needs: its ts remembered, its refresh, its rendering when sent.
+
+        Teaching a kind again replaces what it was taught before, hook by hook.
+        """
+        if on_sent is not None:
+            self.on_sent[kind] = on_sent
+        if refresher is not None:
+            self.refreshers[kind] = refresher
+        if renderer is not None:
+            self.renderers[kind] = renderer
+
+    def teach_undeliverable(self, hook: OnUndeliverable) -> None:
+        """Someone to tell when Slack will never take messages for a channel (once each)."""
+        if hook not in self.undeliverable:
+            self.undeliverable.append(hook)
 
     def emit(self, session: Session, event: Event) -> None:
         """Owe an event to the release's webhook endpoints, in the change's transaction."""

@@ -49,12 +49,10 @@ Drawn = tuple[str, list[Any] | None] | None  # what a renderer gives the sender
 
 def register(outbox: Outbox) -> None:
     """Teach the outbox the gate's card, its alert, and the re-ping drawn when sent."""
-    outbox.on_sent[CARD] = card_posted
-    outbox.on_sent[ALERT] = alert_posted
-    outbox.refreshers[CARD] = card_update
-    outbox.refreshers[REMOVED] = removed_update
-    outbox.renderers[CARD] = draw_card
-    outbox.renderers[PING] = draw_ping
+    outbox.teach(CARD, on_sent=card_posted, refresher=card_update, renderer=draw_card)
+    outbox.teach(ALERT, on_sent=alert_posted)
+    outbox.teach(REMOVED, refresher=removed_update)
+    outbox.teach(PING, renderer=draw_ping)
 
 
 # --- keys ------------------------------------------------------------------------------------

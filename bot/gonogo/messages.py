@@ -207,7 +207,6 @@ def register(outbox: Outbox, away_of: AwayOf | None = None) -> None:
 
     With `away_of`, the poll shows which required voters are away (drawn by the sender).
     """
-    outbox.on_sent[KIND] = on_sent
-    outbox.refreshers[KIND] = partial(refresher, away_of=away_of)
-    outbox.renderers[POLL] = partial(render_poll, away_of=away_of)
-    outbox.renderers[REMINDER] = render_reminder
+    outbox.teach(KIND, on_sent=on_sent, refresher=partial(refresher, away_of=away_of))
+    outbox.teach(POLL, renderer=partial(render_poll, away_of=away_of))
+    outbox.teach(REMINDER, renderer=render_reminder)
