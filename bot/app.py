@@ -71,19 +71,36 @@ def _report_backlog(pending: int, oldest_age: float) -> None:
 
 
 def register_features(services: Services) -> None:
-    """Every feature adds its timers, status section, doctor checks and step guards."""
-    from bot import webhooks
-    from bot.burndown import flows as burndown
-    from bot.checklist import flows as checklist
-    from bot.gates import flows as gates
-    from bot.gonogo import flows as gonogo
-    from bot.release import flows as release
-    from bot.schedule import flows as schedule
-    from bot.schedule import syncing as schedule_sync
+    """Call every feature's front door once; Services keeps, starts and stops what they build.
 
-    for feature in (release, burndown, gonogo, checklist, gates, schedule, schedule_sync):
-        feature.register(services)
-    webhooks.register(services)
+    The order is the order in which guards are asked and answers are given.
+    """
+    from bot import (
+        api,
+        burndown,
+        calendar,
+        checklist,
+        gates,
+        gonogo,
+        home,
+        release,
+        schedule,
+        webhooks,
+    )
+
+    for door in (
+        release,
+        burndown,
+        gonogo,
+        checklist,
+        gates,
+        schedule,
+        webhooks,
+        home,
+        calendar,
+        api,
+    ):
+        services.add_feature(door.register(services))
 
 
 class _NothingToAct(logging.Filter):

@@ -1,7 +1,7 @@
 """/gate and the manual gate's buttons: Slack in, one call into the gates feature, Slack out.
 
-The listeners speak for one `GateRunner`, the same one that runs the timers, so a
-`/gate check` and a scheduled check of the same gate share the check workers and join.
+The listeners speak for the feature's one `GateRunner`, the same one that runs the timers,
+so a `/gate check` and a scheduled check of the same gate share the check workers and join.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ COMMAND = command()  # the command's name and help, for the manifest
 
 def register(app: App, services: Services) -> None:
     """Attach /gate and its buttons, sharing the timers' runner (and its check workers)."""
-    runner = flows.register(services)
+    runner = services.part(flows.GateRunner)
     register_command(app, command(runner), services)
     on_click(app, ids.SET_PASS, services, partial(on_set, runner))
     on_click(app, ids.SET_FAIL, services, partial(on_set, runner))

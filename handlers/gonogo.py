@@ -158,9 +158,9 @@ COMMAND = Command(
 
 
 def register(app: App, services: Services) -> None:
-    """Attach /gonogo, the poll's buttons and its No-Go modal."""
+    """Attach /gonogo, the poll's buttons and its No-Go modal (votes go to the one writer)."""
     register_command(app, COMMAND, services)
-    writer = VoteWriter(services)
+    writer = services.part(VoteWriter)
     on_click(app, ids.GO_ACTION, services, partial(click_go, writer))
     on_click(app, ids.NOGO_ACTION, services, click_nogo)
     on_click(app, ids.CLOSE_ACTION, services, click_close)

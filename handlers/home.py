@@ -7,14 +7,14 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.home import flows
+from bot.home.flows import Homes
 
 
 def register(app: App, services: Services) -> None:
-    """Publish the Home of whoever opens it (`flows` refreshes it when their releases change)."""
-    flows.register(services)  # Home exists only beside the Slack app
+    """Publish the Home of whoever opens it (the feature refreshes it when releases change)."""
+    homes = services.part(Homes)
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            flows.opened(services, str(event.get("user", "")))
+            homes.opened(str(event.get("user", "")))

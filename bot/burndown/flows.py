@@ -4,8 +4,8 @@ Reminders and status requests are planned from the database; a timer claims its 
 owes the message in the outbox in one transaction (bot.burndown.messages), so each goes out
 once, also through Slack outages and restarts. A lead's change to the series is made and
 its announcement owed in one transaction. A posted status refreshes the reminders of its
-meeting; a new release day moves the cadence. `register` adds the timers, the outbox hooks
-and the `/release status` section to Services.
+meeting; a new release day moves the cadence. The front door (`bot.burndown`) gives the
+timers, the outbox hooks and the `/release status` section to Services.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from sqlmodel import Session
 
 from bot.burndown import (
     cadence,
-    calendar_part,
-    home_part,
     messages,
     reminders,
     render,
@@ -32,8 +30,6 @@ from bot.burndown.models import MeetingSeries, MeetingStatus
 from bot.burndown.reminders import Due, Stale
 from bot.burndown.service import SeriesSpec, Upcoming
 from bot.core.actor import Actor
-from bot.core.asks.calendar import FEED_PART, PAGE_PART
-from bot.core.asks.home import HOME_PART
 from bot.core.asks.milestones import MILESTONES, MarksOf, marks_of
 from bot.core.scheduler import Timer
 from bot.core.services import Services
@@ -253,13 +249,3 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
     if not count:
         return None
     return render.status_section(meetings.next_meeting(session, release, now), count)
-
-
-def register(services: Services) -> None:
-    """Plan burndown timers, teach the outbox its messages, show the next meeting in status."""
-    services.scheduler.add_planner("burndown", partial(planner, services))
-    messages.register(services.outbox)
-    services.add_section("burndown", 30, status_section)
-    services.provide(HOME_PART, home_part.PART)
-    services.provide(FEED_PART, calendar_part.feed_part)
-    services.provide(PAGE_PART, calendar_part.page_part)

@@ -3,8 +3,8 @@
 The commands and clicks of `handlers/checklist.py` land here: each runs the rule and owes
 what follows it (a refresh of the checklist message, a reply in its thread, the ping of
 whoever is up) in the same transaction, through the outbox, so nothing decided is lost
-to a Slack outage or a restart. `register` gives the feature's timers, status section,
-doctor check and outbox hooks to Services.
+to a Slack outage or a restart. The front door (`bot.checklist`) gives the feature's
+timers, status section, doctor check and outbox hooks to Services.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.checklist import (
-    calendar_part,
     events,
-    home_part,
     messages,
     notes,
     rehearsal,
@@ -31,12 +29,8 @@ from bot.checklist.board import Outcome
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
-from bot.checklist.retro_part import retro_part
-from bot.checklist.templates import Template, check_templates
+from bot.checklist.templates import Template
 from bot.core.actor import Actor
-from bot.core.asks.calendar import PAGE_PART
-from bot.core.asks.home import HOME_PART
-from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import DomainError
 from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
@@ -45,18 +39,6 @@ from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.groups import without_mentions
 from bot.release.models import Release
-
-
-def register(services: Services) -> None:
-    """Give Services the checklist's timers, status section, doctor check and outbox hooks."""
-    services.scheduler.add_planner("checklist", planner_for(services))
-    services.add_section("checklist", 40, status_section)
-    services.add_check(check_templates)
-    messages.register(services.outbox, services.people.name_of)
-    jobs.register(services)
-    services.provide(HOME_PART, home_part.PART)
-    services.provide(PAGE_PART, calendar_part.page_part)
-    services.provide(RETRO_PART, retro_part)
 
 
 def status_section(session: Session, release: Release, now: datetime) -> Section | None:

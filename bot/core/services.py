@@ -14,6 +14,7 @@ from bot.core.asks import Ask
 from bot.core.config import Settings
 from bot.core.db import Database
 from bot.core.doctor import Check
+from bot.core.feature import Feature
 from bot.core.guards import StepGuard
 from bot.core.leader import Leadership
 from bot.core.models import utcnow
@@ -27,6 +28,7 @@ from bot.core.status import Section, SectionFn
 Route = Callable[[str, str], "tuple[str, list[tuple[str, str]], bytes] | None"]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 T = TypeVar("T")
+F = TypeVar("F", bound=Feature)
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Services:
     step_guards: list[StepGuard] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     mounts: list[tuple[str, WSGIApp]] = field(default_factory=list)
-    workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
+    features: list[Feature] = field(default_factory=list)
     answers: dict[Ask[Any], list[Any]] = field(default_factory=dict)
 
     @property
@@ -64,24 +66,35 @@ class Services:
         return self.clock()
 
     def start(self) -> None:
-        """Start the timers and the outbox sender."""
+        """Start the timers, the outbox sender and every feature's long-lived parts."""
         self.sender.clock = self.now
         self.scheduler.start()
         self.sender.start()
-        for start, _ in self.workers:
-            start()
+        for feature in self.features:
+            feature.start()
 
     def stop(self) -> None:
-        """Stop the timers and the sender, letting what is in flight finish."""
+        """Stop the timers, the sender and the features, letting what is in flight finish."""
         self.scheduler.stop()
         self.sender.stop()
-        for _, stop in reversed(self.workers):
-            stop()
+        for feature in reversed(self.features):
+            feature.stop()
         self.notifier.shutdown()
 
-    def add_worker(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
-        """A feature's long-lived part, started and stopped with the timers and the sender."""
-        self.workers.append((start, stop))
+    def add_feature(self, feature: F) -> F:
+        """A feature as its front door built it, started and stopped with Services (once)."""
+        if any(found.name == feature.name for found in self.features):
+            raise ValueError(f"the {feature.name} feature is registered already")
+        self.features.append(feature)
+        return feature
+
+    def part(self, kind: type[T]) -> T:
+        """A feature's long-lived part of this kind (its one gate runner, its vote writer)."""
+        for feature in self.features:
+            found = feature.part(kind)
+            if found is not None:
+                return found
+        raise LookupError(f"no feature has a {kind.__name__}")
 
     def add_section(self, name: str, order: int, fn: SectionFn) -> None:
         """A feature's part of `/release status` and Home; lower `order` shows first."""

@@ -11,8 +11,8 @@ Checks run on the runner's own few workers (`pool`), never on the scheduler's, t
 notifier's or the sender's threads: a hanging CI server holds a check worker, nothing that
 posts or plans; a check asked for a gate already being checked joins that check. When GitHub
 says its rate limit is reached, the runner remembers until when (per API host), and no
-GitHub gate asks again before then: their checks are put off, not recorded.
-`register` adds the feature's timers, outbox hooks, status section, doctor check and guard.
+GitHub gate asks again before then: their checks are put off, not recorded. The front door
+(`bot.gates`) makes the one runner and gives Services its timers, hooks, status and guard.
 """
 
 from __future__ import annotations
@@ -30,27 +30,21 @@ from sqlalchemy.event import listen
 from sqlmodel import Session
 
 from bot.core.actor import Actor
-from bot.core.asks.calendar import PAGE_PART
-from bot.core.asks.home import HOME_PART
 from bot.core.asks.milestones import MILESTONES
-from bot.core.asks.retro import RETRO_PART
 from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
 from bot.gates import (
     alerting,
-    calendar_part,
     figures,
     history,
-    home_part,
     messages,
     render,
     transitions,
 )
 from bot.gates import service as gates
 from bot.gates.alerting import Change
-from bot.gates.doctor import check_gates
 from bot.gates.ids import SetPress
 from bot.gates.models import CHECKED, GITHUB, PUSH, TESTGRID, Gate, parse_spec
 from bot.gates.options import Options
@@ -58,7 +52,6 @@ from bot.gates.outcome import Outcome, of_verdict, unknown
 from bot.gates.owners import owners_by_gate
 from bot.gates.pool import CheckPool
 from bot.gates.probe import check
-from bot.gates.retro_part import retro_part
 from bot.gates.signal import github, testgrid
 from bot.release import escalation
 from bot.release import service as releases
@@ -113,25 +106,6 @@ class Asked:
 
     started: list[str]
     joined: list[str]
-
-
-def register(services: Services) -> GateRunner:
-    """Add the gates' timers, outbox hooks, status section, doctor check and step guard.
-
-    Returns the runner whose workers run every check. Registering again (the Slack
-    listeners do, to share that runner) hands the timers to the new runner.
-    """
-    runner = GateRunner(services)
-    services.scheduler.add_planner("gates", runner.planner)
-    services.scheduler.add_planner("gates.history", partial(thinning_planner, services))
-    messages.register(services.outbox)
-    services.add_section("gates", 50, status_section)
-    services.add_check(check_gates)
-    services.add_step_guard(gates.require_gates)
-    services.provide(HOME_PART, home_part.PART)
-    services.provide(PAGE_PART, calendar_part.page_part)
-    services.provide(RETRO_PART, retro_part)
-    return runner
 
 
 def report(services: Services, release_id: int, name: str, outcome: Outcome, actor: Actor) -> Gate:
@@ -221,6 +195,10 @@ class GateRunner:
         self.checks: CheckPool[Outcome] = checks or CheckPool()
         self._held: dict[str, datetime] = {}  # API host -> no request before then (rate limit)
         self._hold_lock = threading.Lock()
+
+    def stop(self) -> None:
+        """Let the checks waiting or running finish, then end the check workers."""
+        self.checks.stop()
 
     # --- what people ask -----------------------------------------------------------------
 

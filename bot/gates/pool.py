@@ -5,7 +5,8 @@ run on the scheduler's or the notifier's threads: the timers and `/gate check` o
 them here. At most `workers` checks run at once, the rest wait their turn; a check asked
 for a gate whose check is already waiting or running joins that one (the same answer for
 everyone who asked) instead of sending the CI server another request. The threads are
-started on demand and end when idle, so an idle bot holds none.
+started on demand and end when idle, so an idle bot holds none; `stop()` ends them at once,
+once the checks already asked for are done.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKERS = 8
 IDLE_SECONDS = 5.0
+STOP_SECONDS = 30.0
 
 
 class CheckPool(Generic[T]):
@@ -34,6 +36,7 @@ class CheckPool(Generic[T]):
         self._by_gate: dict[int, Future[T]] = {}
         self._threads = 0
         self._idle = 0
+        self._stopping = False
 
     def submit(self, gate_id: int, check: Callable[[], T]) -> tuple[Future[T], bool]:
         """Queue the gate's check; (its future, True) when one was already waiting or running."""
@@ -67,16 +70,26 @@ class CheckPool(Generic[T]):
         with self._cv:
             return self._threads
 
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """End the worker threads once the checks waiting or running are done (or `timeout`)."""
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+            self._cv.wait_for(lambda: self._threads == 0, timeout)
+
     def _work(self) -> None:
         while True:
             with self._cv:
                 while not self._waiting:
-                    self._idle += 1
-                    woken = self._cv.wait(self.idle_seconds)
-                    self._idle -= 1
-                    if not woken and not self._waiting:
-                        self._threads -= 1
-                        return
+                    if not self._stopping:
+                        self._idle += 1
+                        woken = self._cv.wait(self.idle_seconds)
+                        self._idle -= 1
+                        if woken or self._waiting:
+                            continue
+                    self._threads -= 1  # idle too long, or stopping: this worker ends
+                    self._cv.notify_all()  # stop() may be waiting for the last one
+                    return
                 gate_id, check, future = self._waiting.popleft()
             if not future.set_running_or_notify_cancel():
                 self._forget(gate_id, future)

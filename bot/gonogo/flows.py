@@ -2,9 +2,9 @@
 
 The handlers call one function here per command or click; each runs the service in a
 session and owes, in that same transaction, the messages that follow (the poll message,
-its refresh, the result, the reminder: see `messages`). `register(services)` adds the
-outbox hooks, the timers (reminder, deadline close), the `/release status` section and
-the checklist guard.
+its refresh, the result, the reminder: see `messages`). The front door (`bot.gonogo`)
+gives Services the outbox hooks, the timers (reminder, deadline close), the `/release
+status` section and the checklist guard.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.core.actor import SYSTEM, Actor
-from bot.core.asks.calendar import PAGE_PART
-from bot.core.asks.home import HOME_PART
-from bot.core.asks.retro import RETRO_PART
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
-from bot.gonogo import calendar_part, home_part, messages, render, votes
+from bot.gonogo import messages, render, votes
 from bot.gonogo import service as gonogo
 from bot.gonogo.deadline import claim_ping, ping_due, with_deadline_before
 from bot.gonogo.models import Poll
-from bot.gonogo.retro_part import retro_part
 from bot.gonogo.votes import Voted
 from bot.gonogo.writer import VoteWriter
 from bot.release.models import Release
@@ -166,14 +162,3 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
     poll = gonogo.open_poll(session, release.id) or gonogo.last_poll(session, release.id)
     found = gonogo.tally(session, poll) if poll is not None else None
     return render.status_section(found, ZoneInfo(release.zone))
-
-
-def register(services: Services) -> None:
-    """Add the poll's messages, timers, status section and the `requires: gonogo` guard."""
-    messages.register(services.outbox, services.people.away_of)
-    services.add_step_guard(gonogo.require_go)
-    services.scheduler.add_planner("gonogo", partial(planner, services))
-    services.add_section("gonogo", 40, status_section)
-    services.provide(HOME_PART, home_part.PART)
-    services.provide(PAGE_PART, calendar_part.page_part)
-    services.provide(RETRO_PART, retro_part)

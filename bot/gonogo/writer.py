@@ -36,7 +36,8 @@ class VoteWriter:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
+        # None is queued by stop(): the thread ends once what was queued before it is written.
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -56,23 +57,39 @@ class VoteWriter:
                 self._thread = threading.Thread(target=self._loop, name="votes", daemon=True)
                 self._thread.start()
 
+    def stop(self) -> None:
+        """End the writer thread once the ballots queued so far are written."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=WAIT_SECONDS)
+
     def _loop(self) -> None:
         while True:
             try:
                 first = self._queue.get(timeout=IDLE_SECONDS)
             except queue.Empty:
+                first = None
+            if first is None:  # idle, or stopped: the thread ends unless a ballot came meanwhile
                 with self._lock:
                     if self._queue.empty():
                         self._thread = None
                         return
                 continue
-            batch = [first]
-            while len(batch) < MAX_BATCH:
+            batch, stopped = [first], False
+            while len(batch) < MAX_BATCH and not stopped:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if item is None:
+                    stopped = True
+                else:
+                    batch.append(item)
             self._write(batch)
+            if stopped:
+                self._queue.put(None)
 
     def _write(self, batch: list[Item]) -> None:
         by_poll: dict[int, list[Item]] = {}

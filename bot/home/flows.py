@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -102,6 +101,30 @@ def owe_refreshes(services: Services, session: Session, release_ids: set[int]) -
         log.exception("noting the Homes to refresh after a change failed")
 
 
+class Homes:
+    """The people's Homes: published when opened, refreshed when a change concerns them.
+
+    Made once by the front door (`bot.home`): the outbox asks it for a Home to publish, a
+    change's transaction asks it whose Home to refresh, and the Slack listener tells it
+    who opened theirs.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def opened(self, user_id: str) -> None:
+        """The person opened their Home: owe its publication at once."""
+        opened(self.services, user_id)
+
+    def refresher(self, session: Session, user_id: str) -> Update:
+        """The outbox's refresh of a Home: its views.publish as it stands now."""
+        return refresher(self.services, session, user_id)
+
+    def owe_refreshes(self, session: Session, release_ids: set[int]) -> None:
+        """Inside a change's transaction: owe the refreshes of the Homes it concerns."""
+        owe_refreshes(self.services, session, release_ids)
+
+
 def home_of(services: Services, session: Session, user_id: str) -> dict[str, object]:
     """The person's Home view, rendered from the database as it stands.
 
@@ -132,9 +155,3 @@ def refresher(services: Services, session: Session, user_id: str) -> Update:
     return Update(
         "views.publish", {"user_id": user_id, "view": home_of(services, session, user_id)}
     )
-
-
-def register(services: Services) -> None:
-    """Teach the outbox to publish Homes, and changes to owe their viewers' refreshes."""
-    services.outbox.refreshers[KIND] = partial(refresher, services)
-    services.db.before_commit(partial(owe_refreshes, services))

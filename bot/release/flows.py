@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -200,13 +199,6 @@ def tell_leads(outbox: Outbox, session: Session, channel: str, error: str, now: 
         ),
         now=now,
     )
-
-
-def register(services: Services) -> None:
-    """Leads hear when the bot can no longer post in their release's channel (once)."""
-    hooks = services.outbox.undeliverable
-    if not any(getattr(hook, "func", None) is tell_leads for hook in hooks):
-        hooks.append(partial(tell_leads, services.outbox))
 
 
 def _release_in(session: Session, channel: str) -> Release | None:

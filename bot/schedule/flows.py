@@ -4,8 +4,9 @@ A lead's change and its channel announcement are one transaction (outbox key
 `schedule:<release>:<audit event>`). Countdown notices are planned from the database; a timer
 claims its notice and owes the message in one transaction (`milestone:<id>:<instant>:<offset>`),
 worth sending until the milestone's instant and rendered when it is sent, so one sent late
-says so and one whose milestone moved or went away is dropped. `register` adds the planner,
-the renderer, the status section and the doctor check to Services.
+says so and one whose milestone moved or went away is dropped. The front door
+(`bot.schedule`) gives the planner, the renderer, the status section and the doctor check to
+Services.
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core.actor import Actor
-from bot.core.asks.calendar import FEED_PART, PAGE_PART
-from bot.core.asks.home import HOME_PART
-from bot.core.asks.milestones import MILESTONES
-from bot.core.asks.retro import RETRO_PART
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
 from bot.core.outbox import Message, Outbox, forget_pending
@@ -34,11 +31,8 @@ from bot.core.status import Section
 from bot.release import service as releases
 from bot.release.models import Release
 from bot.schedule import (
-    calendar_part,
     countdown,
     events,
-    home_part,
-    marks_part,
     options,
     render,
     templates,
@@ -47,7 +41,6 @@ from bot.schedule import service as schedule
 from bot.schedule.countdown import Due, notice_prefix
 from bot.schedule.models import Milestone, MilestoneNotice
 from bot.schedule.render import Owner, Rendered
-from bot.schedule.retro_part import retro_part
 from bot.schedule.service import Applied, When
 
 log = logging.getLogger(__name__)
@@ -409,16 +402,3 @@ def status_section(session: Session, release: Release, now: datetime) -> Section
         return None
     found = schedule.milestones(session, release.id)
     return render.status_section(release, found, now) if found else None
-
-
-def register(services: Services) -> None:
-    """Plan the countdown, teach the outbox its notice, show the schedule in status."""
-    services.scheduler.add_planner("schedule", partial(planner, services))
-    services.outbox.renderers[NOTICE] = render_notice
-    services.add_section("schedule", 20, status_section)
-    services.add_check(templates.check_templates)
-    services.provide(HOME_PART, home_part.PART)
-    services.provide(FEED_PART, calendar_part.feed_part)
-    services.provide(PAGE_PART, calendar_part.page_part)
-    services.provide(MILESTONES, marks_part.marks)
-    services.provide(RETRO_PART, retro_part)

@@ -324,8 +324,3 @@ def _unreachable(
             ),
             now=now,
         )
-
-
-def register(services: Services) -> None:
-    """Plan the daily sync of imported schedules (on the leader, like every timer)."""
-    services.scheduler.add_planner("schedule-sync", partial(planner, services))

@@ -12,6 +12,7 @@ from sqlalchemy.event import listen
 from sqlmodel import Session
 
 from bot.core.events import Delivery, Event
+from bot.core.feature import Feature
 from bot.core.services import Services
 from bot.webhooks import service
 from bot.webhooks.delivery import Dispatcher, Settings
@@ -19,7 +20,7 @@ from bot.webhooks.delivery import Dispatcher, Settings
 _POKE_HOOKED = "releasebot_webhooks_poke"
 
 
-class Webhooks:
+class Webhooks(Feature):
     """The feature: what features emit lands here; the dispatcher delivers it."""
 
     def __init__(self, services: Services) -> None:
@@ -35,6 +36,11 @@ class Webhooks:
             ),
             clock=services.now,
         )
+        super().__init__("webhooks", self.dispatcher)
+
+    def start(self) -> None:
+        """Start delivering (on the leader); stop() stops the dispatcher, a part of it."""
+        self.dispatcher.start()
 
     def emit(self, session: Session, event: Event) -> None:
         """Owe the event to every endpoint of its release that wants it (this transaction)."""
@@ -65,5 +71,4 @@ def register(services: Services) -> Webhooks:
     """Build the feature once: events reach it through the outbox; its dispatcher runs."""
     feature = Webhooks(services)
     services.outbox.webhooks = feature
-    services.add_worker(feature.dispatcher.start, feature.dispatcher.stop)
     return feature

@@ -47,5 +47,5 @@ class LazyApi:
 
 def register(app: App, services: Services) -> None:
     """Serve the API under /api/v1 on the bot's web port."""
-    keeper = bot.api.register(services)
+    keeper = services.part(Gatekeeper)
     services.add_mount(bot.api.PREFIX, LazyApi(services, keeper))

@@ -35,12 +35,11 @@ ADMINS = frozenset({"U_ADMIN"})
 
 @pytest.fixture
 def make_services(settings: Settings) -> Iterator[Any]:
-    """Build Services over the test database, with the schedule registered (not started)."""
+    """Build Services over the test database, every feature registered (not started)."""
     made: list[Services] = []
 
     def make() -> Services:
         services = create_services(settings)
-        flows.register(services)
         made.append(services)
         return services
 

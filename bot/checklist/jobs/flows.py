@@ -49,12 +49,6 @@ log = logging.getLogger(__name__)
 SENDER_MARGIN = timedelta(seconds=2)  # past the dispatch's own timeout: the sender is gone
 
 
-def register(services: Services) -> None:
-    """Give the leader's timers the jobs to look at, and doctor its check of the token."""
-    services.scheduler.add_planner("checklist-jobs", planner_for(services))
-    services.add_check(check_token)
-
-
 def check_token(settings: Settings, db: Database) -> list[Finding]:
     """`releasebot doctor`: templates with GitHub job steps have a token granted to send."""
     found = catalog(settings.templates_dir).templates.values()
