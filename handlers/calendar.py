@@ -79,12 +79,7 @@ def reset(ctx: Ctx, line: CommandLine) -> Reply:
     now = ctx.services.now()
     with ctx.services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        token = calendars.reset(
-            s,
-            release,
-            actor=ctx.actor,
-            now=now,
-        )
+        token = calendars.reset(s, release, actor=ctx.actor, now=now)
     return Reply(text=_shown(escape(release.name), public_url(ctx), token, made_by_reset=True))
 
 

@@ -43,14 +43,7 @@ def _add(ctx: Ctx, name: str, scope: str) -> Reply:
     services = ctx.services
     with services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        made = api_tokens.add(
-            s,
-            release,
-            name,
-            scope,
-            actor=ctx.actor,
-            now=services.now(),
-        )
+        made = api_tokens.add(s, release, name, scope, actor=ctx.actor, now=services.now())
         assert release.id is not None
         url = f"{services.settings.public_url}{PREFIX}/releases/{release.id}"
     return Reply(text=render.made(made.token, made.secret, url))
@@ -68,13 +61,7 @@ def _revoke(ctx: Ctx, name: str) -> Reply:
     services = ctx.services
     with services.db.session() as s:
         release = releases.lock_active(s, ctx.channel_id)
-        revoked = api_tokens.revoke(
-            s,
-            release,
-            name,
-            actor=ctx.actor,
-            now=services.now(),
-        )
+        revoked = api_tokens.revoke(s, release, name, actor=ctx.actor, now=services.now())
     return Reply(text=render.revoked(revoked))
 
 

@@ -123,13 +123,7 @@ def schedule(
     """A lead's new series, announced in the channel; returns it and its first meeting."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        series = meetings.schedule(
-            s,
-            release,
-            spec,
-            actor=actor,
-            now=now,
-        )
+        series = meetings.schedule(s, release, spec, actor=actor, now=now)
         first = meetings.next_of(series, now)
         message = render.scheduled(series, first, actor.user)
         _announce(services, s, release, f"series:{series.id}:scheduled", message, now)
@@ -149,14 +143,7 @@ def skip(
     """Skip a day's meetings (of one series or all), announced in the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        found = meetings.skip(
-            s,
-            release,
-            day,
-            series_id=series_id,
-            actor=actor,
-            now=now,
-        )
+        found = meetings.skip(s, release, day, series_id=series_id, actor=actor, now=now)
         which = ",".join(str(item.series.id) for item in found)
         event = f"skip:{day.isoformat()}:{which}"
         _announce(services, s, release, event, render.skipped(found, actor.user), now)
@@ -170,13 +157,7 @@ def cancel(
     """End a series, announced in the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        series = meetings.cancel(
-            s,
-            release,
-            series_id,
-            actor=actor,
-            now=now,
-        )
+        series = meetings.cancel(s, release, series_id, actor=actor, now=now)
         message = render.cancelled(series, actor.user)
         _announce(services, s, release, f"series:{series_id}:cancelled", message, now)
     services.scheduler.poke()

@@ -54,13 +54,7 @@ def start(services: Services, channel_id: str, actor: Actor, template: Template)
     with services.db.session() as s:
         now = services.now()
         release = releases.lock_active(s, channel_id)
-        outcome = checklists.start(
-            s,
-            release,
-            template,
-            actor=actor,
-            now=now,
-        )
+        outcome = checklists.start(s, release, template, actor=actor, now=now)
         owed = [messages.board(outcome.checklist), *messages.opened(outcome)]
         services.outbox.queue(s, *owed, now=now)
         _emit(services, s, outcome, now)
@@ -72,12 +66,7 @@ def cancel(services: Services, channel_id: str, actor: Actor) -> None:
     with services.db.session() as s:
         now = services.now()
         release = releases.lock_active(s, channel_id)
-        checklist = checklists.cancel(
-            s,
-            release,
-            actor=actor,
-            now=now,
-        )
+        checklist = checklists.cancel(s, release, actor=actor, now=now)
         assert checklist.id is not None
         board = checklists.board(s, checklist.id)
         services.outbox.queue(s, messages.cancelled(actor.user, board), now=now)
@@ -169,13 +158,7 @@ def stop_rehearsal(services: Services, channel_id: str, actor: Actor, number: in
     try:
         with services.db.session() as s:
             now = services.now()
-            checklist = rehearsal.stop(
-                s,
-                channel_id,
-                number,
-                actor=actor,
-                now=now,
-            )
+            checklist = rehearsal.stop(s, channel_id, number, actor=actor, now=now)
             assert checklist.id is not None
             summary = messages.summary(checklists.board(s, checklist.id), stopped_by=actor.user)
             _owe(services, s, checklist, [summary], now)

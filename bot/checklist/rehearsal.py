@@ -45,14 +45,7 @@ def start(
     """Start a rehearsal of `template` in the channel; its first step opens at once."""
     release = rehearsal_release(session, channel_id, actor=actor.user, zone=zone, now=now)
     # The actor leads the stand-in release in person, so no group needs reading.
-    return checklists.start(
-        session,
-        release,
-        template,
-        actor=actor,
-        now=now,
-        rehearsal=True,
-    )
+    return checklists.start(session, release, template, actor=actor, now=now, rehearsal=True)
 
 
 def running_in(session: Session, channel_id: str) -> list[Checklist]:

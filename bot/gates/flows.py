@@ -113,14 +113,7 @@ def report(services: Services, release_id: int, name: str, outcome: Outcome, act
     now = services.now()
     with services.db.session() as session:
         release = releases.get(session, release_id)
-        gate, change = gates.report(
-            session,
-            release,
-            name,
-            outcome,
-            actor=actor,
-            now=now,
-        )
+        gate, change = gates.report(session, release, name, outcome, actor=actor, now=now)
         owe_after_change(services, session, gate, release, change, now)
     # Its deadline moved later: the timer planned for the old one finds the claim gone, and
     # the next replan plans the new one, so the scheduler need not replan for each report.
@@ -251,13 +244,7 @@ class GateRunner:
         now = self.services.now()
         with self.services.db.session() as session:
             release = releases.lock_active(session, channel_id)
-            gate, removal = gates.remove(
-                session,
-                release,
-                name,
-                actor=actor,
-                now=now,
-            )
+            gate, removal = gates.remove(session, release, name, actor=actor, now=now)
             session.flush()
             messages.retire(self.services.outbox, session, gate, removal, now)
         self.services.scheduler.poke()

@@ -63,12 +63,7 @@ def close(services: Services, channel_id: str, actor: Actor) -> Poll:
     """Close the channel's open poll now (a lead or an admin); the result is owed with it."""
     now = services.now()
     with services.db.session() as s:
-        poll = gonogo.close_in_channel(
-            s,
-            channel_id,
-            actor=actor,
-            now=now,
-        )
+        poll = gonogo.close_in_channel(s, channel_id, actor=actor, now=now)
         assert poll.id is not None
         messages.owe_result(services.outbox, s, poll.id, now)
         return poll
@@ -78,12 +73,7 @@ def close_poll(services: Services, poll_id: int, actor: Actor) -> Poll:
     """Close this poll now (a lead or an admin); the result is owed with it."""
     now = services.now()
     with services.db.session() as s:
-        poll = gonogo.close_now(
-            s,
-            poll_id,
-            actor=actor,
-            now=now,
-        )
+        poll = gonogo.close_now(s, poll_id, actor=actor, now=now)
         messages.owe_result(services.outbox, s, poll_id, now)
         return poll
 
@@ -127,13 +117,7 @@ def remind(services: Services, poll_id: int, now: datetime) -> None:
 def expire(services: Services, poll_id: int, now: datetime) -> None:
     """Close the poll at its deadline, once, owing the result in the same transaction."""
     with services.db.session() as s:
-        closed = gonogo.close(
-            s,
-            poll_id,
-            actor=SYSTEM,
-            now=now,
-            why="deadline",
-        )
+        closed = gonogo.close(s, poll_id, actor=SYSTEM, now=now, why="deadline")
         if closed is not None:
             messages.owe_result(services.outbox, s, poll_id, now)
 

@@ -327,13 +327,7 @@ def close_now(
     now: datetime,
 ) -> Poll:
     """A lead or an admin closes the poll before its deadline; refused if it is closed."""
-    closed = close(
-        session,
-        poll_id,
-        actor=actor,
-        now=now,
-        why="closed early by a lead",
-    )
+    closed = close(session, poll_id, actor=actor, now=now, why="closed early by a lead")
     if closed is None:
         raise refused(get(session, poll_id))
     return closed

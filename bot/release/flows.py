@@ -66,14 +66,7 @@ def assign_role(
     """Hand a role to people (leads only); a change is announced. Holders before and after."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        before, after = roles.assign(
-            s,
-            release,
-            role=role,
-            users=users,
-            actor=actor,
-            now=now,
-        )
+        before, after = roles.assign(s, release, role=role, users=users, actor=actor, now=now)
         if before != after:
             event = _latest_event(s, release, "role.assigned")
             message = render.role_assigned(roles.normalize_role(role), after, actor.user)
@@ -93,13 +86,7 @@ def set_escalation(
     """Set how overdue steps escalate in the channel's release (leads only); announced."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        changed = escalation.set_waits(
-            s,
-            release,
-            waits,
-            actor=actor,
-            now=now,
-        )
+        changed = escalation.set_waits(s, release, waits, actor=actor, now=now)
         if changed:
             event = _latest_event(s, release, "release.escalation")
             message = render.escalation_set(waits or (), actor.user)
@@ -151,13 +138,7 @@ def close(
     """Mark the release released or cancelled (leads only), announced in the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        releases.close(
-            s,
-            release,
-            cancelled=cancelled,
-            actor=actor,
-            now=now,
-        )
+        releases.close(s, release, cancelled=cancelled, actor=actor, now=now)
         _announce(services.outbox, s, release, "closed", render.closed(release, actor.user), now)
         _emit(services.outbox, s, release, "release.closed", "closed", actor.user, now)
     services.scheduler.poke()

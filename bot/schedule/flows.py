@@ -153,13 +153,7 @@ def add(
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
         spec = options.parse_add(args, description, release, now=now)
-        milestone = schedule.add(
-            s,
-            release,
-            spec,
-            actor=actor,
-            now=now,
-        )
+        milestone = schedule.add(s, release, spec, actor=actor, now=now)
         message = render.added(release, milestone, owner_of(s, release, milestone), actor.user, now)
         _announce(services.outbox, s, release, "milestone.added", message, now)
         services.outbox.emit(
@@ -219,15 +213,7 @@ def _move(
     actor: Actor,
     now: datetime,
 ) -> Change:
-    done = schedule.move(
-        s,
-        release,
-        name,
-        when,
-        reason=reason,
-        actor=actor,
-        now=now,
-    )
+    done = schedule.move(s, release, name, when, reason=reason, actor=actor, now=now)
     milestone = done.milestone
     assert milestone.id is not None
     forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
@@ -247,13 +233,7 @@ def remove(
     """Remove a milestone (leads only), announced in the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        milestone = schedule.remove(
-            s,
-            release,
-            name,
-            actor=actor,
-            now=now,
-        )
+        milestone = schedule.remove(s, release, name, actor=actor, now=now)
         assert milestone.id is not None
         forget_pending(s, notice_prefix(milestone.id), "the milestone was removed")
         _announce(
@@ -278,13 +258,7 @@ def apply(
     template = templates.named(services.settings.templates_dir, name)
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        done = schedule.apply(
-            s,
-            release,
-            template,
-            actor=actor,
-            now=now,
-        )
+        done = schedule.apply(s, release, template, actor=actor, now=now)
         for milestone in [*done.updated, *done.removed]:
             assert milestone.id is not None
             forget_pending(s, notice_prefix(milestone.id), "the schedule was laid out again")
@@ -315,13 +289,7 @@ def set_notify(
     """Change when milestones are announced (leads only), told to the channel."""
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        before, after = schedule.set_notify(
-            s,
-            release,
-            offsets,
-            actor=actor,
-            now=now,
-        )
+        before, after = schedule.set_notify(s, release, offsets, actor=actor, now=now)
         if before != after:
             message = render.notify_changed(release, after, actor.user)
             _announce(services.outbox, s, release, "schedule.notify", message, now)

@@ -78,15 +78,7 @@ def import_from(
     parsed = _parse(text, url, release, stream)
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        laid = imports.import_schedule(
-            s,
-            release,
-            parsed,
-            url=url,
-            text=text,
-            actor=actor,
-            now=now,
-        )
+        laid = imports.import_schedule(s, release, parsed, url=url, text=text, actor=actor, now=now)
         _owe(services, s, release, laid, now, announce_created=False)
         post = render_upstream.imported_post(release, laid.source, laid.created, actor.user, now)
         announce(services.outbox, s, release, "schedule.imported", post, now)

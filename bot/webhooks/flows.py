@@ -44,13 +44,7 @@ def remove(services: Services, channel_id: str, named: str, actor: Actor) -> str
     now = services.now()
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        endpoint, dropped = webhooks.remove(
-            s,
-            release,
-            named,
-            actor=actor,
-            now=now,
-        )
+        endpoint, dropped = webhooks.remove(s, release, named, actor=actor, now=now)
         return render.removed(endpoint.id or 0, endpoint.url, dropped)
 
 
@@ -59,13 +53,7 @@ def resume(services: Services, channel_id: str, named: str, actor: Actor) -> str
     now = services.now()
     with services.db.session() as s:
         release = releases.lock_active(s, channel_id)
-        endpoint = webhooks.resume(
-            s,
-            release,
-            named,
-            actor=actor,
-            now=now,
-        )
+        endpoint = webhooks.resume(s, release, named, actor=actor, now=now)
         waiting = _waiting(s, release, endpoint.id or 0)
     return render.resumed(endpoint.id or 0, waiting)
 
