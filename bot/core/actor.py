@@ -24,7 +24,11 @@ def _no_groups(group_id: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Actor:
-    """A person (or the bot itself) acting in one request."""
+    """A person (or the bot itself) acting in one request.
+
+    `members_of` is the request's reader of user groups (`Directory.members_of`); a rule that
+    expands a group the actor names (a poll's voters) reads it through the same reader.
+    """
 
     user: str
     admin: bool = False
