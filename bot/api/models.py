@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
-from bot.core.models import UTCDateTime, utcnow
+from bot.core.models import UTCDateTime, unique_where, utcnow
 
 READ, WRITE = "read", "write"
 SCOPES = (READ, WRITE)
@@ -22,14 +21,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
     __table_args__ = (
-        Index(
-            "uq_api_token_live_name",
-            "release_id",
-            "name",
-            unique=True,
-            sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
-        ),
+        unique_where("uq_api_token_live_name", "release_id", "name", where="revoked_at IS NULL"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

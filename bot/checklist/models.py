@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.core.models import UTCDateTime, utcnow
+from bot.core.models import UTCDateTime, unique_where, utcnow
 
 
 class Checklist(SQLModel, table=True):
@@ -15,13 +15,7 @@ class Checklist(SQLModel, table=True):
 
     __tablename__ = "checklist"
     __table_args__ = (
-        Index(
-            "uq_checklist_running_release",
-            "release_id",
-            unique=True,
-            sqlite_where=text("state = 'running'"),
-            postgresql_where=text("state = 'running'"),
-        ),
+        unique_where("uq_checklist_running_release", "release_id", where="state = 'running'"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -38,6 +38,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def unique_where(name: str, *columns: str, where: str) -> Index:
+    """A unique index over only the rows that match `where` (SQL), on SQLite and PostgreSQL.
+
+    For "at most one open X per Y": the rows outside `where` may repeat freely.
+    """
+    return Index(
+        name,
+        *columns,
+        unique=True,
+        sqlite_where=text(where),
+        postgresql_where=text(where),
+    )
 
 
 class AuditEvent(SQLModel, table=True):

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.core.models import UTCDateTime, utcnow
+from bot.core.models import UTCDateTime, unique_where, utcnow
 
 
 class Poll(SQLModel, table=True):
     """A go/no-go poll of a release; at most one open poll per release."""
 
     __tablename__ = "poll"
-    __table_args__ = (
-        Index(
-            "uq_poll_open_release",
-            "release_id",
-            unique=True,
-            sqlite_where=text("state = 'open'"),
-            postgresql_where=text("state = 'open'"),
-        ),
-    )
+    __table_args__ = (unique_where("uq_poll_open_release", "release_id", where="state = 'open'"),)
 
     id: int | None = Field(default=None, primary_key=True)
     release_id: int = Field(foreign_key="release.id", index=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.core.models import UTCDateTime, utcnow
+from bot.core.models import UTCDateTime, unique_where, utcnow
 
 
 class Release(SQLModel, table=True):
@@ -15,13 +15,7 @@ class Release(SQLModel, table=True):
 
     __tablename__ = "release"
     __table_args__ = (
-        Index(
-            "uq_release_active_channel",
-            "channel_id",
-            unique=True,
-            sqlite_where=text("state = 'active'"),
-            postgresql_where=text("state = 'active'"),
-        ),
+        unique_where("uq_release_active_channel", "channel_id", where="state = 'active'"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
