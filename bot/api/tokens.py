@@ -21,6 +21,7 @@ from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
 from bot.core.text.escape import escape
+from bot.core.text.names import lowered_name
 from bot.release import service as releases
 from bot.release.models import Release
 
@@ -75,15 +76,15 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+_NOT_A_NAME = (
+    "`{}` cannot name a token: use 1 to 40 lowercase letters, digits, "
+    "`.`, `_` or `-`, starting with a letter or digit, like `deploy-job`."
+)
+
+
 def valid_name(text: str) -> str:
     """A token name, lowercased, or DomainError with the rule."""
-    name = text.strip().lower()
-    if not NAME.fullmatch(name):
-        raise DomainError(
-            f"`{escape(text[:60])}` cannot name a token: use 1 to 40 lowercase letters, digits, "
-            "`.`, `_` or `-`, starting with a letter or digit, like `deploy-job`."
-        )
-    return name
+    return lowered_name(text, NAME, lambda: DomainError(_NOT_A_NAME.format(escape(text[:60]))))
 
 
 def valid_scope(text: str) -> str:

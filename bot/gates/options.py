@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.core.text.commandline import user_id
 from bot.core.text.escape import decode, escape, quoted
+from bot.core.text.names import lowered_name
 from bot.core.text.timeparse import ParseError, parse_duration
 from bot.gates.probe import check, expect
 from bot.release.groups import group_id
@@ -140,14 +141,14 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
         options.damping = int(values[0])
 
 
+_NOT_A_ROLE = (
+    "{} is not a person or a role: type @ and pick them from the list, "
+    "or name a role of the release, like `ci-signal`."
+)
+
+
 def _role(word: str) -> str:
-    role = word.strip().lower()
-    if not ROLE_NAME.match(role):
-        raise ParseError(
-            f"{quoted(word)} is not a person or a role: type @ and pick them from the list, "
-            "or name a role of the release, like `ci-signal`."
-        )
-    return role
+    return lowered_name(word, ROLE_NAME, lambda: ParseError(_NOT_A_ROLE.format(quoted(word))))
 
 
 def _seconds(word: str, key: str, minimum: float) -> int:

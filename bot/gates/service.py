@@ -25,6 +25,7 @@ from bot.core.fetch import guard, secrets
 from bot.core.fetch.secrets import GateSecrets
 from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
+from bot.core.text.names import lowered_name
 from bot.core.text.timefmt import duration
 from bot.gates import history
 from bot.gates.alerting import FAILING, PASSING, UNSURE, YELLOW, Change, after_result
@@ -61,16 +62,17 @@ class Proposal:
 # --- adding and removing ----------------------------------------------------------------------
 
 
+_NOT_A_NAME = (
+    "{} is not a gate name: it starts with a letter or digit and has at most 40 letters, "
+    "digits, dots, dashes or underscores, like `ci-blocking`."
+)
+
+
 def valid_name(text: str) -> str:
     """A gate name, lowercased, or DomainError with the rule."""
-    name = text.strip().lower()
-    if not NAME.fullmatch(name):
-        raise DomainError(
-            f"{quoted(text.strip(), 60)} is not a gate name: it starts with a letter or "
-            "digit and has at most 40 letters, digits, dots, dashes or underscores, like "
-            "`ci-blocking`."
-        )
-    return name
+    return lowered_name(
+        text, NAME, lambda: DomainError(_NOT_A_NAME.format(quoted(text.strip(), 60)))
+    )
 
 
 def propose_http(name: str, url: str, given: Options, settings: Settings) -> Proposal:

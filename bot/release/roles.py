@@ -11,6 +11,7 @@ from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.text.escape import quoted
+from bot.core.text.names import lowered_name
 from bot.release.models import Release, RoleAssignment
 from bot.release.service import LEAD, require_lead, role_holders
 
@@ -18,15 +19,15 @@ ROLE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 MAX_HOLDERS = 20
 
 
+_NOT_A_ROLE = (
+    "{} is not a role name. Use lowercase letters, digits and dashes, "
+    "like `branch-manager` or `docs`."
+)
+
+
 def normalize_role(text: str) -> str:
     """A role name in its stored form, or DomainError with the allowed form."""
-    role = text.strip().lower()
-    if not ROLE_NAME.match(role):
-        raise DomainError(
-            f"{quoted(text)} is not a role name. Use lowercase letters, digits and dashes, "
-            "like `branch-manager` or `docs`."
-        )
-    return role
+    return lowered_name(text, ROLE_NAME, lambda: DomainError(_NOT_A_ROLE.format(quoted(text))))
 
 
 def assign(
