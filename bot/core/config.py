@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -32,6 +33,7 @@ OWN_VARIABLES = frozenset(
 OWN_PREFIXES = ("SLACK_", "RELEASEBOT_")
 # Values copied unchanged from .env.example, or written as a hint rather than a token.
 _PLACEHOLDER = re.compile(r"your[-_]|change[-_]?me|placeholder|\.\.\.|<[^>]*>", re.IGNORECASE)
+_N = TypeVar("_N", int, float)
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})")
 
@@ -275,23 +277,24 @@ def _granted_values(
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    return _number(env, name, default, int, "a whole number")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float, "a number")
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: _N, parse: Callable[[str], _N], form: str
+) -> _N:
+    """The variable `name` read by `parse`, `default` when unset, ConfigError naming `form`."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+        raise ConfigError(f"{name} must be {form}, not {raw!r}.") from None
 
 
 def normalize_api_url(url: str) -> str:

@@ -98,9 +98,7 @@ class Notifier:
         broadcast: bool = False,
     ) -> str | None:
         """Post a message (a thread reply also shown in the channel if `broadcast`); its ts."""
-        args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
-        if blocks is not None:
-            args["blocks"] = blocks
+        args = _message(blocks, channel=channel, text=text, unfurl_links=False)
         if thread_ts:
             args["thread_ts"] = thread_ts
             if broadcast:
@@ -112,9 +110,7 @@ class Notifier:
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> bool:
         """Replace a message's text and blocks in place."""
-        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
-        if blocks is not None:
-            args["blocks"] = blocks
+        args = _message(blocks, channel=channel, ts=ts, text=text)
         return self._call("chat_update", **args) is not None
 
     def dm(self, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
@@ -125,9 +121,7 @@ class Notifier:
         self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> bool:
         """A message only `user` sees, in `channel`."""
-        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
-        if blocks is not None:
-            args["blocks"] = blocks
+        args = _message(blocks, channel=channel, user=user, text=text)
         return self._call("chat_postEphemeral", **args) is not None
 
     def upload(self, channel: str, filename: str, content: str, title: str, comment: str) -> bool:
@@ -186,3 +180,10 @@ class Notifier:
             metrics.count_slack_call(method, "ok")
             return answer
         return None
+
+
+def _message(blocks: list[dict[str, Any]] | None, **args: Any) -> dict[str, Any]:
+    """The arguments of a Slack message call, with `blocks` only when there are some."""
+    if blocks is not None:
+        args["blocks"] = blocks
+    return args
