@@ -7,6 +7,7 @@ are derived from the trail itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -93,17 +94,18 @@ def durations(events: list[AuditEvent], zone: ZoneInfo) -> list[str]:
     lines: list[str] = []
     steps, gates = step_spans(events), gate_spans(events)
     if steps:
-        lines += ["", "## Step durations", "", "| step | active from | finished | took | outcome |"]
-        lines += ["|---|---|---|---|---|", *_span_rows(steps, zone)]
+        columns = ["step", "active from", "finished", "took", "outcome"]
+        lines += _table("## Step durations", columns, _span_rows(steps, zone))
     if gates:
-        lines += [
-            "",
-            "## Gates: time to green",
-            "",
-            "| gate | red from | green again | red for | now |",
-        ]
-        lines += ["|---|---|---|---|---|", *_span_rows(gates, zone)]
+        columns = ["gate", "red from", "green again", "red for", "now"]
+        lines += _table("## Gates: time to green", columns, _span_rows(gates, zone))
     return lines
+
+
+def _table(title: str, columns: list[str], rows: Iterable[str]) -> list[str]:
+    """A titled Markdown table: a blank line, the title, a blank line, the head, `rows`."""
+    head = "| " + " | ".join(columns) + " |"
+    return ["", title, "", head, "|" + "---|" * len(columns), *rows]
 
 
 def _when(instant: datetime | None, zone: ZoneInfo) -> str:
@@ -126,63 +128,78 @@ def _took(delta: timedelta | None) -> str:
 def figures_section(figures: Figures, zone: ZoneInfo) -> list[str]:
     """The retrospective's figures as Markdown tables: planned against actual."""
     day = figures.release_day
-    lines = [
-        "",
-        "## Figures",
-        "",
-        f"As of {plain(figures.until, zone)}.",
-        "",
+    lines = ["", "## Figures", "", f"As of {plain(figures.until, zone)}."]
+    columns = ["planned", "actual", "moved", "postponed", "outcome", "closed"]
+    lines += _table(
         "### Release day",
-        "",
-        "| planned | actual | moved | postponed | outcome | closed |",
-        "|---|---|---|---|---|---|",
-        f"| {_when(day.planned, zone) or 'not set'} | {_when(day.actual, zone) or 'not set'} "
-        f"| {_signed(day.slip)} | {day.postponements} times | {day.outcome} "
-        f"| {_when(day.closed_at, zone)} |",
-    ]
+        columns,
+        [
+            f"| {_when(day.planned, zone) or 'not set'} | {_when(day.actual, zone) or 'not set'} "
+            f"| {_signed(day.slip)} | {day.postponements} times | {day.outcome} "
+            f"| {_when(day.closed_at, zone)} |"
+        ],
+    )
     if figures.milestones:
-        lines += ["", "### Milestones", "", "| milestone | planned | actual | moved |"]
-        lines.append("|---|---|---|---|")
-        lines += [
-            f"| {_cell(m.name)} | {plain(m.planned, zone)} | {plain(m.actual, zone)} "
-            f"| {_signed(m.moved)} |"
-            for m in figures.milestones
-        ]
+        columns = ["milestone", "planned", "actual", "moved"]
+        lines += _table(
+            "### Milestones",
+            columns,
+            (
+                f"| {_cell(m.name)} | {plain(m.planned, zone)} | {plain(m.actual, zone)} "
+                f"| {_signed(m.moved)} |"
+                for m in figures.milestones
+            ),
+        )
     if figures.steps:
-        lines += ["", "### Checklist steps: expected and actual duration", ""]
-        lines += ["| # | step | owner | state | expected | took | over by | activations |"]
-        lines.append("|---|---|---|---|---|---|---|---|")
-        for step in figures.steps:
-            over = (
-                _signed(step.actual - step.expected)
-                if step.actual is not None and step.expected is not None
-                else ""
-            )
-            lines.append(
-                f"| {step.position} | {_cell(step.title)} | {_cell(step.owner)} "
-                f"| {step.state} | {_took(step.expected)} | {_took(step.actual)} | {over} "
-                f"| {step.activations} |"
-            )
+        lines += _step_table(figures)
     if figures.gates:
-        lines += ["", "### Gates: time red", ""]
-        lines += ["| gate | now | red in total | longest red | times red | checks | chart |"]
-        lines.append("|---|---|---|---|---|---|---|")
-        lines += [
-            f"| {_cell(g.name)} | {g.state} | {duration(g.red_total)} | {duration(g.red_longest)} "
-            f"| {g.stretches} | {g.checks} | {'attached' if g.counts and g.checks else ''} |"
-            for g in figures.gates
-        ]
+        columns = ["gate", "now", "red in total", "longest red", "times red", "checks", "chart"]
+        lines += _table(
+            "### Gates: time red",
+            columns,
+            (
+                f"| {_cell(g.name)} | {g.state} | {duration(g.red_total)} "
+                f"| {duration(g.red_longest)} | {g.stretches} | {g.checks} "
+                f"| {'attached' if g.counts and g.checks else ''} |"
+                for g in figures.gates
+            ),
+        )
     if figures.votes:
-        lines += ["", "### Go/no-go: when each required voter voted", ""]
-        lines += ["| poll | opened | voter | vote | voted | after opening |"]
-        lines.append("|---|---|---|---|---|---|")
-        lines += [
+        lines += _vote_table(figures, zone)
+    return lines
+
+
+def _step_table(figures: Figures) -> list[str]:
+    """Each checklist step's expected and actual duration, and how far over it ran."""
+    rows = []
+    for step in figures.steps:
+        over = (
+            _signed(step.actual - step.expected)
+            if step.actual is not None and step.expected is not None
+            else ""
+        )
+        rows.append(
+            f"| {step.position} | {_cell(step.title)} | {_cell(step.owner)} "
+            f"| {step.state} | {_took(step.expected)} | {_took(step.actual)} | {over} "
+            f"| {step.activations} |"
+        )
+    columns = ["#", "step", "owner", "state", "expected", "took", "over by", "activations"]
+    return _table("### Checklist steps: expected and actual duration", columns, rows)
+
+
+def _vote_table(figures: Figures, zone: ZoneInfo) -> list[str]:
+    """When each required voter of each poll voted, and how long after the poll opened."""
+    columns = ["poll", "opened", "voter", "vote", "voted", "after opening"]
+    return _table(
+        "### Go/no-go: when each required voter voted",
+        columns,
+        (
             f"| {v.poll}. {_cell(v.question[:80])} | {plain(v.opened_at, zone)} "
             f"| {_who(v.user_id)} | {v.choice or 'did not vote'} | {_when(v.voted_at, zone)} "
             f"| {_took(v.after_opening)} |"
             for v in figures.votes
-        ]
-    return lines
+        ),
+    )
 
 
 def markdown(release: Release, events: list[AuditEvent], figures: Figures | None = None) -> str:
