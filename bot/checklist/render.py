@@ -407,27 +407,33 @@ def status_section(board: Board | None) -> Section | None:
 # --- modals and lists ------------------------------------------------------------------------
 
 
+# action -> the form's callback id, title, question (of the step's title), submit label
+_REASON_FORMS = {
+    "fail": (
+        ids.FAILED_FORM,
+        "Step failed",
+        "What went wrong with “{title}”? The team sees this in the checklist",
+        "Mark failed",
+    ),
+    "skip": (
+        ids.SKIP_FORM,
+        "Skip step",
+        "Why skip “{title}”? The reason is kept on the checklist and in the timeline",
+        "Skip it",
+    ),
+}
+
+
 def reason_view(action: str, step: ChecklistStep, state: str) -> Block:
     """The modal asking why a step failed (`fail`) or is skipped (`skip`)."""
-    meta = ids.encode_step(step.id, state, step.activations)
-    title = shorten(step.title, 120)
+    callback_id, title, question, submit = _REASON_FORMS["fail" if action == "fail" else "skip"]
     limit = f"at most {MAX_REASON:,} characters"
-    if action == "fail":
-        return reason_modal(
-            callback_id=ids.FAILED_FORM,
-            title="Step failed",
-            prompt=f"What went wrong with “{title}”? The team sees this in the checklist "
-            f"({limit}).",
-            private_metadata=meta,
-            submit="Mark failed",
-        )
     return reason_modal(
-        callback_id=ids.SKIP_FORM,
-        title="Skip step",
-        prompt=f"Why skip “{title}”? The reason is kept on the checklist and in the timeline "
-        f"({limit}).",
-        private_metadata=meta,
-        submit="Skip it",
+        callback_id=callback_id,
+        title=title,
+        prompt=question.format(title=shorten(step.title, 120)) + f" ({limit}).",
+        private_metadata=ids.encode_step(step.id, state, step.activations),
+        submit=submit,
     )
 
 
