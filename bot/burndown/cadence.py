@@ -8,7 +8,7 @@ every weekday until the Friday after release day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -148,8 +148,25 @@ def lay_out(
         _end(session, release, series, actor=actor.user, now=now, why="replaced by a new cadence")
     first_day = now.astimezone(template.zone).date()
     anchors = anchors_of(marks_of(milestones, session, release), template.zone)
+    pieces = kubernetes_pieces(day, first_day, weekly_day, anchors)
+    created = _create(session, release, template, pieces, actor=actor.user, now=now)
+    if not created:
+        raise DomainError("No burndown falls between now and the Friday after release day.")
+    return created, len(old)
+
+
+def _create(
+    session: Session,
+    release: Release,
+    template: SeriesSpec,
+    pieces: Iterable[Piece],
+    *,
+    actor: str,
+    now: datetime,
+) -> list[MeetingSeries]:
+    """A new cadence series for each of `pieces` that still meets after `now`."""
     created = []
-    for piece in kubernetes_pieces(day, first_day, weekly_day, anchors):
+    for piece in pieces:
         spec = _spec(template, piece)
         if _meets_after(spec, now):
             created.append(
@@ -157,15 +174,13 @@ def lay_out(
                     session,
                     release,
                     spec,
-                    actor=actor.user,
+                    actor=actor,
                     now=now,
                     cadence=KUBERNETES,
                     piece=piece.name,
                 )
             )
-    if not created:
-        raise DomainError("No burndown falls between now and the Friday after release day.")
-    return created, len(old)
+    return created
 
 
 def _spec(template: SeriesSpec, piece: Piece) -> SeriesSpec:
@@ -225,20 +240,7 @@ def move_with_release(
         elif (series.start_date, series.end_date) != (piece.start, piece.end):
             _move(session, release, series, piece, actor=actor, now=now)
             changed.append(series)
-    for piece in wanted.values():
-        spec = _spec(template, piece)
-        if _meets_after(spec, now):
-            changed.append(
-                create_series(
-                    session,
-                    release,
-                    spec,
-                    actor=actor,
-                    now=now,
-                    cadence=KUBERNETES,
-                    piece=piece.name,
-                )
-            )
+    changed += _create(session, release, template, wanted.values(), actor=actor, now=now)
     return changed
 
 
