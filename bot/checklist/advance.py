@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, update
 from sqlmodel import Session, col
 
 from bot.checklist.board import ACTIVE, COMPLETE, PENDING, RUNNING, WAITING, Owners, owners_of
@@ -20,6 +20,15 @@ from bot.core import audit
 from bot.core.errors import Conflict
 from bot.release.models import Release
 from bot.release.service import REHEARSAL
+
+
+def as_seen(step_id: int | None, state: str, attempt: int) -> ColumnElement[bool]:
+    """The WHERE of a guarded write: the step is still in `state`, on attempt `attempt`."""
+    return and_(
+        col(ChecklistStep.id) == step_id,
+        col(ChecklistStep.state) == state,
+        col(ChecklistStep.activations) == attempt,
+    )
 
 
 def activation_values(now: datetime, *, first: bool) -> dict[str, Any]:
@@ -70,16 +79,24 @@ def _complete(
     session: Session, release: Release, checklist: Checklist, actor: str, now: datetime
 ) -> None:
     """Mark the running checklist complete: its last step just finished."""
-    done = (
-        update(Checklist)
-        .where(col(Checklist.id) == checklist.id, col(Checklist.state) == RUNNING)
-        .values(state=COMPLETE, finished_at=now)
-        .returning(Checklist)
-    )
-    if returned(session, done) is None:
+    if not stop_running(session, checklist, COMPLETE, now):
         raise Conflict("The checklist was stopped meanwhile; nothing changed.")
     template = checklist.template
     record(session, release, actor, "checklist.completed", template, RUNNING, COMPLETE, now)
+
+
+def stop_running(session: Session, checklist: Checklist, state: str, now: datetime) -> bool:
+    """End a running checklist as `state` with one guarded UPDATE; False if it had ended.
+
+    On success `checklist` holds the row as written.
+    """
+    stmt = (
+        update(Checklist)
+        .where(col(Checklist.id) == checklist.id, col(Checklist.state) == RUNNING)
+        .values(state=state, finished_at=now)
+        .returning(Checklist)
+    )
+    return returned(session, stmt) is not None
 
 
 def returned(session: Session, stmt: Any) -> Any:

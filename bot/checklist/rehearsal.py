@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.checklist import service as checklists
-from bot.checklist.advance import changed_one
+from bot.checklist.advance import as_seen, changed_one, stop_running
 from bot.checklist.board import ACTIVE, CANCELLED, RUNNING, Outcome
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.templates import Template
@@ -80,14 +80,8 @@ def stop(
     if not is_lead(session, release, actor):
         who = mentions(leads(session, release.id))
         raise Forbidden(f"Only a lead of rehearsal #{checklist.id} can stop it: {who}.")
-    stmt = (
-        update(Checklist)
-        .where(col(Checklist.id) == checklist.id, col(Checklist.state) == RUNNING)
-        .values(state=CANCELLED, finished_at=now)
-    )
-    if not changed_one(session, stmt):
+    if not stop_running(session, checklist, CANCELLED, now):
         raise Conflict("That rehearsal ended a moment ago.")
-    session.refresh(checklist)
     release.closed_at = now
     session.add(release)
     return checklist
@@ -133,9 +127,7 @@ def simulate(session: Session, step: ChecklistStep, attempt: int) -> bool:
     stmt = (
         update(ChecklistStep)
         .where(
-            col(ChecklistStep.id) == step.id,
-            col(ChecklistStep.state) == ACTIVE,
-            col(ChecklistStep.activations) == attempt,
+            as_seen(step.id, ACTIVE, attempt),
             col(ChecklistStep.simulated).is_(None),
         )
         .values(simulated=GO)

@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.checklist.advance import changed_one, open_step, record
+from bot.checklist.advance import open_step, record, stop_running
 from bot.checklist.board import CANCELLED, PENDING, RUNNING, Board, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.checklist.templates import Template
 from bot.core.actor import Actor
 from bot.core.errors import Conflict, NotFound
+from bot.core.models import insert_once
 from bot.core.text.timeparse import localize
 from bot.release.models import Release
 from bot.release.service import LEAD, active_release, require_lead, role_holders
@@ -126,11 +125,7 @@ def start(
         started_at=now,
         rehearsal=rehearsal,
     )
-    session.add(checklist)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict("Someone else just started this release's checklist.") from None
+    insert_once(session, checklist, "Someone else just started this release's checklist.")
     rows = _step_rows(release, checklist, template, now)
     session.add_all(rows)
     session.flush()
@@ -184,14 +179,8 @@ def cancel(
     checklist = running(session, release.id)
     if checklist is None:
         raise NotFound("No checklist is running for this release.")
-    stmt = (
-        update(Checklist)
-        .where(col(Checklist.id) == checklist.id, col(Checklist.state) == RUNNING)
-        .values(state=CANCELLED, finished_at=now)
-    )
-    if not changed_one(session, stmt):
+    if not stop_running(session, checklist, CANCELLED, now):
         raise Conflict("The checklist was stopped a moment ago.")
-    session.refresh(checklist)
     record(
         session,
         release,

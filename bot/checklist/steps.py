@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.checklist import rehearsal
-from bot.checklist.advance import activation_values, open_step, record, returned
+from bot.checklist.advance import activation_values, as_seen, open_step, record, returned
 from bot.checklist.board import (
     ACTIVE,
     DONE,
@@ -187,11 +187,7 @@ def transition(
             guard(session, release, step)
     stmt = (
         update(ChecklistStep)
-        .where(
-            col(ChecklistStep.id) == step_id,
-            col(ChecklistStep.state) == state,
-            col(ChecklistStep.activations) == attempt,
-        )
+        .where(as_seen(step_id, state, attempt))
         .values(**_values(kind, actor.user, reason, now))
         .returning(ChecklistStep)
     )

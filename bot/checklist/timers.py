@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.checklist.advance import activation_values, changed_one, record
+from bot.checklist.advance import activation_values, as_seen, changed_one, record
 from bot.checklist.board import ACTIVE, RUNNING, WAITING, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.core import audit
@@ -173,9 +173,7 @@ def nudge(session: Session, due: NudgeDue, told: Told, now: datetime) -> Nudge |
     stmt = (
         update(ChecklistStep)
         .where(
-            col(ChecklistStep.id) == due.step_id,
-            col(ChecklistStep.state) == ACTIVE,
-            col(ChecklistStep.activations) == due.attempt,
+            as_seen(due.step_id, ACTIVE, due.attempt),
             col(ChecklistStep.nudged) == due.level - 1,
             _in_running_checklist(),
         )

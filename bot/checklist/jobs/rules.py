@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.checklist import steps
-from bot.checklist.advance import open_step, record, returned
+from bot.checklist.advance import as_seen, open_step, record, returned
 from bot.checklist.board import ACTIVE, DONE, FAILED, RUNNING, Outcome, owners_of
 from bot.checklist.jobs.spec import WEBHOOK, RunSpec, fields_of, filled
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
@@ -215,11 +215,7 @@ def conclude(session: Session, found: Job, ok: bool, reason: str, now: datetime)
         values["reason"] = reason
     stmt = (
         update(ChecklistStep)
-        .where(
-            col(ChecklistStep.id) == step.id,
-            col(ChecklistStep.state) == ACTIVE,
-            col(ChecklistStep.activations) == job.attempt,
-        )
+        .where(as_seen(step.id, ACTIVE, job.attempt))
         .values(**values)
         .returning(ChecklistStep)
     )
