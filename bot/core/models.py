@@ -1,4 +1,4 @@
-"""Column types shared by every table, and the tables of the shared machinery.
+"""Column types and indexes shared by every table, and the tables of the shared machinery.
 
 The audit trail (every state change of every feature) and the Slack events already handled.
 """
@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
+
+from bot.core.errors import Conflict
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -52,6 +55,15 @@ def unique_where(name: str, *columns: str, where: str) -> Index:
         sqlite_where=text(where),
         postgresql_where=text(where),
     )
+
+
+def insert_once(session: Session, row: SQLModel, conflict: str) -> None:
+    """Write `row` now; Conflict(`conflict`) when a unique index refuses it (a racing twin)."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(conflict) from None
 
 
 class AuditEvent(SQLModel, table=True):

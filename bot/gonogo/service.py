@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.actor import SYSTEM, Actor
 from bot.core.errors import Conflict, DomainError, NotFound
+from bot.core.models import insert_once
 from bot.core.text.escape import escape
 from bot.gonogo.models import Poll, PollVote, PollVoter
 from bot.release import roles
@@ -240,11 +240,7 @@ def start(
         created_at=now,
         required_count=len(voters),
     )
-    session.add(poll)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict("Another poll was just started here.") from None
+    insert_once(session, poll, "Another poll was just started here.")
     assert poll.id is not None
     for position, (user, group) in enumerate(expanded):
         session.add(PollVoter(poll_id=poll.id, user_id=user, position=position, via=group))

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
+from bot.core.models import insert_once
 from bot.core.text.escape import escape
 from bot.release.models import Release, RoleAssignment
 from bot.release.permissions import LEAD
@@ -154,11 +154,7 @@ def create_release(
         created_by=actor,
         created_at=now,
     )
-    session.add(release)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Conflict("Another release was just started in this channel.") from None
+    insert_once(session, release, "Another release was just started in this channel.")
     assert release.id is not None
     session.add(RoleAssignment(release_id=release.id, role=LEAD, user_id=actor, assigned_at=now))
     audit.record(
