@@ -19,12 +19,11 @@ import httpx
 
 from bot.checklist.jobs.spec import RunSpec
 from bot.core.fetch import guard, request
+from bot.core.fetch.ratelimit import github_wait
 from bot.core.fetch.request import Response
 from bot.core.fetch.secrets import GateSecrets, url_host
 
 TOKEN = "GITHUB_TOKEN"  # noqa: S105  (the variable's name, not a value)
-MAX_WAIT = timedelta(hours=1)
-DEFAULT_WAIT = timedelta(minutes=1)
 STARTED, REFUSED, UNSURE = "started", "refused", "unsure"
 
 
@@ -222,19 +221,7 @@ def find(
 
 def rate_limited_until(response: Response, now: datetime) -> datetime | None:
     """When GitHub will answer again, if it said it will not now; at most MAX_WAIT away."""
-    headers = response.headers
-    after = _number(headers.get("retry-after"))
-    if after is not None and response.status in (403, 429):
-        return now + min(timedelta(seconds=max(after, 1)), MAX_WAIT)
-    if headers.get("x-ratelimit-remaining", "").strip() != "0":
-        if response.status in (403, 429) and "rate limit" in response.body.lower():
-            return now + DEFAULT_WAIT
-        return None
-    reset = _number(headers.get("x-ratelimit-reset"))
-    if reset is None:
-        return now + DEFAULT_WAIT
-    at = datetime.fromtimestamp(reset, UTC)
-    return min(max(at, now + timedelta(seconds=1)), now + MAX_WAIT)
+    return github_wait(response, now, retry_after=(403, 429))
 
 
 def _json(body: str) -> dict[str, Any]:
@@ -257,10 +244,3 @@ def _text(value: Any) -> str | None:
 def _link(value: Any) -> str | None:
     link = str(value or "")
     return link[:500] if link.startswith(("https://", "http://")) and " " not in link else None
-
-
-def _number(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw is not None and raw.strip() else None
-    except ValueError:
-        return None

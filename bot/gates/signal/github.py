@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from bot.core.fetch import request
+from bot.core.fetch.ratelimit import MAX_WAIT as MAX_WAIT
+from bot.core.fetch.ratelimit import github_wait
 from bot.core.fetch.request import Response
 from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.gates.alerting import FAIL, PASS, UNSURE
@@ -26,8 +28,6 @@ from bot.gates.outcome import Outcome, unknown
 TOKEN = "GITHUB_TOKEN"  # noqa: S105  (the variable's name, not a value)
 SHOWN = 10  # items asked for and shown; the rest are counted
 MAX_QUERY = 256  # GitHub does not run longer search queries
-MAX_WAIT = timedelta(hours=1)  # a rate limit never puts checks off longer than this
-DEFAULT_WAIT = timedelta(minutes=1)
 _OPEN = re.compile(r"(^|\s)(is|state):(open|closed)\b", re.IGNORECASE)
 _LINK = re.compile(r"https?://[^\s<>|]{1,500}")
 
@@ -127,19 +127,7 @@ def read(response: Response, now: datetime) -> Outcome:
 
 def rate_limited_until(response: Response, now: datetime) -> datetime | None:
     """When GitHub will answer again, if it said it will not now; at most MAX_WAIT away."""
-    headers = response.headers
-    after = _number(headers.get("retry-after"))
-    if after is not None:
-        return now + min(timedelta(seconds=max(after, 1)), MAX_WAIT)
-    if headers.get("x-ratelimit-remaining", "").strip() != "0":
-        if response.status in (403, 429) and "rate limit" in response.body.lower():
-            return now + DEFAULT_WAIT  # a secondary limit without a time: wait a minute
-        return None
-    reset = _number(headers.get("x-ratelimit-reset"))
-    if reset is None:
-        return now + DEFAULT_WAIT
-    at = datetime.fromtimestamp(reset, UTC)
-    return min(max(at, now + timedelta(seconds=1)), now + MAX_WAIT)
+    return github_wait(response, now)
 
 
 def _refused(response: Response, now: datetime, wait: datetime | None) -> Outcome:
@@ -193,13 +181,6 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
 def _instant(value: Any) -> str | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        return None
-
-
-def _number(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw is not None and raw.strip() else None
     except ValueError:
         return None
 
