@@ -51,15 +51,20 @@ class MeetingSkip(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class MeetingDelivery(SQLModel, table=True):
+class OneMeeting(SQLModel):
+    """The key columns of a row about one meeting: its series and the instant it occurs."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="meeting_series.id")
+    occurs_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MeetingDelivery(OneMeeting, table=True):
     """A reminder or status request claimed before it is sent: the unique row makes it once."""
 
     __tablename__ = "meeting_delivery"
     __table_args__ = (UniqueConstraint("series_id", "occurs_at", "kind", "offset_s"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    series_id: int = Field(foreign_key="meeting_series.id")
-    occurs_at: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(max_length=16)
     offset_s: int
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -67,15 +72,12 @@ class MeetingDelivery(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
 
 
-class MeetingStatus(SQLModel, table=True):
+class MeetingStatus(OneMeeting, table=True):
     """One person's status for one area before one meeting."""
 
     __tablename__ = "meeting_status"
     __table_args__ = (UniqueConstraint("series_id", "occurs_at", "user_id", "area"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    series_id: int = Field(foreign_key="meeting_series.id")
-    occurs_at: datetime = Field(sa_type=UTCDateTime)
     user_id: str = Field(max_length=32)
     area: str = Field(max_length=80)
     colour: str = Field(max_length=8)
