@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -23,30 +24,19 @@ log = logging.getLogger(__name__)
 
 def make_client(settings: Settings) -> WebClient:
     """A Web API client for SLACK_API_URL that waits out 429s and retries 5xx answers."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        logger=unavailable.sdk_logger(),
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+    retries = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+    ]
+    return _client(settings, 15, retries)
 
 
 def make_quick_client(settings: Settings) -> WebClient:
     """A client for lookups inside a request: short timeout, no waiting out rate limits."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        logger=unavailable.sdk_logger(),
-        timeout=2,
-        # No retry: a retry's back-off would hold the request past Slack's 3 s while Slack
-        # refuses connections; the lookups fall back on what they know.
-        retry_handlers=[],
-    )
+    # No retry: a retry's back-off would hold the request past Slack's 3 s while Slack
+    # refuses connections; the lookups fall back on what they know.
+    return _client(settings, 2)
 
 
 # A modal must open within Slack's 3 s (the trigger id expires): one try, given up after this.
@@ -55,13 +45,7 @@ MODAL_TIMEOUT = 1.5
 
 def make_modal_client(settings: Settings) -> WebClient:
     """A client for opening modals before the ack: one try with a short timeout, no retry."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        logger=unavailable.sdk_logger(),
-        timeout=MODAL_TIMEOUT,  # type: ignore[arg-type]  # urllib takes float seconds
-        retry_handlers=[],
-    )
+    return _client(settings, MODAL_TIMEOUT)
 
 
 def make_sender_client(settings: Settings) -> WebClient:
@@ -69,12 +53,19 @@ def make_sender_client(settings: Settings) -> WebClient:
 
     Its timeout bounds how long a post may stay in flight (the sender's IN_FLIGHT).
     """
+    return _client(settings, 5)
+
+
+def _client(
+    settings: Settings, timeout: float, retries: list[RetryHandler] | None = None
+) -> WebClient:
+    """A Web API client for SLACK_API_URL with the bot's token, `timeout` seconds, `retries`."""
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=5,
-        retry_handlers=[],
         logger=unavailable.sdk_logger(),
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes float seconds
+        retry_handlers=retries or [],
     )
 
 
