@@ -106,13 +106,7 @@ def live(session: Session, release_id: int) -> list[ApiToken]:
 
 
 def add(
-    session: Session,
-    release: Release,
-    name: str,
-    scope: str,
-    *,
-    actor: Actor,
-    now: datetime,
+    session: Session, release: Release, name: str, scope: str, *, actor: Actor, now: datetime
 ) -> Made:
     """Make a token for the release (leads only); its secret is returned once."""
     assert release.id is not None
@@ -147,12 +141,7 @@ def add(
 
 
 def revoke(
-    session: Session,
-    release: Release,
-    name: str,
-    *,
-    actor: Actor,
-    now: datetime,
+    session: Session, release: Release, name: str, *, actor: Actor, now: datetime
 ) -> ApiToken:
     """Revoke a token of the release (leads only): it is refused from the next call on."""
     assert release.id is not None
