@@ -65,9 +65,10 @@ def status(ctx: Ctx, line: CommandLine) -> Reply:
         holders = releases.role_holders(s, release.id)
         parts = ctx.services.status_sections(s, release, now)
         notice = flows.waiting_note(s, release, ctx.actor, now)
+        phase = schedule.phase(s, release, now)
     text, blocks = render.status_blocks(
         release,
-        phase=schedule.phase(s, release, now),
+        phase=phase,
         holders=holders,
         sections=parts,
         now=now,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,12 +68,6 @@ def setting(bot: RunningBot) -> tuple[Poll, ChecklistStep]:
 
 
 @pytest.mark.parametrize("mode", ["500", "refused", "slow"])
-@pytest.mark.xfail(
-    bool(os.environ.get("TEST_DATABASE_URL")),
-    reason="on PostgreSQL the pool logs an ERROR while the test's database is dropped under "
-    "the bot at teardown; open, to be fixed first",
-    strict=False,
-)
 def test_every_ack_within_3s_while_slack_is_down_or_slow(
     make_bot: Callable[..., RunningBot],
     fake_slack: FakeSlack,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from datetime import UTC, datetime
 
@@ -31,6 +32,21 @@ def test_new_release_is_announced_and_status_shows_the_instant(bot: RunningBot) 
     assert "<!date^1805130000^" in shown
     assert "America/Los_Angeles" in shown
     assert f"<@{LEAD}>" in shown
+
+
+def test_status_hands_back_every_database_connection_it_borrowed(bot: RunningBot) -> None:
+    """A connection borrowed past its transaction stays out of the pool until the garbage
+    collector runs: on PostgreSQL, a busy bot runs out of connections first."""
+    answer(new_release(bot))
+    gc.disable()
+    try:
+        for user in (LEAD, "U_OTHER"):
+            answer(bot.slack.command("/release", "status", user_id=user, channel_id=CHANNEL))
+        pool = bot.services.db.engine.pool
+        # the sender and Home's refresh borrow connections too, each for a moment
+        bot.fake.wait_for(lambda: pool.checkedout() == 0, timeout=5)
+    finally:
+        gc.enable()
 
 
 def test_release_day_without_zone_uses_the_callers_profile(bot: RunningBot) -> None:
