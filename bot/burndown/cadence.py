@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot.burndown.models import MeetingSeries
 from bot.burndown.recurrence import Rule, days_mask, mask_days, next_occurrence
-from bot.burndown.series import areas_of, refresh_due, remind_of
-from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe
+from bot.burndown.series import areas_of, remind_of
+from bot.burndown.service import MAX_AHEAD, SeriesSpec, create_series, describe, save_series
 from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.asks.milestones import Marks, MarksOf, marks_of
@@ -255,20 +255,8 @@ def _move(
 ) -> None:
     before = describe(series)
     series.start_date, series.end_date, series.plan_from = piece.start, piece.end, now
-    session.add(series)
-    session.flush()
-    refresh_due(session, series, now)
-    audit.record(
-        session,
-        release=release,
-        actor=actor,
-        action="burndown.moved",
-        subject=f"series {series.id}",
-        before=before,
-        after=describe(series),
-        detail="release day moved",
-        at=now,
-    )
+    moved = "release day moved"
+    save_series(session, release, series, "burndown.moved", actor, now, before=before, detail=moved)
 
 
 def _end(

@@ -114,6 +114,23 @@ def create_series(
     )
     if next_occurrence(rule_of(series), now) is None:
         raise DomainError("No meeting of that series falls after now; check the days and dates.")
+    detail = f"cadence {cadence} ({piece})" if cadence else None
+    save_series(session, release, series, "burndown.scheduled", actor, now, detail=detail)
+    return series
+
+
+def save_series(
+    session: Session,
+    release: Release,
+    series: MeetingSeries,
+    action: str,
+    actor: str,
+    now: datetime,
+    *,
+    before: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Write a new or changed series, plan its next meeting, and say so in the trail."""
     session.add(series)
     session.flush()
     refresh_due(session, series, now)
@@ -121,13 +138,13 @@ def create_series(
         session,
         release=release,
         actor=actor,
-        action="burndown.scheduled",
+        action=action,
         subject=f"series {series.id}",
+        before=before,
         after=describe(series),
-        detail=f"cadence {cadence} ({piece})" if cadence else None,
+        detail=detail,
         at=now,
     )
-    return series
 
 
 def describe(series: MeetingSeries) -> str:
