@@ -146,13 +146,7 @@ def _checked(
 
 
 def check(
-    session: Session,
-    *,
-    action: str,
-    step_id: int,
-    state: str,
-    attempt: int,
-    actor: Actor,
+    session: Session, *, action: str, step_id: int, state: str, attempt: int, actor: Actor
 ) -> ChecklistStep:
     """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
     kind = ACTIONS[action]

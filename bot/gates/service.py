@@ -237,12 +237,7 @@ def _first_due(proposal: Proposal, now: datetime) -> datetime | None:
 
 
 def remove(
-    session: Session,
-    release: Release,
-    name: str,
-    *,
-    actor: Actor,
-    now: datetime,
+    session: Session, release: Release, name: str, *, actor: Actor, now: datetime
 ) -> tuple[Gate, AuditEvent]:
     """Delete a gate (lead only); the gate as it was, and the audit event saying who did it."""
     releases.require_lead(session, release, actor, "remove gates")
