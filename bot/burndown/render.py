@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.burndown.models import MeetingSeries, MeetingStatus
-from bot.burndown.recurrence import describe_days
-from bot.burndown.series import areas_of, remind_of
+from bot.burndown.series import areas_of, remind_of, rule_words
 from bot.burndown.service import Upcoming
 from bot.burndown.status_render import digest_lines, status_button
 from bot.burndown.status_updates import StatusDue
@@ -33,11 +32,7 @@ def meeting_time(series: MeetingSeries, instant: datetime) -> str:
 
 def rule_text(series: MeetingSeries) -> str:
     """'Mon, Wed, Fri at 10:00 America/Los_Angeles, 2027-01-04 to 2027-02-26'."""
-    text = f"{describe_days(series.days)} at {series.at_time} {series.zone}"
-    text += f", from {series.start_date.isoformat()}"
-    if series.end_date is not None:
-        text += f" to {series.end_date.isoformat()}"
-    return text
+    return rule_words(series, ", from", "to")
 
 
 def extras_text(series: MeetingSeries) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from bot.burndown.models import MeetingDelivery, MeetingSeries, MeetingSkip
-from bot.burndown.recurrence import Claimed, Plan, Rule, next_due
+from bot.burndown.recurrence import Claimed, Plan, Rule, describe_days, next_due
 
 
 def remind_of(series: MeetingSeries) -> tuple[int, ...]:
@@ -120,3 +120,15 @@ def refresh_due_all(session: Session, series: list[MeetingSeries], now: datetime
         .values(next_due_at=bindparam("due", type_=table.c.next_due_at.type))
     )
     session.connection().execute(statement, rows)
+
+
+def rule_words(series: MeetingSeries, since: str, until: str) -> str:
+    """The series' days, time and zone, then `since` its first day and `until` its last.
+
+    `rule_words(series, ", from", "to")`: 'Mon, Fri at 10:00 UTC, from 2027-01-04 to 2027-02-26'.
+    """
+    text = f"{describe_days(series.days)} at {series.at_time} {series.zone}"
+    text += f"{since} {series.start_date.isoformat()}"
+    if series.end_date is not None:
+        text += f" {until} {series.end_date.isoformat()}"
+    return text

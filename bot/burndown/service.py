@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot.burndown.models import MeetingSeries, MeetingSkip
-from bot.burndown.recurrence import describe_days, next_occurrence, occurrences
-from bot.burndown.series import refresh_due, rule_of, skips_of
+from bot.burndown.recurrence import next_occurrence, occurrences
+from bot.burndown.series import refresh_due, rule_of, rule_words, skips_of
 from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
@@ -149,11 +149,7 @@ def save_series(
 
 def describe(series: MeetingSeries) -> str:
     """'Mon, Wed, Fri at 10:00 America/Los_Angeles from 2027-01-04 until 2027-02-26'."""
-    text = f"{describe_days(series.days)} at {series.at_time} {series.zone}"
-    text += f" from {series.start_date.isoformat()}"
-    if series.end_date is not None:
-        text += f" until {series.end_date.isoformat()}"
-    return text
+    return rule_words(series, " from", "until")
 
 
 def active_series(session: Session, release_id: int) -> list[MeetingSeries]:
