@@ -15,7 +15,6 @@ from bot.core.blocks import modal_value
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine
 from bot.core.text.timeparse import ParseError
-from bot.gates.service import GateBlocked
 from handlers.interactions import Click, Submission, on_click, on_submit, unopened
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
@@ -70,12 +69,8 @@ def cancel(ctx: Ctx, line: CommandLine) -> Reply:
 
 
 def done(click: Click) -> str | None:
-    """Done on the current step; gates that hold it back get their owners asked."""
-    try:
-        flows.act(click.services, "done", click.actor, ids.decode_step(click.value))
-    except GateBlocked as blocked:
-        flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
-        raise
+    """Done on the current step; whatever holds it back gets its owners asked."""
+    flows.act(click.services, "done", click.actor, ids.decode_step(click.value))
     return None
 
 
@@ -83,11 +78,7 @@ def run(click: Click) -> str | None:
     """Run the step's job (a rehearsal simulates it); gates that hold it back get asked."""
     ref = ids.decode_step(click.value)
     failing = "failure" if click.action_id == ids.RUN_FAIL_ACTION else None
-    try:
-        flows.run(click.services, click.actor, ref, failing)
-    except GateBlocked as blocked:
-        flows.ping_blockers(click.services, blocked.step, click.user_id, blocked.blocked)
-        raise
+    flows.run(click.services, click.actor, ref, failing)
     return None
 
 

@@ -26,9 +26,11 @@ from bot.checklist import (
 )
 from bot.checklist import service as checklists
 from bot.checklist.board import Outcome
+from bot.checklist.holding import holding
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import flows as jobs
 from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.steps import Held
 from bot.checklist.templates import Template
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
@@ -74,9 +76,12 @@ def cancel(services: Services, channel_id: str, actor: Actor) -> None:
 
 
 def act(services: Services, action: str, actor: Actor, ref: StepRef, reason: str = "") -> None:
-    """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, owing what follows."""
+    """Carry out a click (`done`, `fail`, `retry`, `skip`) on a step, owing what follows.
+
+    A step a guard holds back is refused, its holders asked in the same transaction.
+    """
     try:
-        with services.db.session() as s:
+        with holding(services, actor.user) as s:
             now = services.now()
             outcome = steps.transition(
                 s,
@@ -95,6 +100,8 @@ def act(services: Services, action: str, actor: Actor, ref: StepRef, reason: str
                 owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
             _owe(services, s, outcome.checklist, owed, now)
             _emit(services, s, outcome, now)
+    except Held:
+        raise  # a guard's reason mentions nobody: nothing to tell plainly
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
     services.scheduler.poke()  # an opened step may bring a start time or nudges to plan
@@ -107,6 +114,8 @@ def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = 
     """
     try:
         jobs.run(services, actor, ref, simulated)
+    except Held:
+        raise  # a guard's reason mentions nobody: nothing to tell plainly
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
 
@@ -192,18 +201,6 @@ def simulate(services: Services, actor: Actor, ref: StepRef) -> None:
             _owe(services, s, outcome.checklist, [note], now)
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
-
-
-def ping_blockers(
-    services: Services, step: ChecklistStep, actor: str, blocked: list[tuple[str, list[str]]]
-) -> None:
-    """Ask the owners of the gates that held a step back, in the checklist thread."""
-    with services.db.session() as s:
-        checklist = s.get(Checklist, step.checklist_id)
-        if checklist is None:
-            return
-        now = services.now()
-        services.outbox.queue(s, messages.gates_held(checklist, step, actor, blocked, now), now=now)
 
 
 def _owe(

@@ -23,6 +23,7 @@ from bot.checklist import notes, render
 from bot.checklist import service as checklists
 from bot.checklist.board import ACTIVE, RUNNING, Board, Outcome, owners_of
 from bot.checklist.models import Checklist, ChecklistStep
+from bot.checklist.steps import Held
 from bot.core.blocks import mrkdwn
 from bot.core.live import Posted, posted
 from bot.core.outbox import Message, Outbox, Update, Wait
@@ -193,6 +194,13 @@ def cancelled(actor: str, board_now: Board) -> Message:
         text=note,
         blocks=[mrkdwn(note)],
     )
+
+
+def asking(held: Held, actor: str, now: datetime) -> list[Message]:
+    """What a held click owes: the thread reply asking whom the hold names (if anyone)."""
+    if not held.hold.ask:
+        return []
+    return [gates_held(held.checklist, held.step, actor, held.hold.ask, now)]
 
 
 def gates_held(

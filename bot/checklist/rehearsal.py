@@ -110,7 +110,7 @@ def _numbers(running: list[Checklist]) -> str:
     return f"Running: {shown}{more}. Stop one with `/checklist rehearse stop NUMBER`."
 
 
-def simulated_go(session: Session, release: Release, step: ChecklistStep) -> None:
+def simulated_go(step: ChecklistStep) -> None:
     """The rehearsal's stand-in for the go/no-go guard: a GO simulated on the step."""
     if step.requires != "gonogo" or step.simulated == GO:
         return

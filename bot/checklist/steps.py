@@ -37,7 +37,7 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.permissions import require_step_actor
 from bot.core.actor import Actor
 from bot.core.errors import Conflict, DomainError, NotFound
-from bot.core.guards import StepGuard
+from bot.core.guards import Hold, StepGuard
 from bot.core.payloads import NotMine
 from bot.core.text.escape import escape
 from bot.core.text.timefmt import when
@@ -167,18 +167,17 @@ def transition(
 ) -> Outcome:
     """Carry out a click on a step: one guarded UPDATE, then open the next step if finished.
 
-    Done asks every guard first (an open go/no-go, a red gate): each raises to hold it back.
+    Done asks every guard first (an open go/no-go, a red gate): a hold refuses it (`Held`).
     Owners and leads may act through a user group they are in now.
     """
     kind = ACTIONS[action]
     found = _checked(session, kind, step_id, state, attempt, actor)
     release, checklist, step = found.release, found.checklist, found.step
     reason = _reason(kind, reason)
-    if checklist.rehearsal:  # nothing real is asked: a simulated GO stands in for the poll
-        guards = (rehearsal.simulated_go,)
-    if kind.target == DONE:
-        for guard in guards:
-            guard(session, release, step)
+    if kind.target == DONE and checklist.rehearsal:  # a simulated GO stands in for the poll
+        rehearsal.simulated_go(step)
+    elif kind.target == DONE:
+        refuse_held(session, release, checklist, step, guards)
     stmt = (
         update(ChecklistStep)
         .where(as_seen(step_id, state, attempt))
@@ -208,6 +207,35 @@ def transition(
             session, release, checklist, found.following, found.holders, actor.user, now
         )
     return Outcome(release, checklist, step, state, actor.user, opened, owners, completed)
+
+
+class Held(Conflict):
+    """A step a guard holds back: the click is refused with the hold's reason.
+
+    It carries the hold, and the step and checklist it held, so that whom the hold names
+    can be asked in the checklist thread (`bot.checklist.holding`).
+    """
+
+    def __init__(self, checklist: Checklist, step: ChecklistStep, hold: Hold) -> None:
+        super().__init__(hold.reason)
+        self.checklist = checklist
+        self.step = step
+        self.hold = hold
+
+
+def refuse_held(
+    session: Session,
+    release: Release,
+    checklist: Checklist,
+    step: ChecklistStep,
+    guards: Sequence[StepGuard],
+) -> None:
+    """Raise `Held` with the first hold a guard puts on the step, asking them in order."""
+    assert release.id is not None
+    for guard in guards:
+        hold = guard(session, release.id, step)
+        if hold is not None:
+            raise Held(checklist, step, hold)
 
 
 SIMULATE = Action((ACTIVE,), ACTIVE, "simulate its go/no-go")

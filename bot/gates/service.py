@@ -23,6 +23,7 @@ from bot.core.config import Settings
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.fetch import guard, secrets
 from bot.core.fetch.secrets import GateSecrets
+from bot.core.guards import GuardedStep, Hold
 from bot.core.models import AuditEvent
 from bot.core.text.escape import escape, quoted
 from bot.core.text.names import lowered_name
@@ -470,27 +471,18 @@ def _in_active_releases() -> SelectOfScalar[Gate]:
 # --- the checklist's step guard ---------------------------------------------------------------
 
 
-class GateBlocked(Conflict):
-    """Done refused because gates of the step are not passing."""
-
-    def __init__(self, step: Any, blocked: list[tuple[str, list[str]]]) -> None:
-        names = ", ".join(f"*{escape(name)}*" for name, _ in blocked)
-        verb = "is" if len(blocked) == 1 else "are"
-        super().__init__(
-            f"*{escape(step.title)}* cannot be marked done while {names} {verb} not passing. "
-            "I asked the gate owners in the checklist thread; check with `/gate list`."
-        )
-        self.step = step
-        self.blocked = blocked
-
-
-def require_gates(session: Session, release: Release, step: Any) -> None:
-    """Done is refused while any gate the step names is not passing."""
+def require_gates(session: Session, release_id: int, step: GuardedStep) -> Hold | None:
+    """Done is held while any gate the step names is not passing; their owners are asked."""
     names = step.gate_names
     if not names:
-        return
-    assert release.id is not None
-    blocked = blocking(session, release.id, names)
-    if blocked:
-        session.expunge(step)  # the refusal rolls back; keep the step readable for the ping
-        raise GateBlocked(step, blocked)
+        return None
+    blocked = blocking(session, release_id, names)
+    if not blocked:
+        return None
+    shown = ", ".join(f"*{escape(name)}*" for name, _ in blocked)
+    verb = "is" if len(blocked) == 1 else "are"
+    return Hold(
+        f"*{escape(step.title)}* cannot be marked done while {shown} {verb} not passing. "
+        "I asked the gate owners in the checklist thread; check with `/gate list`.",
+        ask=blocked,
+    )

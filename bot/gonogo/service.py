@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.core import audit
 from bot.core.actor import SYSTEM, Actor
 from bot.core.errors import Conflict, DomainError, NotFound
+from bot.core.guards import GuardedStep, Hold
 from bot.core.models import insert_once
 from bot.core.text.escape import escape
 from bot.gonogo.models import Poll, PollVote, PollVoter
@@ -407,16 +407,15 @@ def voters_in(session: Session, release_ids: set[int]) -> set[str]:
     return set(session.exec(query))
 
 
-def require_go(session: Session, release: Release, step: Any) -> None:
+def require_go(session: Session, release_id: int, step: GuardedStep) -> Hold | None:
     """A `requires: gonogo` step completes only after a go/no-go poll closed with GO."""
     if step.requires != "gonogo":
-        return
-    assert release.id is not None
-    outcome = latest_outcome(session, release.id)
+        return None
+    outcome = latest_outcome(session, release_id)
     if outcome == GO:
-        return
+        return None
     said = "no go/no-go poll has closed yet" if outcome is None else f"the last poll said {outcome}"
-    raise DomainError(
+    return Hold(
         f"*{escape(step.title)}* needs a GO from the team, and {said}. Ask with `/gonogo` "
         "(the lead can close it early with `/gonogo close`), then mark this step done."
     )

@@ -22,7 +22,6 @@ from bot.checklist.models import ChecklistStep
 from bot.core.errors import Conflict, NotFound
 from bot.core.services import Services
 from bot.core.text.escape import escape
-from bot.gates.service import GateBlocked
 from bot.release import service as releases
 from bot.release.models import Release
 from handlers.api import problems
@@ -101,12 +100,8 @@ def act(
         state = step.state if action == "skip" and step.state in (ACTIVE, FAILED) else ACTIVE
         ref = StepRef(step.id, state, step.activations if attempt is None else attempt)
         opened_before = board.current.id if board.current is not None else None
-    with acting(services, caller) as actor:
-        try:
-            flows.act(services, action, actor, ref, reason)
-        except GateBlocked as blocked:  # as for a click: the gates' owners are asked
-            flows.ping_blockers(services, blocked.step, caller.made_by, blocked.blocked)
-            raise
+    with acting(services, caller) as actor:  # as for a click, a hold asks its holders
+        flows.act(services, action, actor, ref, reason)
     with services.db.read() as s:
         board = _board(s, caller.release_id)
         after = _named(board, position, None)

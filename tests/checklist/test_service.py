@@ -12,11 +12,12 @@ from bot.checklist import notes, render, steps, timers
 from bot.checklist import service as checklists
 from bot.checklist.board import Outcome, Owners
 from bot.checklist.models import ChecklistStep
+from bot.checklist.steps import Held
 from bot.checklist.templates import StepSpec, Template
 from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError, Forbidden
 from bot.gates.models import Gate
-from bot.gates.service import GateBlocked, require_gates
+from bot.gates.service import require_gates
 from bot.gonogo.service import require_go
 from bot.release import roles
 from bot.release import service as releases
@@ -143,11 +144,11 @@ def test_done_is_refused_while_a_named_gate_is_not_passing(db: Database) -> None
         assert release.id is not None
         s.add(Gate(release_id=release.id, name="ci", kind="manual", owners="U_CI", created_by=LEAD))
         step = start(s, release, StepSpec("Build", "lead", gates=("ci", "e2e")))[0]
-        with pytest.raises(GateBlocked) as refused:
+        with pytest.raises(Held) as refused:
             act(s, "done", step, LEAD)
-        assert refused.value.blocked == [("ci", ["U_CI"]), ("e2e", [])]
+        assert refused.value.hold.ask == [("ci", ["U_CI"]), ("e2e", [])]
         assert "*ci*, *e2e* are not passing" in refused.value.message
-        ping = notes.gate_ping(step, LEAD, refused.value.blocked)
+        ping = notes.gate_ping(step, LEAD, refused.value.hold.ask)
         assert "<@U_CI>" in ping and "`e2e`: no owner" in ping
 
 

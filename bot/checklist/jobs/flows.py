@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.checklist import events, messages
 from bot.checklist import service as checklists
 from bot.checklist.board import owners_of
+from bot.checklist.holding import holding
 from bot.checklist.ids import StepRef
 from bot.checklist.jobs import github, notes, rules, webhook
 from bot.checklist.jobs.rules import FAILED_RUN, GOING, SENDING, SUCCEEDED, UNKNOWN, Job
@@ -80,9 +81,12 @@ def api_of(services: Services) -> github.Api:
 
 
 def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = None) -> None:
-    """Run pressed: claim the step's job (committed), then send it once, off the click."""
+    """Run pressed: claim the step's job (committed), then send it once, off the click.
+
+    A step a guard holds back is refused, its holders asked in the same transaction.
+    """
     settings = services.settings
-    with services.db.session() as s:
+    with holding(services, actor.user) as s:
         now = services.now()
         first = timedelta(seconds=settings.gate_timeout) + SENDER_MARGIN
         if simulated is not None or _rehearsal(s, ref.step_id):

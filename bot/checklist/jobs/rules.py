@@ -89,8 +89,7 @@ def claim(
     if checklist.rehearsal:
         simulated = simulated if simulated in SIMULATED_OUTCOMES else "success"
     else:
-        for guard in guards:
-            guard(session, release, step)
+        steps.refuse_held(session, release, checklist, step, guards)
     job = _insert(session, step, spec, release, actor.user, now, first_check, simulated)
     what = f"simulated: {simulated}" if simulated else spec.what()
     record(session, release, actor.user, "step.run", step.title, ACTIVE, ACTIVE, now, what)
