@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from typing import TypeVar
 
 from bot.calendar import feed, page
 from bot.calendar import service as calendars
+from bot.core.asks import Ask
 from bot.core.asks.calendar import FEED_PART, PAGE_PART
 from bot.core.db import retry_transient
 from bot.core.services import Services
@@ -27,6 +29,8 @@ FEED_PATH = re.compile(r"/calendar/([^/]{1,100})\.ics")
 PAGE_PATH = re.compile(r"/r/([^/]{1,100})")
 Headers = list[tuple[str, str]]
 Response = tuple[str, Headers, bytes]
+T = TypeVar("T")
+P = TypeVar("P")
 
 # Word for word what the app answers for any path it does not know.
 NOT_FOUND: Response = ("404 Not Found", [("Content-Type", "text/plain")], b"Not Found\n")
@@ -117,13 +121,23 @@ def serve(services: Services, method: str, path: str) -> Response | None:
     return status, [*headers, ("Content-Length", str(len(body)))], body
 
 
-def _feed(services: Services, token: str) -> Response | None:
+def _read(services: Services, token: str, build: Callable[..., T], part: Ask[P]) -> T | None:
+    """What `build` reads of the release `token` opens, given the answers to `part`.
+
+    None when no release has that token.
+    """
     now = services.now()
     with services.db.read() as s:
         release = calendars.release_for_token(s, token)
         if release is None:
             return None
-        data = calendars.feed_data(s, release, now, parts=services.answers_to(FEED_PART))
+        return build(s, release, now, parts=services.answers_to(part))
+
+
+def _feed(services: Services, token: str) -> Response | None:
+    data = _read(services, token, calendars.feed_data, FEED_PART)
+    if data is None:
+        return None
     body = feed.feed(data)
     headers = [
         ("Content-Type", "text/calendar; charset=utf-8"),
@@ -134,12 +148,9 @@ def _feed(services: Services, token: str) -> Response | None:
 
 
 def _page(services: Services, token: str) -> Response | None:
-    now = services.now()
-    with services.db.read() as s:
-        release = calendars.release_for_token(s, token)
-        if release is None:
-            return None
-        data = calendars.page_data(s, release, now, parts=services.answers_to(PAGE_PART))
+    data = _read(services, token, calendars.page_data, PAGE_PART)
+    if data is None:
+        return None
     nonce = secrets.token_urlsafe(16)
     body = page.render(data, _names(services), nonce=nonce).encode("utf-8")
     policy = (
