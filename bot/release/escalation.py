@@ -143,11 +143,8 @@ def escalation_ladder(
     lead rung is not repeated). Each rung says whether anyone of it can answer `now` (an
     unknown zone counts as awake: nobody is skipped on a guess).
     """
-    assert release.id is not None
-    holders = role_holders(session, release.id)
-    owners = holders.get(role, [])
     people = Presence(zone_of, members_of, away_of)
-    return _ladder(release, holders, owners, [role], now, people, default_wait)
+    return owners_ladder(session, release, None, [role], now, people, default_wait=default_wait)
 
 
 @dataclass(frozen=True)
@@ -162,7 +159,7 @@ class Presence:
 def owners_ladder(
     session: Session,
     release: Release,
-    owners: list[str],
+    owners: list[str] | None,
     roles: list[str],
     now: datetime,
     people: Presence,
@@ -171,23 +168,14 @@ def owners_ladder(
 ) -> list[Rung]:
     """The ladder of something owned by people and roles (a gate): owners, backups, lead.
 
-    `owners` are who owns it now (people and the roles' holders; empty falls to the lead);
-    the backup rung holds the holders of each of `roles`' `ROLE-shadow`.
+    `owners` are who owns it now (people and the roles' holders; empty falls to the lead;
+    None: the holders of the one role in `roles`); the backup rung holds the holders of
+    each of `roles`' `ROLE-shadow`.
     """
     assert release.id is not None
     holders = role_holders(session, release.id)
-    return _ladder(release, holders, owners, roles, now, people, default_wait)
-
-
-def _ladder(
-    release: Release,
-    holders: dict[str, list[str]],
-    owners: list[str],
-    roles: list[str],
-    now: datetime,
-    people: Presence,
-    default_wait: timedelta,
-) -> list[Rung]:
+    if owners is None:
+        owners = holders.get(roles[0], [])
     leads = holders.get(LEAD, [])
     role = ", ".join(roles) or OWNERS
     found: list[tuple[str, str, list[str], bool]] = [
