@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError
 
 from bot.core import unavailable
+from bot.core.db import unreachable
 from bot.core.errors import DomainError
 from bot.core.text.timeparse import ParseError
 
@@ -33,8 +33,9 @@ def explain(err: Exception, *, usage: str | None = None, help_hint: str | None =
             ":warning: Slack did not answer in time, so this was not carried out and nothing "
             "of it was saved. Please try again in a minute."
         )
-    if isinstance(err, OperationalError):
-        log.warning("database unavailable: %s", str(err.orig or err).splitlines()[0][:200])
+    said = unreachable(err)
+    if said is not None:
+        log.warning("database unavailable: %s", said)
         return (
             ":warning: The bot's database did not answer just now, so this was not carried out "
             "and nothing of it was saved. Please try again in a minute."

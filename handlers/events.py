@@ -6,10 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from sqlalchemy.exc import IntegrityError
 
-from bot.core.models import ProcessedEvent
 from bot.core.services import Services
+from bot.core.slack_events import first_delivery
 
 
 def register(app: App, services: Services) -> None:
@@ -20,9 +19,6 @@ def register(app: App, services: Services) -> None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return next()
-        try:
-            with services.db.session() as s:
-                s.add(ProcessedEvent(event_id=str(event_id)[:64], received_at=services.now()))
-        except IntegrityError:
+        if not first_delivery(services.db, str(event_id), services.now()):
             return BoltResponse(status=200, body="")
         return next()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
-from sqlmodel import Session
 
 from bot.burndown import flows as burndown
 from bot.core import audit
@@ -31,6 +31,9 @@ from handlers import schedule as schedule_handlers
 from handlers import tokens as token_handlers
 from handlers import webhooks as webhook_handlers
 from handlers.router import Command, Ctx, Reply, Sub, register_command
+
+if TYPE_CHECKING:
+    from sqlmodel import Session  # passed through to the features' services, never opened here
 
 
 def zone_for(ctx: Ctx) -> ZoneInfo:

@@ -109,6 +109,13 @@ def retry_transient(work: Callable[[], T], *, budget: float = 2.0) -> T:
             pause = min(pause * 2, 0.5)
 
 
+def unreachable(err: BaseException) -> str | None:
+    """What the database said when it could not be reached; None when `err` is not that."""
+    if not isinstance(err, OperationalError):
+        return None
+    return str(err.orig or err).splitlines()[0][:200]
+
+
 class Database:
     """The database handle shared by handlers, the scheduler and the CLI."""
 

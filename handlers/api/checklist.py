@@ -7,10 +7,9 @@ refused (409) with what happened, and nothing changes.
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name dependencies local to `router`.
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Body, Depends, Path
-from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
@@ -26,6 +25,9 @@ from bot.release import service as releases
 from bot.release.models import Release
 from handlers.api import problems
 from handlers.api.access import Access, ReleaseId, acting
+
+if TYPE_CHECKING:
+    from sqlmodel import Session  # passed through to the features' services, never opened here
 
 Position = Annotated[int, Path(ge=1, le=10_000, description="The step's position, from 1.")]
 
@@ -47,7 +49,7 @@ def step_of(step: ChecklistStep) -> schemas.Step:
     )
 
 
-def part(session: Session, release: Release) -> schemas.Checklist | None:
+def part(session: "Session", release: Release) -> schemas.Checklist | None:
     """The release's latest checklist, or None before the first one."""
     board = checklists.latest_board(session, release)
     if board is None:
@@ -61,7 +63,7 @@ def part(session: Session, release: Release) -> schemas.Checklist | None:
     )
 
 
-def _board(session: Session, release_id: int) -> Board:
+def _board(session: "Session", release_id: int) -> Board:
     board = checklists.latest_board(session, releases.get(session, release_id))
     if board is None:
         raise NotFound(

@@ -2,10 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name dependencies local to `router`.
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path
-from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
@@ -17,6 +16,9 @@ from bot.gates.outcome import Outcome
 from bot.release.models import Release
 from handlers.api import problems
 from handlers.api.access import Access, ReleaseId, acting
+
+if TYPE_CHECKING:
+    from sqlmodel import Session  # passed through to the features' services, never opened here
 
 GateName = Annotated[str, Path(min_length=1, max_length=40, description="The gate's name.")]
 
@@ -34,7 +36,7 @@ def gate_of(gate: Gate) -> schemas.Gate:
     )
 
 
-def part(session: Session, release: Release) -> list[schemas.Gate]:
+def part(session: "Session", release: Release) -> list[schemas.Gate]:
     """The release's gates by name."""
     assert release.id is not None
     return [gate_of(gate) for gate in gates.gates_of(session, release.id)]

@@ -2,10 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name dependencies local to `router`.
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends
-from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
@@ -17,8 +16,11 @@ from bot.release.models import Release
 from handlers.api import problems
 from handlers.api.access import Access, ReleaseId
 
+if TYPE_CHECKING:
+    from sqlmodel import Session  # passed through to the features' services, never opened here
 
-def part(session: Session, release: Release) -> schemas.PollTally | None:
+
+def part(session: "Session", release: Release) -> schemas.PollTally | None:
     """The release's latest poll counted, or None before the first one."""
     assert release.id is not None
     poll = gonogo.last_poll(session, release.id)

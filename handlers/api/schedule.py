@@ -2,10 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name dependencies local to `router`.
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path
-from sqlmodel import Session
 
 from bot.api import schemas
 from bot.api.tokens import Caller
@@ -16,6 +15,9 @@ from bot.schedule import service as schedule
 from bot.schedule.models import Milestone
 from handlers.api import problems
 from handlers.api.access import Access, ReleaseId, acting
+
+if TYPE_CHECKING:
+    from sqlmodel import Session  # passed through to the features' services, never opened here
 
 MilestoneName = Annotated[str, Path(min_length=1, max_length=80, description="Its name.")]
 
@@ -32,7 +34,7 @@ def milestone_of(milestone: Milestone) -> schemas.Milestone:
     )
 
 
-def milestones(session: Session, release: Release) -> list[schemas.Milestone]:
+def milestones(session: "Session", release: Release) -> list[schemas.Milestone]:
     """The release's milestones in time order."""
     assert release.id is not None
     return [milestone_of(m) for m in schedule.milestones(session, release.id)]
