@@ -145,7 +145,8 @@ def open_poll(
     ).json()
     if f"{len(users)} required" not in reply.get("text", ""):
         raise RuntimeError(f"the poll did not start as expected: {reply}")
-    deadline = time.monotonic() + 10
+    # the channel's pace (about one post a second) puts the poll behind the role announcements
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with db.read() as s:
             poll = s.exec(select(Poll)).first()
