@@ -242,11 +242,6 @@ def backlog(session: Session, channel: str | None = None) -> Backlog:
     return Backlog(int(count or 0), oldest)
 
 
-def sent_ts(session: Session, key: str) -> str | None:
-    """The ts Slack gave a message of the outbox, once it is sent."""
-    return session.exec(select(OutboxRow.ts).where(OutboxRow.key == key)).first()
-
-
 def forget_pending(session: Session, key_prefix: str, reason: str) -> int:
     """Drop pending rows whose key starts with the prefix (their moment passed); how many."""
     result = session.execute(

@@ -643,9 +643,3 @@ def _retry_after(err: SlackApiError) -> float:
             except (TypeError, ValueError):
                 break
     return 1.0
-
-
-def pending_rows(session: Session) -> list[OutboxRow]:
-    """Every pending row, oldest first (for tests and diagnostics)."""
-    query = select(OutboxRow).where(OutboxRow.state == PENDING).order_by(col(OutboxRow.id))
-    return list(session.exec(query))

@@ -1,4 +1,4 @@
-"""A gate's figures: its burndown chart posted to the channel, its time red for the retro.
+"""A gate's figures: its burndown chart, posted to the channel.
 
 Reading is quick and done while the command is answered; drawing and uploading the chart is
 slow (matplotlib, a file upload) and is done afterwards on the notifier's workers.
@@ -104,12 +104,6 @@ def post_chart(notifier: Notifier, drawn: Chart) -> bool:
         log.warning("the chart of gate %s could not be shared", drawn.gate, exc_info=True)
         return False
     return True
-
-
-def red_time(session: Session, gate: Gate, until: datetime) -> history.RedTime:
-    """How long the gate was red in total and its longest stretch (for the retrospective)."""
-    assert gate.id is not None
-    return history.red_time(history.history(session, gate.id), until)
 
 
 def _number(value: float) -> str:

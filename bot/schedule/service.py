@@ -497,18 +497,6 @@ def marked(session: Session, release: Release, mark: str) -> Milestone | None:
     )
 
 
-def code_freeze_at(session: Session, release: Release) -> datetime | None:
-    """When code freeze begins, if the schedule has a code-freeze milestone."""
-    found = marked(session, release, CODE_FREEZE)
-    return found.at if found else None
-
-
-def docs_freeze_at(session: Session, release: Release) -> datetime | None:
-    """When docs freeze begins, if the schedule has a docs-freeze milestone."""
-    found = marked(session, release, DOCS_FREEZE)
-    return found.at if found else None
-
-
 def phase_of(session: Session, release: Release, now: datetime) -> str | None:
     """The phase from the milestones ("code freeze since Fri 21 Mar, 12 days to release day").
 

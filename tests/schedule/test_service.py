@@ -230,8 +230,10 @@ def test_phase_comes_from_the_milestones(db: Database) -> None:
         )
         assert schedule.phase_of(s, row, V133) is None  # release day: the release says so
         assert flows.phase(s, row, V133) == "release day"
-        assert schedule.code_freeze_at(s, row) == datetime(2025, 3, 21, 2, 0, tzinfo=UTC)
-        assert schedule.docs_freeze_at(s, row) == datetime(2025, 4, 3, 6, 59, tzinfo=UTC)
+        freezes = marks(s, row)
+        assert freezes.code_freeze and freezes.docs_freeze
+        assert freezes.code_freeze.at == datetime(2025, 3, 21, 2, 0, tzinfo=UTC)
+        assert freezes.docs_freeze.at == datetime(2025, 4, 3, 6, 59, tzinfo=UTC)
 
 
 def test_cadence_anchors_follow_code_and_docs_freeze(db: Database) -> None:
