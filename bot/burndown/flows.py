@@ -121,8 +121,7 @@ def schedule(
     services: Services, channel_id: str, spec: SeriesSpec, *, actor: Actor, now: datetime
 ) -> tuple[MeetingSeries, datetime | None]:
     """A lead's new series, announced in the channel; returns it and its first meeting."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         series = meetings.schedule(s, release, spec, actor=actor, now=now)
         first = meetings.next_of(series, now)
         message = render.scheduled(series, first, actor.user)
@@ -141,8 +140,7 @@ def skip(
     now: datetime,
 ) -> list[Upcoming]:
     """Skip a day's meetings (of one series or all), announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         found = meetings.skip(s, release, day, series_id=series_id, actor=actor, now=now)
         which = ",".join(str(item.series.id) for item in found)
         event = f"skip:{day.isoformat()}:{which}"
@@ -155,8 +153,7 @@ def cancel(
     services: Services, channel_id: str, series_id: int, *, actor: Actor, now: datetime
 ) -> MeetingSeries:
     """End a series, announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         series = meetings.cancel(s, release, series_id, actor=actor, now=now)
         message = render.cancelled(series, actor.user)
         _announce(services, s, release, f"series:{series_id}:cancelled", message, now)
@@ -174,8 +171,7 @@ def lay_out_cadence(
     now: datetime,
 ) -> list[MeetingSeries]:
     """Lay out the Kubernetes cadence (replacing an earlier one), announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         created, replaced = cadence.lay_out(
             s,
             release,

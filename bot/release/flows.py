@@ -64,8 +64,7 @@ def assign_role(
     services: Services, channel_id: str, role: str, users: list[str], *, actor: Actor, now: datetime
 ) -> tuple[list[str], list[str]]:
     """Hand a role to people (leads only); a change is announced. Holders before and after."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         before, after = roles.assign(s, release, role=role, users=users, actor=actor, now=now)
         if before != after:
             event = _latest_event(s, release, "role.assigned")
@@ -84,8 +83,7 @@ def set_escalation(
     now: datetime,
 ) -> bool:
     """Set how overdue steps escalate in the channel's release (leads only); announced."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         changed = escalation.set_waits(s, release, waits, actor=actor, now=now)
         if changed:
             event = _latest_event(s, release, "release.escalation")
@@ -111,8 +109,7 @@ def postpone(
     follow: Follower | None = None,
 ) -> Release:
     """Move release day (leads only) and what follows it; announced with the reason."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         release_at = options.parse_new_day(args, release, now=now)
         before = releases.postpone(
             s,
@@ -136,8 +133,7 @@ def close(
     services: Services, channel_id: str, *, cancelled: bool, actor: Actor, now: datetime
 ) -> Release:
     """Mark the release released or cancelled (leads only), announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         releases.close(s, release, cancelled=cancelled, actor=actor, now=now)
         _announce(services.outbox, s, release, "closed", render.closed(release, actor.user), now)
         _emit(services.outbox, s, release, "release.closed", "closed", actor.user, now)

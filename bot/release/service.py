@@ -7,6 +7,8 @@ changes a release takes the actor and checks it before changing anything.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -15,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.actor import Actor
+from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.models import insert_once
 from bot.core.text.escape import escape
@@ -120,6 +123,13 @@ def lock_active(session: Session, channel_id: str) -> Release:
     if release is None:
         return active_release(session, channel_id)
     return release
+
+
+@contextmanager
+def changing(db: Database, channel_id: str) -> Iterator[tuple[Session, Release]]:
+    """A write transaction on the channel's active release, locked for update (`lock_active`)."""
+    with db.session() as session:
+        yield session, lock_active(session, channel_id)
 
 
 def create_release(

@@ -150,8 +150,7 @@ def add(
     now: datetime,
 ) -> Change:
     """Add a milestone (leads only), announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         spec = options.parse_add(args, description, release, now=now)
         milestone = schedule.add(s, release, spec, actor=actor, now=now)
         message = render.added(release, milestone, owner_of(s, release, milestone), actor.user, now)
@@ -173,8 +172,7 @@ def move(
     now: datetime,
 ) -> Change:
     """Move a milestone (leads only): announced as moved, with the reason; counted down anew."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         name, when = options.parse_move(args, reason, release, now=now)
         change = _move(services, s, release, name, when, reason, actor=actor, now=now)
     services.scheduler.poke()
@@ -231,8 +229,7 @@ def remove(
     services: Services, channel_id: str, name: str, *, actor: Actor, now: datetime
 ) -> Change:
     """Remove a milestone (leads only), announced in the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         milestone = schedule.remove(s, release, name, actor=actor, now=now)
         assert milestone.id is not None
         forget_pending(s, notice_prefix(milestone.id), "the milestone was removed")
@@ -256,8 +253,7 @@ def apply(
 ) -> tuple[Release, Applied]:
     """Lay out a schedule template (leads only); the channel sees the whole schedule."""
     template = templates.named(services.settings.templates_dir, name)
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         done = schedule.apply(s, release, template, actor=actor, now=now)
         for milestone in [*done.updated, *done.removed]:
             assert milestone.id is not None
@@ -287,8 +283,7 @@ def set_notify(
     services: Services, channel_id: str, offsets: tuple[int, ...], *, actor: Actor, now: datetime
 ) -> tuple[Release, tuple[int, ...]]:
     """Change when milestones are announced (leads only), told to the channel."""
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         before, after = schedule.set_notify(s, release, offsets, actor=actor, now=now)
         if before != after:
             message = render.notify_changed(release, after, actor.user)

@@ -76,8 +76,7 @@ def import_from(
     with services.db.read() as s:
         release = releases.active_release(s, channel_id)
     parsed = _parse(text, url, release, stream)
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         laid = imports.import_schedule(s, release, parsed, url=url, text=text, actor=actor, now=now)
         _owe(services, s, release, laid, now, announce_created=False)
         post = render_upstream.imported_post(release, laid.source, laid.created, actor.user, now)
@@ -97,8 +96,7 @@ def sync_now(services: Services, channel_id: str, *, actor: Actor, now: datetime
         release = releases.active_release(s, channel_id)
         source = imports.require_sync_allowed(s, release, actor)
     text, parsed = _read_source(services, source, release)
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         laid = imports.sync(s, release, text, parsed, actor=actor.user, now=now)
         _owe(services, s, release, laid, now)
         answer = render_upstream.synced_answer(

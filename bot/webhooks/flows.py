@@ -16,8 +16,7 @@ from bot.webhooks import service as webhooks
 def add(services: Services, channel_id: str, url: str, events: str | None, actor: Actor) -> str:
     """Add an endpoint to the channel's release (leads); the answer shows its secret once."""
     now = services.now()
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         made = webhooks.add(
             s,
             release,
@@ -42,8 +41,7 @@ def listing(services: Services, channel_id: str) -> tuple[str, Blocks]:
 def remove(services: Services, channel_id: str, named: str, actor: Actor) -> str:
     """Remove an endpoint (leads): what is still owed to it is dropped."""
     now = services.now()
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         endpoint, dropped = webhooks.remove(s, release, named, actor=actor, now=now)
         return render.removed(endpoint.id or 0, endpoint.url, dropped)
 
@@ -51,8 +49,7 @@ def remove(services: Services, channel_id: str, named: str, actor: Actor) -> str
 def resume(services: Services, channel_id: str, named: str, actor: Actor) -> str:
     """Deliver to a paused endpoint again (leads), what it missed first."""
     now = services.now()
-    with services.db.session() as s:
-        release = releases.lock_active(s, channel_id)
+    with releases.changing(services.db, channel_id) as (s, release):
         endpoint = webhooks.resume(s, release, named, actor=actor, now=now)
         waiting = _waiting(s, release, endpoint.id or 0)
     return render.resumed(endpoint.id or 0, waiting)
