@@ -25,7 +25,6 @@ from bot.core.outbox import Message, Outbox, backlog
 from bot.core.services import Services
 from bot.release import escalation, options, render, roles
 from bot.release import service as releases
-from bot.release.groups import is_group
 from bot.release.models import Release
 
 WAITING_AFTER = timedelta(minutes=1)
@@ -161,21 +160,9 @@ def tell_leads(outbox: Outbox, session: Session, channel: str, error: str, now: 
     release = _release_in(session, channel)
     if release is None or release.id is None:
         return  # a DM, or a channel that runs no release (a rehearsal)
-    text, blocks = render.unreachable(release, error)
-    outbox.queue(
-        session,
-        *(
-            Message(
-                key=f"release:{release.id}:unreachable:{channel}:{error}:{lead}",
-                channel=lead,
-                text=text,
-                blocks=blocks,
-            )
-            for lead in releases.leads(session, release.id)
-            if not is_group(lead)  # a lead group's members are not DMed one by one
-        ),
-        now=now,
-    )
+    key = f"release:{release.id}:unreachable:{channel}:{error}"
+    message = render.unreachable(release, error)
+    releases.message_leads(outbox, session, release.id, key, message, now)
 
 
 def _release_in(session: Session, channel: str) -> Release | None:

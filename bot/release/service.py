@@ -17,10 +17,13 @@ from sqlmodel import Session, col, select
 
 from bot.core import audit
 from bot.core.actor import Actor
+from bot.core.blocks import Blocks
 from bot.core.db import Database
 from bot.core.errors import Conflict, DomainError, Forbidden, NotFound
 from bot.core.models import insert_once
+from bot.core.outbox import Message, Outbox
 from bot.core.text.escape import escape
+from bot.release.groups import is_group
 from bot.release.models import Release, RoleAssignment
 from bot.release.permissions import LEAD
 from bot.release.permissions import is_lead as is_lead
@@ -210,6 +213,30 @@ def rehearsal_release(
         for user in users
     )
     return release
+
+
+def message_leads(
+    outbox: Outbox,
+    session: Session,
+    release_id: int,
+    key: str,
+    message: tuple[str, Blocks],
+    now: datetime,
+) -> None:
+    """Owe each lead of the release the message in a DM, once (outbox key `<key>:<lead>`).
+
+    A lead group's members are not messaged one by one.
+    """
+    text, blocks = message
+    outbox.queue(
+        session,
+        *(
+            Message(key=f"{key}:{lead}", channel=lead, text=text, blocks=blocks)
+            for lead in leads(session, release_id)
+            if not is_group(lead)
+        ),
+        now=now,
+    )
 
 
 def role_holders(session: Session, release_id: int) -> dict[str, list[str]]:

@@ -41,10 +41,9 @@ from sqlmodel import Session, col, select
 from bot.core.db import Database
 from bot.core.leader import Leadership, StaleLeader
 from bot.core.models import utcnow
-from bot.core.outbox import Message, Outbox
+from bot.core.outbox import Outbox
 from bot.core.worker import LeaderLoop
 from bot.release import service as releases
-from bot.release.groups import is_group
 from bot.webhooks import render
 from bot.webhooks.models import DELIVERED, PENDING, WebhookDelivery, WebhookEndpoint
 from bot.webhooks.post import Answer, Poster
@@ -339,22 +338,10 @@ class Dispatcher(LeaderLoop[int]):
         """Each lead of the endpoint's release hears, once, that it was paused and why."""
         release = releases.get(session, endpoint.release_id)
         log.warning("webhook #%s paused after 24 hours of failures", endpoint.id)
-        text, blocks = render.paused(release, endpoint)
         since = endpoint.failing_since.isoformat() if endpoint.failing_since else ""
-        self.outbox.queue(
-            session,
-            *(
-                Message(
-                    key=f"webhook:{endpoint.id}:paused:{since}:{lead}",
-                    channel=lead,
-                    text=text,
-                    blocks=blocks,
-                )
-                for lead in releases.leads(session, endpoint.release_id)
-                if not is_group(lead)
-            ),
-            now=now,
-        )
+        key = f"webhook:{endpoint.id}:paused:{since}"
+        message = render.paused(release, endpoint)
+        releases.message_leads(self.outbox, session, endpoint.release_id, key, message, now)
 
 
 def _unclaim(session: Session, ids: list[Any]) -> None:
