@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.core.outbox import forget_pending
 from bot.release.models import Release
 from bot.schedule.models import Milestone, MilestoneNotice, ScheduleSetting
 from bot.schedule.timing import stored_notify
@@ -56,6 +57,12 @@ def notice_key(milestone_id: int, at: datetime, offset: int) -> str:
 def notice_prefix(milestone_id: int) -> str:
     """The outbox key prefix of every notice of one milestone."""
     return f"milestone:{milestone_id}:"
+
+
+def forget_notices(session: Session, milestone: Milestone, reason: str) -> None:
+    """Drop the milestone's notices still owed: it moved or went away (`reason` says which)."""
+    assert milestone.id is not None
+    forget_pending(session, notice_prefix(milestone.id), reason)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from bot.core.actor import Actor
 from bot.core.errors import Conflict
 from bot.core.models import AuditEvent
-from bot.core.outbox import Message, Outbox, forget_pending
+from bot.core.outbox import Message, Outbox
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -38,7 +38,7 @@ from bot.schedule import (
     templates,
 )
 from bot.schedule import service as schedule
-from bot.schedule.countdown import Due, notice_prefix
+from bot.schedule.countdown import Due, forget_notices
 from bot.schedule.models import Milestone, MilestoneNotice
 from bot.schedule.render import Owner, Rendered
 from bot.schedule.service import Applied, When
@@ -154,7 +154,7 @@ def add(
         spec = options.parse_add(args, description, release, now=now)
         milestone = schedule.add(s, release, spec, actor=actor, now=now)
         message = render.added(release, milestone, owner_of(s, release, milestone), actor.user, now)
-        _announce(services.outbox, s, release, "milestone.added", message, now)
+        announce(services.outbox, s, release, "milestone.added", message, now)
         services.outbox.emit(
             s, events.of_milestone(release, milestone, "added", actor=actor.user, now=now)
         )
@@ -213,11 +213,10 @@ def _move(
 ) -> Change:
     done = schedule.move(s, release, name, when, reason=reason, actor=actor, now=now)
     milestone = done.milestone
-    assert milestone.id is not None
-    forget_pending(s, notice_prefix(milestone.id), "the milestone moved")
+    forget_notices(s, milestone, "the milestone moved")
     owner = owner_of(s, release, milestone)
     message = render.moved(release, milestone, done.before, owner, actor.user, reason, now)
-    _announce(services.outbox, s, release, "milestone.moved", message, now)
+    announce(services.outbox, s, release, "milestone.moved", message, now)
     moved = events.of_milestone(
         release, milestone, "moved", actor=actor.user, now=now, before=done.before, reason=reason
     )
@@ -231,9 +230,8 @@ def remove(
     """Remove a milestone (leads only), announced in the channel."""
     with releases.changing(services.db, channel_id) as (s, release):
         milestone = schedule.remove(s, release, name, actor=actor, now=now)
-        assert milestone.id is not None
-        forget_pending(s, notice_prefix(milestone.id), "the milestone was removed")
-        _announce(
+        forget_notices(s, milestone, "the milestone was removed")
+        announce(
             services.outbox,
             s,
             release,
@@ -256,8 +254,7 @@ def apply(
     with releases.changing(services.db, channel_id) as (s, release):
         done = schedule.apply(s, release, template, actor=actor, now=now)
         for milestone in [*done.updated, *done.removed]:
-            assert milestone.id is not None
-            forget_pending(s, notice_prefix(milestone.id), "the schedule was laid out again")
+            forget_notices(s, milestone, "the schedule was laid out again")
         notify = countdown.notify_of(s, release.id or 0)
         message = render.applied(
             release,
@@ -269,7 +266,7 @@ def apply(
             notify,
             now,
         )
-        _announce(services.outbox, s, release, "schedule.applied", message, now)
+        announce(services.outbox, s, release, "schedule.applied", message, now)
         laid = [("added", done.created), ("moved", done.updated), ("removed", done.removed)]
         for kind, found in laid:
             for milestone in found:
@@ -287,7 +284,7 @@ def set_notify(
         before, after = schedule.set_notify(s, release, offsets, actor=actor, now=now)
         if before != after:
             message = render.notify_changed(release, after, actor.user)
-            _announce(services.outbox, s, release, "schedule.notify", message, now)
+            announce(services.outbox, s, release, "schedule.notify", message, now)
     services.scheduler.poke()
     return release, after
 
@@ -306,8 +303,7 @@ def follow_release_day(
     """
     moved = schedule.move_with_release(session, release, actor=actor, now=now)
     for done in moved:
-        assert done.milestone.id is not None
-        forget_pending(session, notice_prefix(done.milestone.id), "release day moved")
+        forget_notices(session, done.milestone, "release day moved")
         if outbox is not None:
             event = events.of_milestone(
                 release, done.milestone, "moved", actor=actor, now=now, before=done.before,
@@ -326,18 +322,6 @@ def announce(
     now: datetime,
 ) -> None:
     """Owe the channel a note about the change this transaction just recorded (as `action`)."""
-    _announce(outbox, session, release, action, message, now)
-
-
-def _announce(
-    outbox: Outbox,
-    session: Session,
-    release: Release,
-    action: str,
-    message: Rendered,
-    now: datetime,
-) -> None:
-    """Owe the channel a note about the change this transaction just recorded."""
     session.flush()
     event = session.exec(
         select(AuditEvent.id)

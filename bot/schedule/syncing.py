@@ -22,14 +22,14 @@ from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
 from bot.core.leader import StaleLeader
-from bot.core.outbox import Message, forget_pending
+from bot.core.outbox import Message
 from bot.core.scheduler import Timer
 from bot.core.services import Services
 from bot.release import service as releases
 from bot.release.models import Release
 from bot.release.permissions import require_lead
 from bot.schedule import checking, events, imports, render_upstream
-from bot.schedule.countdown import notice_prefix
+from bot.schedule.countdown import forget_notices
 from bot.schedule.flows import announce
 from bot.schedule.imports import Laid
 from bot.schedule.lint import Finding, Team
@@ -186,8 +186,7 @@ def _owe(
     """Each slip once; the new milestones in one message."""
     for done in laid.moved:
         milestone = done.milestone
-        assert milestone.id is not None
-        forget_pending(session, notice_prefix(milestone.id), "the published schedule moved it")
+        forget_notices(session, milestone, "the published schedule moved it")
         text, blocks = render_upstream.slipped(release, milestone, done.before, laid.source, now)
         key = f"schedule:{release.id}:slip:{milestone.id}:{milestone.moves}"
         message = Message(key=key, channel=release.channel_id, text=text, blocks=blocks)
