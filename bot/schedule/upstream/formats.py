@@ -107,6 +107,14 @@ def yaml_error(text: str) -> NotUnderstood:
     return NotUnderstood("not valid YAML")
 
 
+def read_yaml(text: str) -> Node:
+    """The YAML nodes of the text (they keep their lines); NotUnderstood when it is not YAML."""
+    root = yaml_root(text)
+    if root is None:
+        raise yaml_error(text)
+    return root
+
+
 def keys_of(node: Node) -> dict[str, Node]:
     """A mapping node's values by key (empty for anything else)."""
     if not isinstance(node, MappingNode):

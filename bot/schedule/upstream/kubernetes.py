@@ -26,9 +26,8 @@ from bot.schedule.upstream.formats import (
     keys_of,
     line_of,
     parse_day,
+    read_yaml,
     scalar,
-    yaml_error,
-    yaml_root,
 )
 
 RELEASE = "release"
@@ -62,9 +61,7 @@ class NeedsStream(ValueError):
 
 def parse_patches(text: str, want: str | None) -> Parsed:
     """The patch schedule of minor release `want` (e.g. `1.31`)."""
-    root = yaml_root(text)
-    if root is None:
-        raise yaml_error(text)
+    root = read_yaml(text)
     schedules = keys_of(root).get("schedules")
     if not isinstance(schedules, SequenceNode) or not schedules.value:
         at = line_of(schedules) if schedules is not None else 1

@@ -23,10 +23,9 @@ from bot.schedule.upstream.formats import (
     keys_of,
     line_of,
     parse_day,
+    read_yaml,
     scalar,
     thursday_of,
-    yaml_error,
-    yaml_root,
 )
 
 EVENTS = {
@@ -56,9 +55,7 @@ LISTS = ("x-project", "project-specific")
 
 def parse_openstack(text: str, series: str | None = None) -> Parsed:
     """The series' events, week by week, each on the Thursday (release: Wednesday) of its week."""
-    root = yaml_root(text)
-    if root is None:
-        raise yaml_error(text)
+    root = read_yaml(text)
     cycle = keys_of(root).get("cycle")
     if not isinstance(cycle, SequenceNode) or not cycle.value:
         raise NotUnderstood("`cycle` must be a list of weeks.", line_of(cycle) if cycle else 1)
