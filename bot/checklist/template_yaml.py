@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node
 
 from bot.checklist.jobs.spec import RunSpec, read_run
 from bot.core.text.timeparse import ParseError, parse_duration, parse_time, parse_zone
-from bot.core.yamlfile import ROLE, Form, Reader, read_template
+from bot.core.yamlfile import ROLE, Form, Head, Reader, read_template
 
 MAX_STEPS = 100  # the message shows a window of steps, so this is no Slack limit
 MAX_TITLE = 300
@@ -24,7 +24,7 @@ REQUIREMENTS = ("gonogo",)
 TEMPLATE_KEYS = ("name", "description", "roles", "steps")
 STEP_KEYS = ("title", "owner", "not_before", "expected", "gates", "requires", "run")
 
-FORM = Form(example="my-release", description=MAX_DESCRIPTION, fold=False)
+FORM = Form(TEMPLATE_KEYS, example="my-release", description=MAX_DESCRIPTION, fold=False)
 GATE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})$")
 
@@ -56,18 +56,15 @@ class Template:
 
 def parse(text: str, path: str) -> Template:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
-    return read_template(text, path, Reader, _template)
+    return read_template(text, path, FORM, _template)
 
 
-def _template(reader: Reader, root: Node, stem: str) -> Template | None:
-    head = reader.head(root, stem, TEMPLATE_KEYS, FORM)
-    if head is None:
-        return None
+def _template(reader: Reader, head: Head) -> Template | None:
     roles: list[str] | None = None
     if "roles" in head.top:
         roles = reader.names(head.top["roles"], "roles", ROLE, "lead, branch-manager, docs")
     if "steps" not in head.top:
-        reader.error(root, "the template has no `steps` list.")
+        reader.error(head.root, "the template has no `steps` list.")
         return None
     steps = _steps(reader, head.top["steps"], roles)
     return Template(head.name, head.description, tuple(roles or ()), tuple(steps), source="")

@@ -133,9 +133,9 @@ class Reader:
             return None
         return owner
 
-    def head(self, root: Node, stem: str, keys: tuple[str, ...], form: Form) -> Head | None:
+    def head(self, root: Node, stem: str, form: Form) -> Head | None:
         """The template's keys, its name (the file's when it gives none) and description."""
-        top = self.mapping(root, keys, "the template")
+        top = self.mapping(root, form.keys, "the template")
         if not isinstance(root, MappingNode):
             return None
         name = stem
@@ -149,7 +149,7 @@ class Reader:
         description = ""
         if "description" in top:
             description = self.text(top["description"], "description", form.description) or ""
-        return Head(top, name, description)
+        return Head(root, top, name, description)
 
     def entries(self, node: Node, what: str, whole: str, one: str) -> list[Node]:
         """The entries of the template's list, `what` (a `whole` needs at least `one`)."""
@@ -163,8 +163,9 @@ class Reader:
 
 @dataclass(frozen=True)
 class Form:
-    """How one kind of template writes its head: an example name, the longest description."""
+    """How one kind of template starts: its top keys, an example name, the longest description."""
 
+    keys: tuple[str, ...]
     example: str
     description: int
     fold: bool  # True when a name given in capitals is read in lower case
@@ -174,23 +175,25 @@ class Form:
 class Head:
     """What every template starts with: its keys (to read the rest), name and description."""
 
+    root: Node  # the whole file, where a mistake about it as a whole is noted
     top: dict[str, Node]
     name: str
     description: str
 
 
-R = TypeVar("R", bound=Reader)
 T = TypeVar("T")
 
 
-def read_template(
-    text: str, path: str, reader: Callable[[str], R], build: Callable[[R, Node, str], T | None]
-) -> T:
-    """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
+def read_template(text: str, path: str, form: Form, build: Callable[[Reader, Head], T | None]) -> T:
+    """Read one template from YAML text: its head here, the rest with `build`.
+
+    TemplateInvalid lists every mistake with its line.
+    """
     stem = Path(path).stem.lower()
     root = compose(text, path, stem)
-    walk = reader(path)
-    template = build(walk, root, stem)
+    walk = Reader(path)
+    head = walk.head(root, stem, form)
+    template = build(walk, head) if head is not None else None
     if walk.errors or template is None:
         raise TemplateInvalid(walk.errors, declared_name(root, stem))
     return template

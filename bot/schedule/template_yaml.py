@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core.templatefiles import has_top_key
 from bot.core.text.timeparse import ParseError, localize, parse_time, parse_zone
-from bot.core.yamlfile import Form, Reader, kind, read_template
+from bot.core.yamlfile import Form, Head, Reader, kind, read_template
 from bot.core.yamlfile import TemplateInvalid as TemplateInvalid  # what parse raises
 from bot.schedule.timing import END_OF_DAY, Offset, parse_offset
 
@@ -43,7 +43,7 @@ TEMPLATE_KEYS = ("name", "description", "roles", "milestones")
 MILESTONE_KEYS = ("name", "offset", "date", "owner", "description", "phase", "marks")
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-FORM = Form(example="my-schedule", description=MAX_DESCRIPTION, fold=True)
+FORM = Form(TEMPLATE_KEYS, example="my-schedule", description=MAX_DESCRIPTION, fold=True)
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,13 @@ def is_schedule_text(text: str) -> bool:
 
 def parse(text: str, path: str) -> ScheduleTemplate:
     """Read one template from YAML text; TemplateInvalid lists every mistake with its line."""
-    return read_template(text, path, Reader, _template)
+    return read_template(text, path, FORM, _template)
 
 
-def _template(reader: Reader, root: Node, stem: str) -> ScheduleTemplate | None:
-    head = reader.head(root, stem, TEMPLATE_KEYS, FORM)
-    if head is None:
-        return None
+def _template(reader: Reader, head: Head) -> ScheduleTemplate | None:
     roles = _roles(reader, head.top["roles"]) if "roles" in head.top else None
     if "milestones" not in head.top:
-        reader.error(root, "the template has no `milestones` list.")
+        reader.error(head.root, "the template has no `milestones` list.")
         return None
     milestones = _milestones(reader, head.top["milestones"], roles)
     return ScheduleTemplate(head.name, head.description, tuple(roles or ()), tuple(milestones), "")
