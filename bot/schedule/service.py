@@ -227,16 +227,10 @@ def new_milestone(
     )
 
 
-def place(
-    session: Session, release: Release, milestone: Milestone, when: When, now: datetime
-) -> None:
-    """Put a milestone at a new instant; notices for it are planned from now on."""
-    _place(session, release, milestone, when, now)
-
-
 def _place(
     session: Session, release: Release, milestone: Milestone, when: When, now: datetime
 ) -> None:
+    """Put a milestone at a new instant; notices for it are planned from now on."""
     countdown.clear_future(session, milestone, now)
     milestone.at = when.at
     milestone.zone = when.zone.key
