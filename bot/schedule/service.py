@@ -153,7 +153,7 @@ def add(
     milestone.relative_to_release = spec.when.offset is not None
     milestone.offset = spec.when.offset.text() if spec.when.offset else None
     milestone.owner_role, milestone.description = owner, spec.description or None
-    milestone.marks = _marks_of(name)
+    milestone.marks = marks_of(name)
     session.add(milestone)
     session.flush()
     countdown.replan(session, milestone, notify_of(session, release.id))
@@ -464,10 +464,6 @@ def _unique(session: Session, release: Release, name: str) -> None:
 
 def marks_of(name: str) -> str | None:
     """What a milestone's name says it marks (code freeze, docs freeze), if anything."""
-    return _marks_of(name)
-
-
-def _marks_of(name: str) -> str | None:
     return next((mark for mark, pattern in _NAMED.items() if pattern.search(name)), None)
 
 
