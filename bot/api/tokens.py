@@ -128,15 +128,7 @@ def add(
     )
     session.add(token)
     session.flush()
-    audit.record(
-        session,
-        release=release,
-        actor=actor.user,
-        action="token.added",
-        subject=name,
-        after=scope,
-        at=now,
-    )
+    audit.record(session, release, "token.added", name, after=scope, actor=actor.user, at=now)
     return Made(token, secret)
 
 
@@ -153,14 +145,7 @@ def revoke(
         raise NotFound(f"This release has no token `{escape(wanted[:40])}` (tokens: {names}).")
     token.revoked_at, token.revoked_by = now, actor.user
     session.add(token)
-    audit.record(
-        session,
-        release=release,
-        actor=actor.user,
-        action="token.revoked",
-        subject=token.name,
-        at=now,
-    )
+    audit.record(session, release, "token.revoked", token.name, actor=actor.user, at=now)
     return token
 
 

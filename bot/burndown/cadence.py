@@ -276,12 +276,12 @@ def _end(
     series.state, series.ended_at, series.next_due_at = "ended", now, None
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action="burndown.ended",
-        subject=f"series {series.id}",
+        release,
+        "burndown.ended",
+        f"series {series.id}",
         before="active",
         after="ended",
         detail=f"{describe(series)}; {why}",
+        actor=actor,
         at=now,
     )

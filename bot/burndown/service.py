@@ -136,13 +136,13 @@ def save_series(
     refresh_due(session, series, now)
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action=action,
-        subject=f"series {series.id}",
+        release,
+        action,
+        f"series {series.id}",
         before=before,
         after=describe(series),
         detail=detail,
+        actor=actor,
         at=now,
     )
 
@@ -245,13 +245,13 @@ def cancel(
     series.state, series.ended_at, series.next_due_at = "cancelled", now, None
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="burndown.cancelled",
-        subject=f"series {series_id}",
+        release,
+        "burndown.cancelled",
+        f"series {series_id}",
         before="active",
         after="cancelled",
         detail=describe(series),
+        actor=actor.user,
         at=now,
     )
     return series
@@ -308,11 +308,11 @@ def _add_skip(
     refresh_due(session, item.series, now)
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action="burndown.skipped",
-        subject=f"series {item.series.id}",
-        before=item.occurs_at.isoformat(),
+        release,
+        "burndown.skipped",
+        f"series {item.series.id}",
+        before=item.occurs_at,
         after="skipped",
+        actor=actor,
         at=now,
     )

@@ -125,12 +125,12 @@ def post_status(
     )
     audit.record(
         session,
-        release=meeting.release,
-        actor=actor.user,
-        action="burndown.status",
-        subject=area,
+        meeting.release,
+        "burndown.status",
+        area,
         after=colour,
         detail=f"series {meeting.series.id} meeting {meeting.occurs_at.isoformat()}: {notes}",
+        actor=actor.user,
         at=now,
     )
     return MeetingStatus(**values)  # type: ignore[arg-type]

@@ -79,14 +79,7 @@ def link_for(session: Session, release: Release, actor: str, now: datetime) -> s
         return None
     token = _insert(session, release, actor, now)
     if token is not None:
-        audit.record(
-            session,
-            release=release,
-            actor=actor,
-            action="calendar.link_created",
-            subject=release.name,
-            at=now,
-        )
+        audit.record(session, release, "calendar.link_created", release.name, actor=actor, at=now)
     return token
 
 
@@ -106,11 +99,11 @@ def reset(
         raise Conflict("Another lead made a new calendar link just now; ask them for it.")
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="calendar.link_reset",
-        subject=release.name,
+        release,
+        "calendar.link_reset",
+        release.name,
         detail="the old link stopped working" if getattr(had, "rowcount", 0) else None,
+        actor=actor.user,
         at=now,
     )
     return token

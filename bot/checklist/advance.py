@@ -131,12 +131,12 @@ def record(
         return
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action=action,
-        subject=subject,
+        release,
+        action,
+        subject,
         before=before,
         after=after,
         detail=detail,
+        actor=actor,
         at=now,
     )

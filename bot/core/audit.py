@@ -46,27 +46,35 @@ class Audited(Protocol):
     channel_id: str
 
 
+# What a change was before and after: text, or an instant (written as ISO 8601), or nothing.
+State = str | datetime | None
+
+
 def record(
     session: Session,
-    *,
     release: Audited | None,
-    actor: str,
     action: str,
-    at: datetime,
     subject: str = "",
-    before: str | None = None,
-    after: str | None = None,
+    *,
+    actor: str,
+    at: datetime,
+    before: State = None,
+    after: State = None,
     detail: str | None = None,
 ) -> AuditEvent:
-    """Add one audit event of the release to the session (committed with its change)."""
+    """Add one audit event of the release to the session (committed with its change).
+
+    `action` says what happened (`release.postponed`) to `subject` (the release's name, a
+    gate's, a role's); `before` and `after` are what it was and became.
+    """
     event = AuditEvent(
         release_id=release.id if release else None,
         channel_id=release.channel_id if release else "",
         actor=trail_actor(actor),
         action=action,
         subject=subject,
-        before=before,
-        after=after,
+        before=_as_text(before),
+        after=_as_text(after),
         detail=detail,
         at=at,
     )
@@ -74,6 +82,11 @@ def record(
     if release is not None and release.id is not None:
         touched(session, release.id)
     return event
+
+
+def _as_text(state: State) -> str | None:
+    """A state as the trail stores it: an instant as ISO 8601, text as it is."""
+    return state.isoformat() if isinstance(state, datetime) else state
 
 
 def touched(session: Session, release_id: int) -> None:

@@ -193,12 +193,12 @@ def add(
     }.get(gate.kind, f"{gate.kind} {gate.spec}")
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="gate.added",
-        subject=gate.name,
+        release,
+        "gate.added",
+        gate.name,
         after=gate.state,
         detail=f"{what}; owners {gate.owners}",
+        actor=actor.user,
         at=now,
     )
     return gate
@@ -247,13 +247,7 @@ def remove(
     history.forget(session, gate.id)
     session.delete(gate)
     removal = audit.record(
-        session,
-        release=release,
-        actor=actor.user,
-        action="gate.removed",
-        subject=gate.name,
-        before=gate.state,
-        at=now,
+        session, release, "gate.removed", gate.name, before=gate.state, actor=actor.user, at=now
     )
     return gate, removal
 

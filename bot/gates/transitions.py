@@ -96,13 +96,13 @@ def transition(
     if moved and change.event is not None:
         audit.record(
             session,
-            release=session.get(Release, gate.release_id),
-            actor=actor,
-            action=f"gate.{s.state}",
-            subject=gate.name,
+            session.get(Release, gate.release_id),
+            f"gate.{s.state}",
+            gate.name,
             before=gate.state,
             after=s.state,
             detail=detail[:500] or None,
+            actor=actor,
             at=now,
         )
     return moved
@@ -148,11 +148,11 @@ def record_climb(
     why = f"no answer from {before}" if climb.answerless else why_text(climb.before)
     audit.record(
         session,
-        release=release,
-        actor=audit.SYSTEM_ACTOR,
-        action="gate.escalated",
-        subject=gate.name,
+        release,
+        "gate.escalated",
+        gate.name,
         detail=f"asked {asked}: {why}"[:500],
+        actor=audit.SYSTEM_ACTOR,
         at=now,
     )
 

@@ -36,11 +36,11 @@ def claim_ping(session: Session, poll_id: int, now: datetime) -> Tally | None:
     found = tally(session, get(session, poll_id))
     audit.record(
         session,
-        release=session.get(Release, found.poll.release_id),
-        actor=audit.SYSTEM_ACTOR,
-        action="poll.reminded",
-        subject=found.poll.question,
+        session.get(Release, found.poll.release_id),
+        "poll.reminded",
+        found.poll.question,
         detail="missing: " + (" ".join(found.missing) or "nobody"),
+        actor=audit.SYSTEM_ACTOR,
         at=now,
     )
     return found

@@ -246,12 +246,12 @@ def start(
         session.add(PollVoter(poll_id=poll.id, user_id=user, position=position, via=group))
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="poll.started",
-        subject=poll.question,
-        after=deadline.isoformat() if deadline else None,
+        release,
+        "poll.started",
+        poll.question,
+        after=deadline,
         detail=_required_detail(voters, groups_in(holders)),
+        actor=actor.user,
         at=now,
     )
     return poll
@@ -368,13 +368,13 @@ def finish(
     session.flush()
     audit.record(
         session,
-        release=session.get(Release, poll.release_id),
-        actor=actor,
-        action="poll.closed",
-        subject=poll.question,
+        session.get(Release, poll.release_id),
+        "poll.closed",
+        poll.question,
         before="open",
         after=outcome,
         detail=why,
+        actor=actor,
         at=now,
     )
 

@@ -115,12 +115,12 @@ def set_waits(
     session.add(release)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="release.escalation",
-        subject=release.name,
+        release,
+        "release.escalation",
+        release.name,
         before=before,
         after=after,
+        actor=actor.user,
         at=now,
     )
     return True

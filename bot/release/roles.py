@@ -65,12 +65,12 @@ def assign(
         session.add(RoleAssignment(release_id=release.id, role=role, user_id=user, assigned_at=now))
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="role.assigned",
-        subject=role,
+        release,
+        "role.assigned",
+        role,
         before=" ".join(before) or None,
         after=" ".join(users) or None,
+        actor=actor.user,
         at=now,
     )
     return before, users

@@ -172,12 +172,12 @@ def create_release(
     session.add(RoleAssignment(release_id=release.id, role=LEAD, user_id=actor, assigned_at=now))
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action="release.created",
-        subject=name,
-        after=release_at.isoformat() if release_at else None,
+        release,
+        "release.created",
+        name,
+        after=release_at,
         detail=f"zone {zone.key}",
+        actor=actor,
         at=now,
     )
     return release
@@ -273,13 +273,13 @@ def postpone(
     session.add(release)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="release.postponed",
-        subject=release.name,
-        before=before.isoformat() if before else None,
-        after=release_at.isoformat(),
+        release,
+        "release.postponed",
+        release.name,
+        before=before,
+        after=release_at,
         detail=reason or None,
+        actor=actor.user,
         at=now,
     )
     return before
@@ -302,12 +302,12 @@ def close(
     session.add(release)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="release.closed",
-        subject=release.name,
+        release,
+        "release.closed",
+        release.name,
         before="active",
         after=release.state,
+        actor=actor.user,
         at=now,
     )
     return release

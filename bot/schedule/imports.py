@@ -124,12 +124,12 @@ def import_schedule(
     laid = _lay_out(session, release, source, parsed.entries, old, actor=actor.user, now=now)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="schedule.imported",
-        subject=parsed.title,
+        release,
+        "schedule.imported",
+        parsed.title,
         after=f"{len(laid.created) + len(laid.moved)} milestones",
         detail=url[:500],
+        actor=actor.user,
         at=now,
     )
     return laid

@@ -159,12 +159,12 @@ def add(
     countdown.replan(session, milestone, notify_of(session, release.id))
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="milestone.added",
-        subject=name,
-        after=spec.when.at.isoformat(),
+        release,
+        "milestone.added",
+        name,
+        after=spec.when.at,
         detail=_detail(milestone),
+        actor=actor.user,
         at=now,
     )
     return milestone
@@ -257,11 +257,11 @@ def remove(
     _delete(session, milestone)
     audit.record(
         session,
-        release=release,
+        release,
+        "milestone.removed",
+        milestone.name,
+        before=milestone.at,
         actor=actor.user,
-        action="milestone.removed",
-        subject=milestone.name,
-        before=milestone.at.isoformat(),
         at=now,
     )
     return milestone
@@ -320,13 +320,13 @@ def apply(
         countdown.replan(session, milestone, offsets)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="schedule.applied",
-        subject=template.name,
+        release,
+        "schedule.applied",
+        template.name,
         after=f"{len(created) + len(updated)} milestones",
         detail=f"{len(created)} new, {len(updated)} updated, {len(removed)} removed, "
         f"{len(kept)} of the lead's own kept",
+        actor=actor.user,
         at=now,
     )
     return Applied(template, created, updated, removed, kept)
@@ -394,12 +394,12 @@ def set_notify(
             countdown.replan(session, milestone, offsets)
     audit.record(
         session,
-        release=release,
-        actor=actor.user,
-        action="schedule.notify",
-        subject="countdown",
+        release,
+        "schedule.notify",
+        "countdown",
         before=describe_notify(before),
         after=describe_notify(offsets),
+        actor=actor.user,
         at=now,
     )
     return before, offsets
@@ -440,13 +440,13 @@ def _record_move(
 ) -> None:
     audit.record(
         session,
-        release=release,
-        actor=actor,
-        action="milestone.moved",
-        subject=milestone.name,
-        before=before.isoformat(),
-        after=milestone.at.isoformat(),
+        release,
+        "milestone.moved",
+        milestone.name,
+        before=before,
+        after=milestone.at,
         detail=why,
+        actor=actor,
         at=now,
     )
 

@@ -195,11 +195,11 @@ def _owe(
     if announce_created and laid.created:
         audit.record(
             session,
-            release=release,
-            actor=audit.SYSTEM_ACTOR,
-            action="schedule.synced",
-            subject=laid.source.title,
+            release,
+            "schedule.synced",
+            laid.source.title,
             after=f"{len(laid.created)} new",
+            actor=audit.SYSTEM_ACTOR,
             at=now,
         )
         post = render_upstream.added_from_source(release, laid.source, laid.created, now)
@@ -216,9 +216,14 @@ def _emit(
         services.outbox.emit(session, event)
     for done in laid.moved:
         event = events.of_milestone(
-            release, done.milestone, "moved", actor=audit.SYSTEM_ACTOR, now=now,
-            before=done.before, reason=why,
-        )  # fmt: skip
+            release,
+            done.milestone,
+            "moved",
+            actor=audit.SYSTEM_ACTOR,
+            now=now,
+            before=done.before,
+            reason=why,
+        )
         services.outbox.emit(session, event)
 
 

@@ -128,10 +128,7 @@ def add(
     )
     session.add(endpoint)
     session.flush()
-    audit.record(
-        session, release=release, actor=actor.user, action="webhook.added", subject=url,
-        after=chosen, at=now,
-    )  # fmt: skip
+    audit.record(session, release, "webhook.added", url, after=chosen, actor=actor.user, at=now)
     return Added(endpoint, endpoint.secret)
 
 
@@ -176,10 +173,7 @@ def remove(
         )
         .values(state=DROPPED, error="the endpoint was removed")
     )
-    audit.record(
-        session, release=release, actor=actor.user, action="webhook.removed", subject=endpoint.url,
-        at=now,
-    )  # fmt: skip
+    audit.record(session, release, "webhook.removed", endpoint.url, actor=actor.user, at=now)
     return endpoint, int(getattr(dropped, "rowcount", 0) or 0)
 
 
@@ -207,10 +201,7 @@ def resume(
         )
         .values(next_attempt_at=now, attempts=0)
     )
-    audit.record(
-        session, release=release, actor=actor.user, action="webhook.resumed", subject=endpoint.url,
-        at=now,
-    )  # fmt: skip
+    audit.record(session, release, "webhook.resumed", endpoint.url, actor=actor.user, at=now)
     return endpoint
 
 
