@@ -96,9 +96,5 @@ def touched(session: Session, release_id: int) -> None:
 
 def trail(session: Session, release_id: int) -> list[AuditEvent]:
     """Every audit event of a release, oldest first."""
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.release_id == release_id)
-        .order_by(col(AuditEvent.at), col(AuditEvent.id))
-    )
-    return list(session.exec(query))
+    of_release = select(AuditEvent).where(AuditEvent.release_id == release_id)
+    return list(session.exec(of_release.order_by(col(AuditEvent.at), col(AuditEvent.id))))

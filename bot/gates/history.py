@@ -86,12 +86,8 @@ def forget(session: Session, gate_id: int) -> None:
 
 def history(session: Session, gate_id: int) -> list[GateCheck]:
     """Every recorded result of the gate, oldest first."""
-    query = (
-        select(GateCheck)
-        .where(GateCheck.gate_id == gate_id)
-        .order_by(col(GateCheck.at), col(GateCheck.id))
-    )
-    return list(session.exec(query))
+    of_gate = select(GateCheck).where(GateCheck.gate_id == gate_id)
+    return list(session.exec(of_gate.order_by(col(GateCheck.at), col(GateCheck.id))))
 
 
 def of_release(session: Session, release_id: int) -> dict[int, list[GateCheck]]:

@@ -90,12 +90,8 @@ class Upcoming:
 
 def milestones(session: Session, release_id: int) -> list[Milestone]:
     """The release's milestones, soonest first."""
-    query = (
-        select(Milestone)
-        .where(Milestone.release_id == release_id)
-        .order_by(col(Milestone.at), col(Milestone.id))
-    )
-    return list(session.exec(query))
+    of_release = select(Milestone).where(Milestone.release_id == release_id)
+    return list(session.exec(of_release.order_by(col(Milestone.at), col(Milestone.id))))
 
 
 def find(session: Session, release: Release, name: str) -> Milestone:
