@@ -111,19 +111,16 @@ def postpone(
     with releases.changing(services.db, channel_id) as (s, release):
         release_at = options.parse_new_day(args, release, now=now)
         before = releases.postpone(
-            s,
-            release,
-            release_at=release_at,
-            reason=reason,
-            actor=actor,
-            now=now,
+            s, release, release_at=release_at, reason=reason, actor=actor, now=now
         )
         also = follow(s, release) if follow is not None else None
-        event = _latest_event(s, release, "release.postponed")
+        key = f"postponed:{_latest_event(s, release, 'release.postponed')}"
         message = render.postponed(release, before, actor.user, reason, also)
-        _announce(services.outbox, s, release, f"postponed:{event}", message, now)
-        kind, key = "release.postponed", f"postponed:{event}"
-        _emit(services.outbox, s, release, kind, key, actor.user, now, before=before, reason=reason)
+        _announce(services.outbox, s, release, key, message, now)
+        change = ReleaseData(
+            release=release_info(release), actor=actor.user, before=before, reason=reason
+        )
+        services.outbox.emit(s, _hook("release.postponed", key, change, now))
     services.scheduler.poke()
     return release
 
@@ -135,7 +132,8 @@ def close(
     with releases.changing(services.db, channel_id) as (s, release):
         releases.close(s, release, cancelled=cancelled, actor=actor, now=now)
         _announce(services.outbox, s, release, "closed", render.closed(release, actor.user), now)
-        _emit(services.outbox, s, release, "release.closed", "closed", actor.user, now)
+        change = ReleaseData(release=release_info(release), actor=actor.user, before=None)
+        services.outbox.emit(s, _hook("release.closed", "closed", change, now))
     services.scheduler.poke()
     return release
 
@@ -201,20 +199,7 @@ def _announce(
     )
 
 
-def _emit(
-    outbox: Outbox,
-    session: Session,
-    release: Release,
-    kind: str,
-    event: str,
-    actor: str,
-    now: datetime,
-    *,
-    before: datetime | None = None,
-    reason: str = "",
-) -> None:
-    """Owe the change to the release's webhooks, in its transaction."""
-    assert release.id is not None
-    data = ReleaseData(release=release_info(release), actor=actor, before=before, reason=reason)
-    key = f"release:{release.id}:{event}"
-    outbox.emit(session, Event(kind, key, release.id, data, now))
+def _hook(kind: str, event: str, change: ReleaseData, now: datetime) -> Event:
+    """The change as the release's webhooks hear it, keyed like its announcement."""
+    key = f"release:{change.release.id}:{event}"
+    return Event(kind, key, change.release.id, change, now)
