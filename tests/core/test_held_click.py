@@ -7,6 +7,7 @@ the click's own transaction: no second session to tell the refusal, none to ask.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -25,13 +26,16 @@ OWNER = "U_SIGN"
 
 
 def _count_sessions(monkeypatch: pytest.MonkeyPatch, bot: RunningBot, opened: list[str]) -> None:
-    """Note every transaction and read the bot's database opens from now on."""
+    """Note every transaction and read this thread opens on the bot's database from now on
+    (the bot's own threads, the sender and the timers, read it meanwhile too)."""
     db = bot.services.db
+    me = threading.get_ident()
     for name in ("session", "read"):
         made: Callable[[], AbstractContextManager[Session]] = getattr(db, name)
 
         def counted(*args: Any, _made: Any = made, _name: str = name) -> Any:
-            opened.append(_name)
+            if threading.get_ident() == me:
+                opened.append(_name)
             return _made(*args)
 
         monkeypatch.setattr(db, name, counted)
