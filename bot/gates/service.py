@@ -301,7 +301,7 @@ def set_manual(
         last_detail=actor.user,
     ):
         raise Conflict(f"`{gate.name}` was just changed by someone else; nothing changed.")
-    return fresh(session, gate_id) or gate, change
+    return gate, change
 
 
 # --- reports to a push gate ------------------------------------------------------------------
@@ -338,7 +338,9 @@ def report(
             )
     assert gate.id is not None
     due = now + timedelta(seconds=gate.interval_seconds)
-    applied = apply_outcome(session, gate.id, outcome, now=now, next_check_at=due, actor=actor.user)
+    applied = apply_outcome(
+        session, gate.id, outcome, now=now, next_check_at=due, actor=actor.user, read=gate
+    )
     if applied is None:
         raise NotFound(f"`{gate.name}` was removed; nothing changed.")
     return applied
@@ -376,11 +378,11 @@ def by_name(session: Session, release: Release, name: str) -> Gate:
     """The release's gate of that name, or NotFound listing the names there are."""
     assert release.id is not None
     key = name.strip().lower()
-    gates = gates_of(session, release.id)
-    for gate in gates:
-        if gate.name == key:
-            return gate
-    known = ", ".join(f"`{g.name}`" for g in gates) or "none yet"
+    query = select(Gate).where(Gate.release_id == release.id, Gate.name == key)
+    gate = session.exec(query).first()
+    if gate is not None:
+        return gate
+    known = ", ".join(f"`{g.name}`" for g in gates_of(session, release.id)) or "none yet"
     raise NotFound(f"There is no gate {quoted(key)} in this release (gates: {known}).")
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.core import audit
@@ -45,14 +46,23 @@ def fresh(session: Session, gate_id: int) -> Gate | None:
 
 
 def guarded_update(session: Session, gate: Gate, **values: Any) -> bool:
-    """Write `values` if the gate is still at the version read; True when this call won."""
+    """Write `values` if the gate is still at the version read; True when this call won.
+
+    The row then holds exactly what the gate read plus `values`, so the object in hand takes
+    them too (as committed, not as changes to flush) instead of being read back.
+    """
+    values = {"version": gate.version + 1, **values}
     statement = (
         update(Gate)
         .where(col(Gate.id) == gate.id, col(Gate.version) == gate.version)
-        .values(version=gate.version + 1, **values)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    won = bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    if won:
+        for name, value in values.items():
+            set_committed_value(gate, name, value)
+    return won
 
 
 def transition(
@@ -72,6 +82,7 @@ def transition(
     history, with the measured `value`, when this call won.
     """
     s = change.snapshot
+    before = gate.state
     moved = guarded_update(
         session,
         gate,
@@ -99,7 +110,7 @@ def transition(
             session.get(Release, gate.release_id),
             f"gate.{s.state}",
             gate.name,
-            before=gate.state,
+            before=before,
             after=s.state,
             detail=detail[:500] or None,
             actor=actor,
@@ -182,8 +193,12 @@ def apply_outcome(
     now: datetime,
     next_check_at: datetime | None = None,
     actor: str = audit.SYSTEM_ACTOR,
+    read: Gate | None = None,
 ) -> tuple[Gate, Change] | None:
-    """Record a check's outcome with one guarded UPDATE (retried on a race); None if gone."""
+    """Record a check's outcome with one guarded UPDATE (retried on a race); None if gone.
+
+    `read` is the gate as this transaction has just read it, spared reading it again.
+    """
     values: dict[str, Any] = {
         "last_result": outcome.result,
         "last_detail": outcome.detail[:1000],
@@ -194,7 +209,7 @@ def apply_outcome(
         values["next_check_at"] = next_check_at
     detail = outcome.detail
     for _ in range(10):
-        gate = fresh(session, gate_id)
+        gate, read = read or fresh(session, gate_id), None
         if gate is None:
             return None
         change = after_outcome(snapshot(gate), outcome.result, now)
@@ -209,7 +224,7 @@ def apply_outcome(
             **values,
         )
         if moved:
-            return fresh(session, gate_id) or gate, change
+            return gate, change
     raise Conflict("The gate kept changing while its result was recorded; try again.")
 
 
@@ -247,7 +262,7 @@ def claim_ping(
         return None
     if not guarded_update(session, gate, pings=ping.number, next_ping_at=ping.next_at):
         return None
-    return fresh(session, gate_id) or gate, ping
+    return gate, ping
 
 
 def remember_message(
