@@ -5,8 +5,8 @@ manual gates and a push gate per job; 20 jobs, each with a token of its own, cal
 once over keep-alive connections at a steady pace each (a job's calls, not a flood:
 `--pace 0` floods), half of the calls `GET /api/v1/releases/{id}` (the whole status) and
 half `POST .../gates/ci-N/reports` (each job its own gate). The floors answer the same
-calls in the same run: a bare WSGI app under waitress, and a bare FastAPI app behind
-a2wsgi (no database). Target: p95 under 50 ms on SQLite and PostgreSQL.
+calls in the same run: a bare WSGI app under waitress, and a bare FastAPI app served as
+the bot serves its API (no database). Target: p95 under 50 ms on SQLite and PostgreSQL.
 
     python -m benchmarks.api_load [--clients 20] [--calls 100] [--pace 5] [--no-postgres]
 """

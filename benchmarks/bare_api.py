@@ -2,8 +2,9 @@
 
 Both run under waitress with the bot's thread count; `BARE_API=wsgi` answers a fixed JSON
 from a plain WSGI function (the server's floor), `BARE_API=fastapi` from a FastAPI route
-behind a2wsgi's ASGI-to-WSGI adapter, with a pydantic response model and a bearer token
-read (the framework's floor). Neither touches a database.
+served on the server's threads as the bot serves its API (`handlers/api/serving.py`), with
+a pydantic response model and a bearer token read (the framework's floor).
+Neither touches a database.
 
     PORT=3999 BARE_API=fastapi python -m benchmarks.bare_api
 """
@@ -15,13 +16,13 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
-from a2wsgi import ASGIMiddleware
 from fastapi import FastAPI, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from waitress import create_server  # type: ignore[attr-defined]
 
 from bot.core.config import Settings
+from handlers.api.serving import ThreadLoopApp
 
 BODY = {"id": 1, "name": "v1", "state": "active"}
 
@@ -45,26 +46,26 @@ def wsgi_app(environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[byt
 
 
 def fastapi_app() -> Callable[..., Iterable[bytes]]:
-    """The same answer from FastAPI behind a2wsgi, as releasebot mounts its API."""
+    """The same answer from FastAPI, served as releasebot serves its API."""
     app = FastAPI()
     bearer = HTTPBearer(auto_error=False)
     token = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
     @app.get("/healthz")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"ok": "yes"}
 
     @app.get("/api/v1/releases/{release_id}", response_model=Answer)
-    def read(release_id: int, credentials: token = None) -> Answer:
+    async def read(release_id: int, credentials: token = None) -> Answer:
         return Answer(**BODY)
 
     @app.post("/api/v1/releases/{release_id}/gates/{name}/reports", response_model=Answer)
-    def report(
+    async def report(
         release_id: int, name: str, body: dict[str, Any], credentials: token = None
     ) -> Answer:
         return Answer(**BODY)
 
-    return ASGIMiddleware(app)  # type: ignore[arg-type,no-any-return]
+    return ThreadLoopApp(app)
 
 
 def main() -> None:

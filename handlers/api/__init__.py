@@ -3,7 +3,8 @@
 Each route reads JSON into a pydantic model, makes the call a Slack click makes (the same
 flow, rules, trail and outbox), and answers a pydantic model; the OpenAPI 3.1 document at
 /api/v1/openapi.json is generated from those models (`handlers.api.app`). FastAPI runs
-inside the WSGI server through a2wsgi, so HTTP mode and Socket Mode serve it on the port of
+inside the WSGI server, each request on its server thread's own event loop
+(`handlers.api.serving`), so HTTP mode and Socket Mode serve it on the port of
 the probes. It is imported and built on the first API request, keeping it off start-up.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -35,13 +35,13 @@ class Access:
 
     def __init__(self, keeper: Gatekeeper) -> None:
         self.keeper = keeper
-        self.read: Callable[..., Caller] = self._dependency(write=False)
-        self.write: Callable[..., Caller] = self._dependency(write=True)
+        self.read: Callable[..., Awaitable[Caller]] = self._dependency(write=False)
+        self.write: Callable[..., Awaitable[Caller]] = self._dependency(write=True)
 
-    def _dependency(self, *, write: bool) -> Callable[..., Caller]:
+    def _dependency(self, *, write: bool) -> Callable[..., Awaitable[Caller]]:
         keeper = self.keeper
 
-        def admitted(release_id: ReleaseId, credentials: Credentials = None) -> Caller:
+        async def admitted(release_id: ReleaseId, credentials: Credentials = None) -> Caller:
             secret = credentials.credentials if credentials is not None else None
             return keeper.admit(secret, release_id, write=write)
 

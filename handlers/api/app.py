@@ -1,10 +1,9 @@
-"""The API application: FastAPI with every feature's routes, served as WSGI through a2wsgi."""
+"""The API application: FastAPI with every feature's routes, served on the WSGI server's threads."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from a2wsgi import ASGIMiddleware
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -13,6 +12,7 @@ from bot.api.access import Gatekeeper
 from bot.core.services import Services, WSGIApp
 from handlers.api import checklist, gates, gonogo, problems, release, schedule, webhooks
 from handlers.api.access import Access
+from handlers.api.serving import ThreadLoopApp
 
 DESCRIPTION = (
     "Drive a release from jobs: read where it stands, mark checklist steps, report gates, "
@@ -63,4 +63,4 @@ def _document(app: FastAPI) -> dict[str, Any]:
 
 def wsgi(services: Services, keeper: Gatekeeper) -> WSGIApp:
     """The API application as a WSGI callable, for the bot's web server."""
-    return ASGIMiddleware(build(services, keeper))  # type: ignore[arg-type,return-value]
+    return ThreadLoopApp(build(services, keeper))

@@ -124,7 +124,7 @@ def router(services: Services, access: Access) -> APIRouter:
     Writer = Annotated[Caller, Depends(access.write)]
 
     @routes.post(f"{base}/done", response_model=schemas.StepChange, responses=errors)
-    def step_done(
+    async def step_done(
         release_id: ReleaseId,
         position: Position,
         caller: Writer,
@@ -135,14 +135,14 @@ def router(services: Services, access: Access) -> APIRouter:
         return act(services, caller, position, "done", given.title, given.attempt)
 
     @routes.post(f"{base}/failed", response_model=schemas.StepChange, responses=errors)
-    def step_failed(
+    async def step_failed(
         release_id: ReleaseId, position: Position, caller: Writer, body: schemas.StepFailed
     ) -> schemas.StepChange:
         """Mark the step failed with the reason; its owners and the leads are pulled in."""
         return act(services, caller, position, "fail", body.title, body.attempt, body.reason)
 
     @routes.post(f"{base}/skip", response_model=schemas.StepChange, responses=errors)
-    def step_skip(
+    async def step_skip(
         release_id: ReleaseId, position: Position, caller: Writer, body: schemas.StepSkipped
     ) -> schemas.StepChange:
         """Skip the step with the reason (the token's maker must lead the release)."""

@@ -51,7 +51,7 @@ def router(services: Services, access: Access) -> APIRouter:
         response_model=schemas.Gate,
         responses=problems.writes(),
     )
-    def report_gate(
+    async def report_gate(
         release_id: ReleaseId,
         name: GateName,
         caller: Annotated[Caller, Depends(access.write)],

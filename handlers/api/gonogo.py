@@ -50,7 +50,7 @@ def router(services: Services, access: Access) -> APIRouter:
         response_model=schemas.PollTally,
         responses=problems.responses(401, 403, 404, 422, 429),
     )
-    def get_poll(
+    async def get_poll(
         release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
     ) -> schemas.PollTally:
         """The latest go/no-go poll's tally: who voted Go, No-Go, and who has not yet."""

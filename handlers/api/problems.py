@@ -141,7 +141,7 @@ def install(app: FastAPI, name_of: Callable[[str], str]) -> None:
     """Answer every error of `app` with problem details."""
 
     @app.exception_handler(DomainError)
-    def domain(request: Request, err: DomainError) -> JSONResponse:
+    async def domain(request: Request, err: DomainError) -> JSONResponse:
         status = status_of(err)
         headers = {}
         if isinstance(err, RateLimited):
@@ -151,12 +151,12 @@ def install(app: FastAPI, name_of: Callable[[str], str]) -> None:
         return problem(request, status, plain(err.message, name_of), headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         detail, errors = _invalid(list(err.errors()))
         return problem(request, 422, detail or "The request does not validate.", errors=errors)
 
     @app.exception_handler(HTTPException)
-    def http(request: Request, err: HTTPException) -> JSONResponse:
+    async def http(request: Request, err: HTTPException) -> JSONResponse:
         detail = {
             400: "The body could not be read as JSON; send a JSON object in UTF-8 with "
             "`Content-Type: application/json`.",
@@ -166,6 +166,6 @@ def install(app: FastAPI, name_of: Callable[[str], str]) -> None:
         return problem(request, err.status_code, detail, headers=dict(err.headers or {}))
 
     @app.exception_handler(Exception)
-    def crashed(request: Request, err: Exception) -> JSONResponse:
+    async def crashed(request: Request, err: Exception) -> JSONResponse:
         log.exception("API request %s %s failed", request.method, request.url.path)
         return problem(request, 500, "Something went wrong on our side; it is in the bot's log.")

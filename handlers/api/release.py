@@ -87,7 +87,7 @@ def router(services: Services, access: Access) -> APIRouter:
         summary="The release as /release status shows it",
         responses=problems.responses(401, 403, 404, 422, 429),
     )
-    def get_release(
+    async def get_release(
         release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
     ) -> ReleaseStatus:
         return cache.get(release_id, lambda: status(services, release_id))

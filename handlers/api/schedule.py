@@ -49,7 +49,7 @@ def router(services: Services, access: Access) -> APIRouter:
         response_model=schemas.Milestone,
         responses=problems.writes(),
     )
-    def move_milestone(
+    async def move_milestone(
         release_id: ReleaseId,
         name: MilestoneName,
         caller: Annotated[Caller, Depends(access.write)],

@@ -136,6 +136,26 @@ def test_tokens_are_checked_before_anything(make_bot: MakeBot, tmp_path: Path) -
     assert reader not in listed["text"]
 
 
+def test_a_token_revoked_right_after_a_call_is_refused_on_the_next_one(
+    make_bot: MakeBot, tmp_path: Path
+) -> None:
+    """The bot trusts a token it has just read for a moment, but never past its revocation."""
+    bot = bot_with(make_bot, tmp_path, THREE)
+    new_release(bot, {})
+    start(bot)
+    rid = release_id(bot)
+    writer = make_token(bot, "deploy", "write")
+    with api(bot, writer) as client:
+        assert client.get(f"/releases/{rid}").status_code == 200
+        revoked = bot.slack.command(
+            "/release", "token revoke deploy", user_id=LEAD, channel_id=CHANNEL
+        )
+        assert "revoked" in revoked.json()["text"]
+        assert "revoked" in problem(client.get(f"/releases/{rid}"), 401)["detail"]
+        problem(client.post(f"/releases/{rid}/steps/1/done"), 401)
+    assert steps_of(bot)[0].state == "active"
+
+
 def test_two_jobs_marking_the_same_step_at_once_make_one_transition(
     make_bot: MakeBot, tmp_path: Path
 ) -> None:
