@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from bot.core.actor import Actor
 from bot.core.asks.milestones import MILESTONES
+from bot.core.audit import SYSTEM_ACTOR
 from bot.core.fetch.secrets import GateSecrets, url_host
 from bot.core.scheduler import Timer
 from bot.core.services import Services
@@ -443,7 +444,7 @@ class GateRunner:
                 outcome,
                 now=now,
                 next_check_at=next_at,
-                **({"actor": actor} if actor else {}),
+                actor=actor or SYSTEM_ACTOR,
             )
             if applied is not None:
                 gate, change = applied
