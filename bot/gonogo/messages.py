@@ -29,6 +29,7 @@ from bot.release.models import Release
 KIND = "gonogo"
 POLL = "gonogo:poll"
 REMINDER = "gonogo:reminder"
+RESULT = "gonogo:result"
 
 
 def poll_key(poll_id: int) -> str:
@@ -58,17 +59,19 @@ def owe_refresh(outbox: Outbox, session: Session, poll_id: int, now: datetime) -
 
 
 def owe_result(outbox: Outbox, session: Session, poll_id: int, now: datetime) -> None:
-    """A poll just closed: its message shows the result, and the thread and channel hear it."""
+    """A poll just closed: its message shows the result, and the thread and channel hear it.
+
+    The announcement is drawn when it is sent, from the closed poll: counting and drawing
+    every voter stays out of the transaction of the vote that closed it.
+    """
     owe_refresh(outbox, session, poll_id, now)
-    tally, zone = _state(session, poll_id)
-    text, blocks = render.announcement(tally, zone)
+    poll = gonogo.get(session, poll_id)
     outbox.queue(
         session,
         Message(
             key=f"gonogo:{poll_id}:result",
-            channel=tally.poll.channel_id,
-            text=text,
-            blocks=blocks,
+            channel=poll.channel_id,
+            render=(RESULT, {"poll": poll_id}),
             thread_key=poll_key(poll_id),
             broadcast=True,
         ),
@@ -182,6 +185,16 @@ def render_reminder(
     return render.reminder(tally, zone, users, int(args["part"]), int(args["parts"]), teams)
 
 
+def render_result(
+    session: Session, args: dict[str, Any], _now: datetime
+) -> tuple[str, list[Any] | None] | None:
+    """The closed poll's announcement (None if the poll is gone)."""
+    if session.get(Poll, int(args["poll"])) is None:
+        return None
+    tally, zone = _state(session, int(args["poll"]))
+    return render.announcement(tally, zone)
+
+
 def on_sent(session: Session, ref: str, ts: str) -> None:
     """Remember where the poll message is, for its refreshes and its thread."""
     gonogo.set_message(session, int(ref), ts)
@@ -210,3 +223,4 @@ def register(outbox: Outbox, away_of: AwayOf | None = None) -> None:
     outbox.teach(KIND, on_sent=on_sent, refresher=partial(refresher, away_of=away_of))
     outbox.teach(POLL, renderer=partial(render_poll, away_of=away_of))
     outbox.teach(REMINDER, renderer=render_reminder)
+    outbox.teach(RESULT, renderer=render_result)
