@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Path, Security
+from fastapi import APIRouter, Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.access import Gatekeeper
@@ -14,6 +14,7 @@ from bot.api.tokens import Caller
 from bot.core import audit
 from bot.core.actor import Actor
 from bot.core.services import Services
+from handlers.api import problems
 
 BEARER = HTTPBearer(
     auto_error=False,
@@ -23,6 +24,16 @@ ReleaseId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The release's i
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
 
 
+def release_routes(tag: str, *, writes: bool = False) -> APIRouter:
+    """A feature's routes under `/releases/{release_id}`, each taking a `Reader` or a `Writer`,
+    their refusals documented (a write's conflicts too)."""
+    return APIRouter(
+        prefix="/releases/{release_id}",
+        tags=[tag],
+        responses=problems.writes() if writes else problems.reads(),
+    )
+
+
 @contextmanager
 def acting(services: Services, caller: Caller) -> Iterator[Actor]:
     """Who acts for a write token: its maker, the audit noting the token it came through."""
@@ -30,19 +41,19 @@ def acting(services: Services, caller: Caller) -> Iterator[Actor]:
         yield services.actor(caller.made_by)
 
 
-class Access:
-    """The dependencies routes declare to be called by a token of their release."""
+def _admitted(*, write: bool) -> Callable[..., Awaitable[Caller]]:
+    """The dependency admitting a token of the route's release, by the app's gatekeeper."""
 
-    def __init__(self, keeper: Gatekeeper) -> None:
-        self.keeper = keeper
-        self.read: Callable[..., Awaitable[Caller]] = self._dependency(write=False)
-        self.write: Callable[..., Awaitable[Caller]] = self._dependency(write=True)
+    async def admitted(
+        request: Request, release_id: ReleaseId, credentials: Credentials = None
+    ) -> Caller:
+        keeper: Gatekeeper = request.app.state.gatekeeper
+        secret = credentials.credentials if credentials is not None else None
+        return keeper.admit(secret, release_id, write=write)
 
-    def _dependency(self, *, write: bool) -> Callable[..., Awaitable[Caller]]:
-        keeper = self.keeper
+    return admitted
 
-        async def admitted(release_id: ReleaseId, credentials: Credentials = None) -> Caller:
-            secret = credentials.credentials if credentials is not None else None
-            return keeper.admit(secret, release_id, write=write)
 
-        return admitted
+# What a route declares to be called by a token of its release: any live one, or a write one.
+Reader = Annotated[Caller, Depends(_admitted(write=False))]
+Writer = Annotated[Caller, Depends(_admitted(write=True))]

@@ -11,7 +11,6 @@ import bot.api
 from bot.api.access import Gatekeeper
 from bot.core.services import Services, WSGIApp
 from handlers.api import checklist, gates, gonogo, problems, release, schedule, webhooks
-from handlers.api.access import Access
 from handlers.api.serving import ThreadLoopApp
 
 DESCRIPTION = (
@@ -34,9 +33,9 @@ def build(services: Services, keeper: Gatekeeper) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     problems.install(app, services.people.name_of)
-    access = Access(keeper)
+    app.state.gatekeeper = keeper
     for module in (release, checklist, gates, schedule, gonogo):
-        app.include_router(module.router(services, access), prefix=bot.api.PREFIX)
+        app.include_router(module.router(services), prefix=bot.api.PREFIX)
     webhooks.register(app)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     return app

@@ -5,11 +5,11 @@ carried out as a click on the step as the caller saw it: a step that has moved o
 refused (409) with what happened, and nothing changes.
 """
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
-# name dependencies local to `router`.
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Path
 
 from bot.api import schemas
 from bot.api.tokens import Caller
@@ -23,8 +23,7 @@ from bot.core.services import Services
 from bot.core.text.escape import escape
 from bot.release import service as releases
 from bot.release.models import Release
-from handlers.api import problems
-from handlers.api.access import Access, ReleaseId, acting
+from handlers.api.access import ReleaseId, Writer, acting, release_routes
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # passed through to the features' services, never opened here
@@ -49,7 +48,7 @@ def step_of(step: ChecklistStep) -> schemas.Step:
     )
 
 
-def part(session: "Session", release: Release) -> schemas.Checklist | None:
+def part(session: Session, release: Release) -> schemas.Checklist | None:
     """The release's latest checklist, or None before the first one."""
     board = checklists.latest_board(session, release)
     if board is None:
@@ -63,7 +62,7 @@ def part(session: "Session", release: Release) -> schemas.Checklist | None:
     )
 
 
-def _board(session: "Session", release_id: int) -> Board:
+def _board(session: Session, release_id: int) -> Board:
     board = checklists.latest_board(session, releases.get(session, release_id))
     if board is None:
         raise NotFound(
@@ -116,14 +115,11 @@ def act(
         )
 
 
-def router(services: Services, access: Access) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The step routes."""
-    routes = APIRouter(tags=["checklist"])
-    errors = problems.writes()
-    base = "/releases/{release_id}/steps/{position}"
-    Writer = Annotated[Caller, Depends(access.write)]
+    routes = release_routes("checklist", writes=True)
 
-    @routes.post(f"{base}/done", response_model=schemas.StepChange, responses=errors)
+    @routes.post("/steps/{position}/done")
     async def step_done(
         release_id: ReleaseId,
         position: Position,
@@ -134,14 +130,14 @@ def router(services: Services, access: Access) -> APIRouter:
         given = body or schemas.StepDone()
         return act(services, caller, position, "done", given.title, given.attempt)
 
-    @routes.post(f"{base}/failed", response_model=schemas.StepChange, responses=errors)
+    @routes.post("/steps/{position}/failed")
     async def step_failed(
         release_id: ReleaseId, position: Position, caller: Writer, body: schemas.StepFailed
     ) -> schemas.StepChange:
         """Mark the step failed with the reason; its owners and the leads are pulled in."""
         return act(services, caller, position, "fail", body.title, body.attempt, body.reason)
 
-    @routes.post(f"{base}/skip", response_model=schemas.StepChange, responses=errors)
+    @routes.post("/steps/{position}/skip")
     async def step_skip(
         release_id: ReleaseId, position: Position, caller: Writer, body: schemas.StepSkipped
     ) -> schemas.StepChange:

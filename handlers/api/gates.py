@@ -1,21 +1,18 @@
 """Gates over the API: each gate as last checked, and the reports CI sends to push gates."""
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
-# name dependencies local to `router`.
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from bot.api import schemas
-from bot.api.tokens import Caller
 from bot.core.services import Services
 from bot.gates import flows
 from bot.gates import service as gates
 from bot.gates.models import Gate
 from bot.gates.outcome import Outcome
-from bot.release.models import Release
-from handlers.api import problems
-from handlers.api.access import Access, ReleaseId, acting
+from handlers.api.access import ReleaseId, Writer, acting, release_routes
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # passed through to the features' services, never opened here
@@ -36,26 +33,18 @@ def gate_of(gate: Gate) -> schemas.Gate:
     )
 
 
-def part(session: "Session", release: Release) -> list[schemas.Gate]:
+def part(session: Session, release_id: int) -> list[schemas.Gate]:
     """The release's gates by name."""
-    assert release.id is not None
-    return [gate_of(gate) for gate in gates.gates_of(session, release.id)]
+    return [gate_of(gate) for gate in gates.gates_of(session, release_id)]
 
 
-def router(services: Services, access: Access) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The gate routes."""
-    routes = APIRouter(tags=["gates"])
+    routes = release_routes("gates", writes=True)
 
-    @routes.post(
-        "/releases/{release_id}/gates/{name}/reports",
-        response_model=schemas.Gate,
-        responses=problems.writes(),
-    )
+    @routes.post("/gates/{name}/reports")
     async def report_gate(
-        release_id: ReleaseId,
-        name: GateName,
-        caller: Annotated[Caller, Depends(access.write)],
-        body: schemas.GateReport,
+        release_id: ReleaseId, name: GateName, caller: Writer, body: schemas.GateReport
     ) -> schemas.Gate:
         """Report a push gate's result from CI: pass, fail or yellow, with a value to chart."""
         detail = body.detail or f"{body.result} reported by api:{caller.name}"

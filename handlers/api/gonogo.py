@@ -1,26 +1,24 @@
 """The go/no-go poll over the API: its tally, as the poll message counts it."""
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
-# name dependencies local to `router`.
-from typing import TYPE_CHECKING, Annotated
+from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter
 
 from bot.api import schemas
-from bot.api.tokens import Caller
 from bot.core.errors import NotFound
 from bot.core.services import Services
 from bot.gonogo import service as gonogo
 from bot.release import service as releases
 from bot.release.models import Release
-from handlers.api import problems
-from handlers.api.access import Access, ReleaseId
+from handlers.api.access import Reader, ReleaseId, release_routes
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # passed through to the features' services, never opened here
 
 
-def part(session: "Session", release: Release) -> schemas.PollTally | None:
+def part(session: Session, release: Release) -> schemas.PollTally | None:
     """The release's latest poll counted, or None before the first one."""
     assert release.id is not None
     poll = gonogo.last_poll(session, release.id)
@@ -41,18 +39,12 @@ def part(session: "Session", release: Release) -> schemas.PollTally | None:
     )
 
 
-def router(services: Services, access: Access) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The poll's route."""
-    routes = APIRouter(tags=["gonogo"])
+    routes = release_routes("gonogo")
 
-    @routes.get(
-        "/releases/{release_id}/poll",
-        response_model=schemas.PollTally,
-        responses=problems.responses(401, 403, 404, 422, 429),
-    )
-    async def get_poll(
-        release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
-    ) -> schemas.PollTally:
+    @routes.get("/poll")
+    async def get_poll(release_id: ReleaseId, caller: Reader) -> schemas.PollTally:
         """The latest go/no-go poll's tally: who voted Go, No-Go, and who has not yet."""
         with services.db.read() as s:
             found = part(s, releases.get(s, caller.release_id))

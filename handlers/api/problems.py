@@ -69,6 +69,11 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def reads() -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route that reads: a token refused, a release or a thing not found."""
+    return responses(401, 403, 404, 422, 429)
+
+
 def writes() -> dict[int | str, dict[str, Any]]:
     """The `responses` of a route that changes something: refusals and conflicts too."""
     return responses(400, 401, 403, 404, 409, 422, 429)

@@ -1,21 +1,19 @@
 """`GET /releases/{id}`: the release as `/release status` shows it, each feature's part asked."""
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
-# name dependencies local to `router`.
+from __future__ import annotations
+
 import threading
 import time
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from bot.api.schemas import ReleaseStatus, Role
-from bot.api.tokens import Caller
 from bot.core.services import Services
 from bot.release import service as releases
 from bot.schedule import flows as schedule_flows
-from handlers.api import checklist, gates, gonogo, problems, schedule
-from handlers.api.access import Access, ReleaseId
+from handlers.api import checklist, gates, gonogo, schedule
+from handlers.api.access import Reader, ReleaseId, release_routes
 
 
 def status(services: Services, release_id: int) -> ReleaseStatus:
@@ -32,9 +30,9 @@ def status(services: Services, release_id: int) -> ReleaseStatus:
             zone=release.zone,
             release_day=release.release_at,
             roles=[Role(name=name, holders=users) for name, users in holders.items()],
-            milestones=schedule.milestones(s, release),
+            milestones=schedule.milestones(s, release_id),
             checklist=checklist.part(s, release),
-            gates=gates.part(s, release),
+            gates=gates.part(s, release_id),
             poll=gonogo.part(s, release),
         )
 
@@ -75,21 +73,14 @@ class StatusCache:
                 self._changes[release_id] = self._changes.get(release_id, 0) + 1
 
 
-def router(services: Services, access: Access) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The release's routes."""
-    routes = APIRouter(tags=["release"])
+    routes = release_routes("release")
     cache = StatusCache()
     services.db.on_change(cache.forget)
 
-    @routes.get(
-        "/releases/{release_id}",
-        response_model=ReleaseStatus,
-        summary="The release as /release status shows it",
-        responses=problems.responses(401, 403, 404, 422, 429),
-    )
-    async def get_release(
-        release_id: ReleaseId, caller: Annotated[Caller, Depends(access.read)]
-    ) -> ReleaseStatus:
+    @routes.get("", summary="The release as /release status shows it")
+    async def get_release(release_id: ReleaseId, caller: Reader) -> ReleaseStatus:
         return cache.get(release_id, lambda: status(services, release_id))
 
     return routes

@@ -1,20 +1,17 @@
 """Milestones over the API: the schedule, and a milestone's move announced as a slip."""
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
-# name dependencies local to `router`.
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from bot.api import schemas
-from bot.api.tokens import Caller
 from bot.core.services import Services
-from bot.release.models import Release
 from bot.schedule import flows
 from bot.schedule import service as schedule
 from bot.schedule.models import Milestone
-from handlers.api import problems
-from handlers.api.access import Access, ReleaseId, acting
+from handlers.api.access import ReleaseId, Writer, acting, release_routes
 
 if TYPE_CHECKING:
     from sqlmodel import Session  # passed through to the features' services, never opened here
@@ -34,26 +31,18 @@ def milestone_of(milestone: Milestone) -> schemas.Milestone:
     )
 
 
-def milestones(session: "Session", release: Release) -> list[schemas.Milestone]:
+def milestones(session: Session, release_id: int) -> list[schemas.Milestone]:
     """The release's milestones in time order."""
-    assert release.id is not None
-    return [milestone_of(m) for m in schedule.milestones(session, release.id)]
+    return [milestone_of(m) for m in schedule.milestones(session, release_id)]
 
 
-def router(services: Services, access: Access) -> APIRouter:
+def router(services: Services) -> APIRouter:
     """The milestone routes."""
-    routes = APIRouter(tags=["schedule"])
+    routes = release_routes("schedule", writes=True)
 
-    @routes.post(
-        "/releases/{release_id}/milestones/{name}/move",
-        response_model=schemas.Milestone,
-        responses=problems.writes(),
-    )
+    @routes.post("/milestones/{name}/move")
     async def move_milestone(
-        release_id: ReleaseId,
-        name: MilestoneName,
-        caller: Annotated[Caller, Depends(access.write)],
-        body: schemas.MilestoneMove,
+        release_id: ReleaseId, name: MilestoneName, caller: Writer, body: schemas.MilestoneMove
     ) -> schemas.Milestone:
         """Move a milestone (the token's maker must lead); the channel hears it slipped, and why."""
         now = services.now()
