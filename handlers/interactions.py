@@ -12,18 +12,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.core import payloads, unavailable
-from bot.core.actor import Actor
 from bot.core.db import retry_transient
 from bot.core.outbox import Message
 from bot.core.services import Services
 from handlers.errors import explain
+from handlers.request import Request
 
 log = logging.getLogger(__name__)
 # An answer owed to a person is worth sending this long (they may have moved on after).
@@ -34,23 +33,15 @@ CLICK_RETRY_BUDGET = 1.0
 
 
 @dataclass(frozen=True)
-class Click:
+class Click(Request):
     """Who clicked which button, where, carrying what."""
 
-    services: Services
-    client: WebClient
-    user_id: str
     channel_id: str
     message_ts: str
     action_id: str
     value: str
     trigger_id: str
     view_id: str
-
-    @cached_property
-    def actor(self) -> Actor:
-        """Who acts in this request, built once on first use."""
-        return self.services.actor(self.user_id)
 
     def data(self, *required: str) -> dict[str, Any]:
         """The button's value as the JSON object it was rendered with (NotMine otherwise)."""
@@ -111,20 +102,12 @@ def owe_answer(services: Services, channel_id: str, user_id: str, text: str) -> 
 
 
 @dataclass(frozen=True)
-class Submission:
+class Submission(Request):
     """A submitted modal: who, which callback, its metadata and values."""
 
-    services: Services
-    client: WebClient
-    user_id: str
     callback_id: str
     private_metadata: str
     view: dict[str, Any]
-
-    @cached_property
-    def actor(self) -> Actor:
-        """Who acts in this request, built once on first use."""
-        return self.services.actor(self.user_id)
 
     def metadata(self, *required: str) -> dict[str, Any]:
         """private_metadata as the JSON object it was rendered with (NotMine otherwise)."""

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.core.actor import Actor
 from bot.core.db import retry_transient
 from bot.core.services import Services
 from bot.core.text.commandline import CommandLine, split
 from bot.core.text.escape import quoted
 from handlers.errors import explain
+from handlers.request import Request
 
 
 @dataclass
@@ -28,21 +27,13 @@ class Reply:
 
 
 @dataclass(frozen=True)
-class Ctx:
+class Ctx(Request):
     """Who typed what, where."""
 
-    services: Services
-    client: WebClient
     command: str
-    user_id: str
     channel_id: str
     trigger_id: str
     text: str
-
-    @cached_property
-    def actor(self) -> Actor:
-        """Who acts in this request, built once on first use."""
-        return self.services.actor(self.user_id)
 
 
 Handler = Callable[[Ctx, CommandLine], Reply | str]
