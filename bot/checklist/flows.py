@@ -34,7 +34,6 @@ from bot.checklist.steps import Held
 from bot.checklist.templates import Template
 from bot.core.actor import Actor
 from bot.core.errors import DomainError
-from bot.core.outbox import Message
 from bot.core.scheduler import Planner, Timer
 from bot.core.services import Services
 from bot.core.status import Section
@@ -98,7 +97,7 @@ def act(services: Services, action: str, actor: Actor, ref: StepRef, reason: str
             if outcome.completed:
                 assert outcome.checklist.id is not None
                 owed.append(messages.summary(checklists.board(s, outcome.checklist.id)))
-            _owe(services, s, outcome.checklist, owed, now)
+            messages.owe(services.outbox, s, outcome.checklist, owed, now)
             _emit(services, s, outcome, now)
     except Held:
         raise  # a guard's reason mentions nobody: nothing to tell plainly
@@ -124,14 +123,7 @@ def ask(services: Services, action: str, actor: Actor, ref: StepRef) -> Checklis
     """The step, if `actor` may do `action` on it now (checked before a reason is asked)."""
     try:
         with services.db.read() as s:
-            return steps.check(
-                s,
-                action=action,
-                step_id=ref.step_id,
-                state=ref.state,
-                attempt=ref.attempt,
-                actor=actor,
-            )
+            return steps.check(s, action, ref, actor)
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
 
@@ -170,7 +162,7 @@ def stop_rehearsal(services: Services, channel_id: str, actor: Actor, number: in
             checklist = rehearsal.stop(s, channel_id, number, actor=actor, now=now)
             assert checklist.id is not None
             summary = messages.summary(checklists.board(s, checklist.id), stopped_by=actor.user)
-            _owe(services, s, checklist, [summary], now)
+            messages.owe(services.outbox, s, checklist, [summary], now)
             return checklist.id
     except DomainError as err:  # about a rehearsal: it names people, mentioning nobody
         err.message = without_mentions(err.message, services.people.name_of)
@@ -198,18 +190,9 @@ def simulate(services: Services, actor: Actor, ref: StepRef) -> None:
                 messages.step_key(step, step.activations, "simulated"),
                 notes.simulated(step, actor.user),
             )
-            _owe(services, s, outcome.checklist, [note], now)
+            messages.owe(services.outbox, s, outcome.checklist, [note], now)
     except DomainError as err:
         raise _told_plainly(services, ref, err) from None
-
-
-def _owe(
-    services: Services, s: Session, checklist: Checklist, owed: list[Message], now: datetime
-) -> None:
-    """Queue what a change owes and refresh the checklist message, in the change's transaction."""
-    assert checklist.id is not None
-    services.outbox.queue(s, *messages.marked(checklist, owed), now=now)
-    services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
 def _emit(services: Services, s: Session, outcome: Outcome, now: datetime) -> None:
@@ -243,7 +226,7 @@ def _open(services: Services, step_id: int, now: datetime) -> None:
         outcome = timers.open_waiting(s, step_id, now)
         if outcome is None:
             return
-        _owe(services, s, outcome.checklist, messages.opened(outcome), now)
+        messages.owe(services.outbox, s, outcome.checklist, messages.opened(outcome), now)
         _emit(services, s, outcome, now)
     services.scheduler.poke()  # its expected-time nudges are due from now
 

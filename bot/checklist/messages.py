@@ -26,7 +26,7 @@ from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.steps import Held
 from bot.core.blocks import mrkdwn
 from bot.core.live import Posted, posted
-from bot.core.outbox import Message, Outbox, Update, Wait
+from bot.core.outbox import Message, Outbox, Update, Wait, live_message
 from bot.release.escalation import Rung, Told
 from bot.release.groups import without_mentions
 from bot.release.models import Release
@@ -77,12 +77,7 @@ def step_key(step: ChecklistStep, attempt: int, what: str) -> str:
 def board(checklist: Checklist) -> Message:
     """The checklist message, rendered when sent so it shows the newest state."""
     assert checklist.id is not None
-    return Message(
-        key=board_key(checklist.id),
-        channel=checklist.channel_id,
-        render=(KIND, {"checklist": checklist.id}),
-        live=(KIND, str(checklist.id)),
-    )
+    return live_message(board_key(checklist.id), checklist.channel_id, KIND, checklist=checklist.id)
 
 
 def reply(checklist: Checklist, key: str, text: str, **more: Any) -> Message:
@@ -129,6 +124,16 @@ def marked(checklist: Checklist, owed: list[Message]) -> list[Message]:
     if not checklist.rehearsal:
         return owed
     return [_rehearsed(message) for message in owed]
+
+
+def owe(
+    outbox: Outbox, session: Session, checklist: Checklist, owed: list[Message], now: datetime
+) -> None:
+    """Queue what a change owes (marked in a rehearsal) and refresh the checklist message, in
+    the change's transaction."""
+    assert checklist.id is not None
+    outbox.queue(session, *marked(checklist, owed), now=now)
+    outbox.refresh(session, KIND, checklist.id, now)
 
 
 def _rehearsed(message: Message) -> Message:

@@ -33,6 +33,7 @@ from bot.checklist.board import (
     Outcome,
     owners_of,
 )
+from bot.checklist.ids import StepRef
 from bot.checklist.models import Checklist, ChecklistStep
 from bot.checklist.permissions import require_step_actor
 from bot.core.actor import Actor
@@ -145,12 +146,10 @@ def _checked(
     return found
 
 
-def check(
-    session: Session, *, action: str, step_id: int, state: str, attempt: int, actor: Actor
-) -> ChecklistStep:
+def check(session: Session, action: str, ref: StepRef, actor: Actor) -> ChecklistStep:
     """The step, unless (with the reason) `actor` may not do `action` on it as it was rendered."""
     kind = ACTIONS[action]
-    return _checked(session, kind, step_id, state, attempt, actor).step
+    return _checked(session, kind, ref.step_id, ref.state, ref.attempt, actor).step
 
 
 def transition(

@@ -93,9 +93,7 @@ def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = 
             first = timedelta(seconds=settings.rehearsal_run_seconds)
         found = rules.claim(
             s,
-            step_id=ref.step_id,
-            state=ref.state,
-            attempt=ref.attempt,
+            ref,
             actor=actor,
             now=now,
             first_check=first,
@@ -109,7 +107,7 @@ def run(services: Services, actor: Actor, ref: StepRef, simulated: str | None = 
         elif found.spec.kind == WEBHOOK:
             _call_webhook(services, s, found, now)
             owed.append(_reply(found, "sent", notes.sent(found.step, found.job, found.spec)))
-        owe(services, s, found.checklist, owed, now)
+        messages.owe(services.outbox, s, found.checklist, owed, now)
         job_id = found.job.id
         send = found.job.simulated is None and found.spec.kind == GITHUB
     assert job_id is not None
@@ -176,7 +174,7 @@ def _adopt(
         found = rules.load(s, job_id)
         assert found is not None
         text = notes.running(found.step, found.job, found.spec, looked_up)
-        owe(services, s, found.checklist, [_reply(found, "running", text)], now)
+        messages.owe(services.outbox, s, found.checklist, [_reply(found, "running", text)], now)
 
 
 def _end(
@@ -211,7 +209,7 @@ def _end(
         owed += messages.opened(outcome)
         if outcome.completed:
             owed.append(messages.summary(checklists.board(s, found.checklist.id or 0)))
-        owe(services, s, outcome.checklist, owed, now)
+        messages.owe(services.outbox, s, outcome.checklist, owed, now)
 
 
 @contextmanager
@@ -226,15 +224,6 @@ def _writing(services: Services, epoch: int | None) -> Iterator[Session]:
 def _reply(found: Job, what: str, text: str) -> Message:
     key = messages.step_key(found.step, found.job.attempt, f"job:{found.job.id}:{what}")
     return messages.reply(found.checklist, key, text)
-
-
-def owe(
-    services: Services, s: Session, checklist: Checklist, owed: list[Message], now: datetime
-) -> None:
-    """Queue what a move owes (marked in a rehearsal) and refresh the checklist message."""
-    assert checklist.id is not None
-    services.outbox.queue(s, *messages.marked(checklist, owed), now=now)
-    services.outbox.refresh(s, messages.KIND, checklist.id, now)
 
 
 # --- the leader's timers ---------------------------------------------------------------------
@@ -370,4 +359,4 @@ def _unknown(services: Services, found: Job, why: str, now: datetime, epoch: int
         owners = owners_of(role_holders(s, found.release.id or 0), found.step.owner)
         runs = github.runs_page(services.settings.github_api, found.spec)
         text = notes.unknown(found.step, job, runs, owners, why)
-        owe(services, s, found.checklist, [_reply(found, "unknown", text)], now)
+        messages.owe(services.outbox, s, found.checklist, [_reply(found, "unknown", text)], now)

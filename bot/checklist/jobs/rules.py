@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.checklist import steps
 from bot.checklist.advance import as_seen, open_step, record, returned
 from bot.checklist.board import ACTIVE, DONE, FAILED, RUNNING, Outcome, owners_of
+from bot.checklist.ids import StepRef
 from bot.checklist.jobs.spec import WEBHOOK, RunSpec, fields_of, filled
 from bot.checklist.models import Checklist, ChecklistJob, ChecklistStep
 from bot.core import audit
@@ -57,29 +58,20 @@ class Job:
 
 def claim(
     session: Session,
+    ref: StepRef,
     *,
-    step_id: int,
-    state: str,
-    attempt: int,
     actor: Actor,
     now: datetime,
     first_check: timedelta,
     guards: Sequence[StepGuard] = (),
     simulated: str | None = None,
 ) -> Job:
-    """Claim the run of a step's job for `actor` (its owners or a lead), once per attempt.
+    """Claim the run of `ref`'s step for `actor` (its owners or a lead), once per attempt.
 
     A rehearsal's claim is `simulated` (success unless the press asked for a failure) and
     sends nothing. The gates and go/no-go that would hold Done back hold Run back too.
     """
-    step = steps.check(
-        session,
-        action="run",
-        step_id=step_id,
-        state=state,
-        attempt=attempt,
-        actor=actor,
-    )
+    step = steps.check(session, "run", ref, actor)
     checklist, release = _owners_of_step(session, step)
     if not step.run:
         raise DomainError(f"*{escape(step.title)}* runs no job; mark it Done when it is.")
