@@ -104,6 +104,15 @@ class Message:
     ephemeral_to: str | None = None
 
 
+def live_message(key: str, channel: str, kind: str, **ref: int) -> Message:
+    """A message the `kind` renderer draws when it is sent, from its one row (`gate=12`), and
+    redraws in place as that row changes."""
+    ((name, row_id),) = ref.items()
+    return Message(
+        key=key, channel=channel, render=(kind, {name: row_id}), live=(kind, str(row_id))
+    )
+
+
 @dataclass(frozen=True)
 class Update:
     """A refresh to perform: a Web API method and its arguments (chat.update, views.publish)."""

@@ -31,6 +31,7 @@ from bot.core.outbox import (
     Update,
     Wait,
     forget_pending,
+    live_message,
 )
 from bot.gates import alerting, events, render, transitions
 from bot.gates.alerting import Change, Ping
@@ -80,12 +81,7 @@ def red_key(gate: Gate) -> str:
 def card(gate: Gate, release: Release) -> Message:
     """A new gate's card, drawn when it is sent so it shows the newest state."""
     assert gate.id is not None
-    return Message(
-        key=card_key(gate.id),
-        channel=release.channel_id,
-        render=(CARD, {"gate": gate.id}),
-        live=(CARD, str(gate.id)),
-    )
+    return live_message(card_key(gate.id), release.channel_id, CARD, gate=gate.id)
 
 
 def after_change(
