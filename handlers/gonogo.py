@@ -10,12 +10,12 @@ from slack_bolt import App
 
 from bot.core.blocks import modal_value
 from bot.core.services import Services
-from bot.core.text.commandline import CommandLine, user_id
+from bot.core.text.commandline import CommandLine
 from bot.core.text.escape import quoted
 from bot.core.text.timeparse import ParseError, looks_like_zone, parse_moment
 from bot.gonogo import flows, ids, render
 from bot.gonogo.writer import VoteWriter
-from bot.release.groups import group_id
+from bot.release.groups import holder_id
 from handlers.interactions import Click, Submission, on_click, on_submit, unopened
 from handlers.router import Command, Ctx, Reply, Sub, register_command
 
@@ -48,7 +48,7 @@ def split_voters(words: list[str]) -> tuple[list[str], list[str]]:
     """Mentions (people, user groups) and role names, apart; a plain @name is refused."""
     users, role_names = [], []
     for word in words:
-        uid = user_id(word) or group_id(word)
+        uid = holder_id(word)
         if uid is not None:
             users.append(uid)
         elif word.startswith("@") or word.startswith("<"):

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.text.commandline import user_id
 from bot.core.text.escape import decode, escape, quoted
 from bot.core.text.names import lowered_name
 from bot.core.text.timeparse import ParseError, parse_duration
 from bot.gates.probe import check, expect
-from bot.release.groups import group_id
+from bot.release.groups import holder_id
 from bot.release.roles import ROLE_NAME
 
 KEYWORDS = ("expect", "header", "owner", "owners", "every", "after", "repeat")
@@ -119,7 +118,7 @@ def _apply(options: Options, key: str, values: list[str], min_interval: float) -
             raise ParseError(escape(str(err))) from None
     elif key in ("owner", "owners"):
         for word in values:
-            uid = user_id(word) or group_id(word)
+            uid = holder_id(word)
             if uid is not None:
                 options.owners.append(uid)
             else:

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.core.actor import MembersOf as MembersOf
-from bot.core.text.commandline import user_id
-from bot.core.text.escape import escape, quoted
-from bot.core.text.timeparse import ParseError
+from bot.core.text.commandline import mentioned, user_id
+from bot.core.text.escape import escape
 
 GROUP_MENTION = re.compile(r"^<!subteam\^(S[A-Z0-9_]{1,20})(?:\|[^>]*)?>$")
 ANY_MENTION = re.compile(
@@ -33,18 +32,14 @@ def group_id(word: str) -> str | None:
     return match.group(1) if match else None
 
 
+def holder_id(word: str) -> str | None:
+    """The id of a mentioned person or user group, else None."""
+    return user_id(word) or group_id(word)
+
+
 def holder_ids(words: list[str]) -> list[str]:
     """The ids of mentioned people and user groups; ParseError names a word that is neither."""
-    found: list[str] = []
-    for word in words:
-        holder = user_id(word) or group_id(word)
-        if holder is None:
-            raise ParseError(
-                f"{quoted(word)} is not a mention of a person or a user group. "
-                "Type @ and pick them from the list so Slack links them."
-            )
-        found.append(holder)
-    return found
+    return mentioned(words, holder_id, "a person or a user group")
 
 
 def mention(holder: str) -> str:

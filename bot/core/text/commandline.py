@@ -7,6 +7,7 @@ feature sees what the person typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.text.escape import decode, quoted
@@ -71,13 +72,19 @@ def user_id(word: str) -> str | None:
 
 def user_ids(words: list[str]) -> list[str]:
     """Every word must be a user mention; their ids, or ParseError naming the odd word."""
+    return mentioned(words, user_id, "a person")
+
+
+def mentioned(words: list[str], id_of: Callable[[str], str | None], what: str) -> list[str]:
+    """The id `id_of` reads from each word, or ParseError naming the first word that is not
+    a mention of `what`."""
     ids: list[str] = []
     for word in words:
-        uid = user_id(word)
-        if uid is None:
+        found = id_of(word)
+        if found is None:
             raise ParseError(
-                f"{quoted(word)} is not a mention of a person. "
+                f"{quoted(word)} is not a mention of {what}. "
                 "Type @ and pick them from the list so Slack links them."
             )
-        ids.append(uid)
+        ids.append(found)
     return ids
