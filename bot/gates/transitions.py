@@ -169,20 +169,10 @@ def record_climb(
 
 
 def apply_result(
-    session: Session,
-    gate_id: int,
-    *,
-    passed: bool,
-    detail: str,
-    now: datetime,
-    next_check_at: datetime | None = None,
-    actor: str = audit.SYSTEM_ACTOR,
+    session: Session, gate_id: int, *, passed: bool, detail: str, now: datetime
 ) -> tuple[Gate, Change] | None:
     """Record a pass or a failure (see `apply_outcome`); None if the gate is gone."""
-    outcome = of_verdict(passed, detail)
-    return apply_outcome(
-        session, gate_id, outcome, now=now, next_check_at=next_check_at, actor=actor
-    )
+    return apply_outcome(session, gate_id, of_verdict(passed, detail), now=now)
 
 
 def apply_outcome(
