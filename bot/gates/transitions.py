@@ -8,6 +8,7 @@ is kept in the gate's history in that same transaction.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -26,17 +27,8 @@ from bot.release.models import Release
 
 
 def snapshot(gate: Gate) -> Snapshot:
-    """The decision-relevant part of a gate row."""
-    return Snapshot(
-        state=gate.state,
-        state_since=gate.state_since,
-        fail_streak=gate.fail_streak,
-        damping=gate.damping,
-        pings=gate.pings,
-        next_ping_at=gate.next_ping_at,
-        repeat_seconds=gate.repeat_seconds,
-        alert_yellow=gate.alert_yellow,
-    )
+    """The decision-relevant part of a gate row: its fields of the snapshot's names."""
+    return Snapshot(**{field.name: getattr(gate, field.name) for field in fields(Snapshot)})
 
 
 def fresh(session: Session, gate_id: int) -> Gate | None:
