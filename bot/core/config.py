@@ -110,6 +110,8 @@ class Settings:
     group_cache_seconds: float = 60.0
     # RELEASEBOT_API_RATE_PER_MINUTE: requests a minute one API token may make.
     api_rate_per_minute: int = 600
+    # RELEASEBOT_API_AT_ONCE: API requests served at the same time; the rest wait their turn.
+    api_at_once: int = 4
     # RELEASEBOT_SLACK_BUDGETS: calls a minute per Web API method for the whole workspace.
     slack_budgets: Mapping[str, Tier] = field(default_factory=lambda: dict(DEFAULT_TIERS))
 
@@ -353,6 +355,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         testgrid_url=_base_url(env, "RELEASEBOT_TESTGRID_URL", DEFAULT_TESTGRID_URL),
         group_cache_seconds=max(1.0, _float(env, "RELEASEBOT_GROUP_CACHE_SECONDS", 60.0)),
         api_rate_per_minute=max(1, _int(env, "RELEASEBOT_API_RATE_PER_MINUTE", 600)),
+        api_at_once=max(1, _int(env, "RELEASEBOT_API_AT_ONCE", 4)),
         public_url=(env.get("RELEASEBOT_PUBLIC_URL", "").strip() or "http://localhost:3000").rstrip(
             "/"
         ),

@@ -62,4 +62,4 @@ def _document(app: FastAPI) -> dict[str, Any]:
 
 def wsgi(services: Services, keeper: Gatekeeper) -> WSGIApp:
     """The API application as a WSGI callable, for the bot's web server."""
-    return ThreadLoopApp(build(services, keeper))
+    return ThreadLoopApp(build(services, keeper), services.settings.api_at_once)

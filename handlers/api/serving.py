@@ -30,11 +30,18 @@ Message = dict[str, Any]
 
 
 class ThreadLoopApp:
-    """A WSGI callable that runs an ASGI app to the end on the calling thread's loop."""
+    """A WSGI callable that runs an ASGI app to the end on the calling thread's loop.
 
-    def __init__(self, app: ASGIApp) -> None:
+    At most `at_once` requests run at a time (0: no limit); the others wait their turn
+    before they start. The bot's threads share one interpreter lock, so more requests
+    running at once are not answered sooner: each takes longer, and one holding SQLite's
+    write lock while twenty others take turns with the interpreter holds every writer up.
+    """
+
+    def __init__(self, app: ASGIApp, at_once: int = 0) -> None:
         self.app = app
         self._local = threading.local()
+        self._turns = threading.Semaphore(at_once) if at_once > 0 else None
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
@@ -46,6 +53,8 @@ class ThreadLoopApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         exchange = Exchange(_body(environ))
+        if self._turns is not None:
+            self._turns.acquire()
         try:
             self._loop().run_until_complete(
                 self.app(build_scope(environ), exchange.receive, exchange.send)  # type: ignore[arg-type]
@@ -56,6 +65,9 @@ class ThreadLoopApp:
             )
             if exchange.status is None:  # nothing answered yet: answer 500 here
                 exchange.status, exchange.headers, exchange.chunks = 500, [], []
+        finally:
+            if self._turns is not None:
+                self._turns.release()
         status = exchange.status or 500
         start_response(f"{status} {_phrase(status)}", exchange.headers)
         return exchange.chunks
