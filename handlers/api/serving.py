@@ -44,10 +44,10 @@ class ThreadLoopApp:
         self._turns = threading.Semaphore(at_once) if at_once > 0 else None
 
     def _loop(self) -> asyncio.AbstractEventLoop:
-        loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)
-        if loop is None:
-            loop = self._local.loop = asyncio.new_event_loop()
-        return loop
+        kept: _ThreadLoop | None = getattr(self._local, "kept", None)
+        if kept is None:
+            kept = self._local.kept = _ThreadLoop()
+        return kept.loop
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -71,6 +71,16 @@ class ThreadLoopApp:
         status = exchange.status or 500
         start_response(f"{status} {_phrase(status)}", exchange.headers)
         return exchange.chunks
+
+
+class _ThreadLoop:
+    """A server thread's event loop, closed when the thread ends (and its locals go)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
 
 
 class Exchange:
